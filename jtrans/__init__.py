@@ -1,0 +1,27 @@
+"""jtrans: composable function transformations (grad, jvp, vjp, vmap, jit) of NumPy programs."""
+
+from . import dtypes
+from .dtypes import config
+from . import core
+from .array import Array, block_until_ready, device_put, devices
+from . import lax, numpy, tree_util, errors
+from .api import (
+    ShapeDtypeStruct,
+    disable_jit,
+    eval_shape,
+    grad,
+    hessian,
+    jacfwd,
+    jacrev,
+    jit,
+    jvp,
+    linear_transpose,
+    linearize,
+    make_jaxpr,
+    value_and_grad,
+    vjp,
+    vmap,
+)
+from .tree_util import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
+
+__version__ = "0.1.0"

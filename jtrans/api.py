@@ -1,0 +1,730 @@
+"""The public transformations: thin pytree shells over the interpreters' flat cores."""
+
+import functools
+import inspect
+import threading
+
+import numpy as np
+
+from . import core, dtypes
+from .array import Array
+from .dtypes import config
+from .errors import JTransTypeError, JTransValueError
+from .interpreters import ad, batching
+from .interpreters import partial_eval as pe
+from .interpreters.jit import jit_p
+from .tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten, flatten_up_to
+
+
+def _flat_fun(f, in_tree, out_tree_box):
+    def flat(*flat_args):
+        args, kwargs = tree_unflatten(in_tree, flat_args)
+        out = f(*args, **kwargs)
+        leaves, tree = tree_flatten(out)
+        out_tree_box.append(tree)
+        return [_check_output(x) for x in leaves]
+
+    return flat
+
+
+def _check_output(x):
+    if isinstance(x, (Array, core.Tracer)):
+        return x
+    if isinstance(x, (bool, int, float, complex, np.ndarray, np.generic)):
+        return x
+    raise JTransTypeError(
+        f"a transformed function returned a value of type {type(x).__name__} ({x!r}); outputs "
+        "must be arrays, scalars, or pytrees of them"
+    )
+
+
+def _argnums_tuple(argnums, nargs, what="argnums"):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for n in nums:
+        if not -nargs <= n < nargs:
+            raise JTransValueError(
+                f"{what}={argnums} refers to argument {n}, but the function was called with "
+                f"{nargs} positional argument(s)"
+            )
+    return single, tuple(n % nargs for n in nums)
+
+
+def _as_value(x):
+    if isinstance(x, (Array, core.Tracer)):
+        return x
+    if isinstance(x, (bool, int, float, complex)):
+        return Array(np.asarray(x, dtypes.python_scalar_dtype(x)), not isinstance(x, bool))
+    from .numpy._util import asarray_any
+
+    return asarray_any(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# make_jaxpr
+
+
+def make_jaxpr(fun, static_argnums=(), return_shape=False):
+    """`make_jaxpr(f)(*args)`: the ClosedJaxpr of f at the args' shapes and dtypes."""
+    static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+
+    @functools.wraps(fun)
+    def wrapped(*args, **kwargs):
+        dyn_idx = [i for i in range(len(args)) if i not in static]
+
+        def f(*dyn):
+            full = list(args)
+            for i, d in zip(dyn_idx, dyn):
+                full[i] = d
+            return fun(*full, **kwargs)
+
+        flat, in_tree = tree_flatten(([args[i] for i in dyn_idx], {}))
+        avals = [_abstractify(x) for x in flat]
+        box = []
+        jaxpr, consts = pe.trace_to_jaxpr(_flat_fun(f, in_tree, box), avals)
+        closed = core.ClosedJaxpr(jaxpr, consts)
+        if return_shape:
+            shapes = tree_unflatten(box[0], [ShapeDtypeStruct(a.shape, a.dtype)
+                                             for a in jaxpr.out_avals])  # fmt: skip
+            return closed, shapes
+        return closed
+
+    return wrapped
+
+
+def _abstractify(x):
+    if isinstance(x, ShapeDtypeStruct):
+        return core.ShapedArray(x.shape, dtypes.canonicalize_dtype(x.dtype))
+    return core.get_aval(_as_value(x) if isinstance(x, (list, tuple)) else x)
+
+
+class ShapeDtypeStruct:
+    def __init__(self, shape, dtype):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+
+    def __repr__(self):
+        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name})"
+
+    def __eq__(self, other):
+        return (isinstance(other, ShapeDtypeStruct) and self.shape == other.shape
+                and self.dtype == other.dtype)  # fmt: skip
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype))
+
+
+def eval_shape(fun, *args, **kwargs):
+    _, shapes = make_jaxpr(lambda *a: fun(*a, **kwargs), return_shape=True)(*args)
+    return shapes
+
+
+# ---------------------------------------------------------------------------------------------
+# jvp, linearize, vjp, grad
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """(fun(*primals), J·tangents); primals and tangents are tuples of matching pytrees."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise JTransTypeError(
+            "jvp expects primals and tangents as tuples (or lists) of arguments, e.g. "
+            "jvp(f, (x,), (v,))"
+        )
+    p_flat, in_tree = tree_flatten(tuple(primals))
+    t_flat, t_tree = tree_flatten(tuple(tangents))
+    if in_tree != t_tree:
+        raise JTransValueError(
+            f"jvp: primal and tangent arguments must have the same tree structure; got "
+            f"{in_tree} and {t_tree}"
+        )
+    p_flat = [_as_value(p) for p in p_flat]
+    t_flat = [_as_value(t) for t in t_flat]
+    for p, t in zip(p_flat, t_flat):
+        pa, ta = core.get_aval(p), core.get_aval(t)
+        if pa.shape != ta.shape:
+            raise JTransValueError(
+                f"jvp: a primal of shape {pa.shape} got a tangent of shape {ta.shape}; "
+                "each tangent must have the shape of its primal"
+            )
+    box, aux_box = [], []
+    f = _aux_fun(fun, has_aux, aux_box)
+    flat = _flat_fun(f, tree_structure((tuple(primals), {})), box)
+    tangents_in = [t if ad.differentiable(core.get_aval(p)) else ad.Zero.from_value(p)
+                   for p, t in zip(p_flat, t_flat)]  # fmt: skip
+    out_p, out_t = ad.jvp_flat(flat, p_flat, tangents_in)
+    out_t = [ad.instantiate_zeros(t) for t in out_t]
+    out_tree = box[0]
+    res = tree_unflatten(out_tree, out_p), tree_unflatten(out_tree, out_t)
+    return (res + (aux_box[0],)) if has_aux else res
+
+
+def _aux_fun(fun, has_aux, aux_box):
+    if not has_aux:
+        return fun
+
+    def f(*args, **kwargs):
+        out = fun(*args, **kwargs)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise JTransTypeError(
+                "a function with has_aux=True must return a pair (output, auxiliary data)"
+            )
+        aux_box.append(tree_map(_strip_tracer, out[1]))
+        return out[0]
+
+    return f
+
+
+def _strip_tracer(x):
+    return x
+
+
+def linearize(fun, *primals):
+    """(fun(*primals), f_jvp) where f_jvp(*tangents) evaluates the linearized function."""
+    p_flat, in_tree = tree_flatten((primals, {}))
+    p_flat = [_as_value(p) for p in p_flat]
+    box = []
+    out_p, jaxpr, consts = ad.linearize_flat(_flat_fun(fun, in_tree, box), p_flat)
+    out_tree = box[0]
+
+    def f_jvp(*tangents):
+        t_flat, t_tree = tree_flatten((tangents, {}))
+        if t_tree != in_tree:
+            raise JTransValueError(f"linearized function expected tangents with structure "
+                                   f"{in_tree}, got {t_tree}")  # fmt: skip
+        outs = core.eval_jaxpr(jaxpr, consts, *[_as_value(t) for t in t_flat])
+        return tree_unflatten(out_tree, outs)
+
+    return tree_unflatten(out_tree, out_p), f_jvp
+
+
+def vjp(fun, *primals, has_aux=False):
+    """(fun(*primals), f_vjp[, aux]) where f_vjp(ct) returns a tuple of input cotangents."""
+    p_flat, in_tree = tree_flatten((primals, {}))
+    p_flat = [_as_value(p) for p in p_flat]
+    box, aux_box = [], []
+    f = _aux_fun(fun, has_aux, aux_box)
+    out_p, flat_vjp = ad.vjp_flat(_flat_fun(f, in_tree, box), p_flat)
+    out_tree = box[0]
+    out_avals = [core.get_aval(o) for o in out_p]
+
+    def f_vjp(ct):
+        ct_flat, ct_tree = tree_flatten(ct)
+        if ct_tree != out_tree:
+            raise JTransValueError(
+                f"vjp function expected a cotangent with the structure of the output "
+                f"{out_tree}, got {ct_tree}"
+            )
+        cts = []
+        for c, a in zip(ct_flat, out_avals):
+            c = _as_value(c)
+            if core.get_aval(c).shape != a.shape:
+                raise JTransValueError(
+                    f"vjp: cotangent of shape {core.get_aval(c).shape} for an output of "
+                    f"shape {a.shape}"
+                )
+            cts.append(c)
+        cts_in = flat_vjp(cts)
+        args, _ = tree_unflatten(in_tree, cts_in)
+        return tuple(args)
+
+    out = tree_unflatten(out_tree, out_p)
+    return (out, f_vjp, aux_box[0]) if has_aux else (out, f_vjp)
+
+
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False,
+                   reduce_axes=()):  # fmt: skip
+    """A function returning (fun(*args), gradient of fun with respect to args[argnums])."""
+
+    @functools.wraps(fun)
+    def vg(*args, **kwargs):
+        single, nums = _argnums_tuple(argnums, len(args))
+        diff_args = [args[i] for i in nums]
+
+        def f_part(*dargs):
+            full = list(args)
+            for i, d in zip(nums, dargs):
+                full[i] = d
+            return fun(*full, **kwargs)
+
+        for leaf in tree_flatten(diff_args)[0]:
+            aval = core.get_aval(_as_value(leaf))
+            if not allow_int:
+                ad.check_grad_input(aval, "grad")
+        res = vjp(f_part, *diff_args, has_aux=has_aux)
+        out, f_vjp = res[0], res[1]
+        out_leaves = tree_flatten(out)[0]
+        if len(out_leaves) != 1 or core.get_aval(_as_value(out_leaves[0])).shape != ():
+            shape = core.get_aval(_as_value(out_leaves[0])).shape if len(out_leaves) == 1 \
+                else f"a pytree with {len(out_leaves)} leaves"  # fmt: skip
+            raise JTransTypeError(
+                f"Gradient only defined for scalar-output functions. Output had shape: {shape}. "
+                "For a non-scalar output use jtrans.jacrev, jtrans.jacfwd or jtrans.vjp."
+            )
+        out_aval = core.get_aval(_as_value(out_leaves[0]))
+        if not dtypes.is_inexact(out_aval.dtype):
+            raise JTransTypeError(
+                f"grad requires a real- or complex-valued output, got {out_aval.dtype.name}"
+            )
+        one = _ones_like(out_leaves[0])
+        g = f_vjp(tree_unflatten(tree_structure(out), [one]))
+        g = g[0] if single else g
+        if has_aux:
+            return (out, res[2]), g
+        return out, g
+
+    return vg
+
+
+def _ones_like(x):
+    from . import lax
+
+    return lax.full_like(_as_value(x), 1)
+
+
+def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
+    """The gradient of scalar-valued `fun` with respect to args[argnums]."""
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
+
+    @functools.wraps(fun)
+    def g(*args, **kwargs):
+        (out, aux), gr = vg(*args, **kwargs) if has_aux else ((None, None), vg(*args, **kwargs)[1])
+        return (gr, aux) if has_aux else gr
+
+    return g
+
+
+def linear_transpose(fun, *primals, reduce_axes=()):
+    """The transpose of linear `fun`, traced at the shapes of `primals`."""
+    p_flat, in_tree = tree_flatten((primals, {}))
+    avals = [core.get_aval(_as_value(p)) for p in p_flat]
+    box = []
+    jaxpr, consts = pe.trace_to_jaxpr(_flat_fun(fun, in_tree, box), avals)
+    out_tree = box[0]
+
+    def transposed(ct):
+        ct_flat, ct_tree = tree_flatten(ct)
+        if ct_tree != out_tree:
+            raise JTransValueError(f"linear_transpose: expected cotangent structure {out_tree}, "
+                                   f"got {ct_tree}")  # fmt: skip
+        args = [ad.UndefinedPrimal(a) for a in avals]
+        cts = ad.backward_pass(jaxpr, consts, args, [_as_value(c) for c in ct_flat])
+        return tuple(tree_unflatten(in_tree, [ad.instantiate_zeros(c) for c in cts])[0])
+
+    return transposed
+
+
+# ---------------------------------------------------------------------------------------------
+# vmap
+
+
+def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_name=None):
+    """Vectorizes `fun` over the axes `in_axes` of its arguments (JAX's semantics)."""
+    if isinstance(in_axes, list):
+        in_axes = tuple(in_axes)
+    if not (in_axes is None or isinstance(in_axes, (int, tuple, dict))):
+        raise JTransTypeError(f"vmap in_axes must be an int, None, or a tuple/dict of them, got "
+                              f"{type(in_axes).__name__}")  # fmt: skip
+
+    @functools.wraps(fun)
+    def batched(*args, **kwargs):
+        flat, in_tree = tree_flatten(args)
+        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
+            raise JTransValueError(
+                f"vmap in_axes has {len(in_axes)} entries but the function was called with "
+                f"{len(args)} positional arguments; in_axes must be an int, None, or a tuple "
+                "with one entry per argument"
+            )
+        try:
+            dims = (
+                [in_axes] * len(flat)
+                if not isinstance(in_axes, tuple)
+                else _broadcast_prefix(in_axes, args)
+            )
+        except JTransValueError as e:
+            raise JTransValueError(
+                f"vmap in_axes specification does not match the arguments: {e}"
+            ) from None
+        flat = [_as_value(x) for x in flat]
+        sizes = {}
+        norm_dims = []
+        for i, (x, d) in enumerate(zip(flat, dims)):
+            if d is None:
+                norm_dims.append(None)
+                continue
+            nd = core.get_aval(x).ndim
+            if not -nd <= d < nd:
+                raise JTransValueError(
+                    f"vmap in_axes={d} for an argument of rank {nd} (shape "
+                    f"{core.get_aval(x).shape}): the axis must be in [{-nd}, {nd - 1}]"
+                )
+            d = d % nd
+            norm_dims.append(d)
+            sizes.setdefault(core.get_aval(x).shape[d], []).append(i)
+        if axis_size is not None:
+            size = axis_size
+            if sizes and set(sizes) != {axis_size}:
+                raise JTransValueError(f"vmap axis_size={axis_size} but mapped axes have sizes "
+                                       f"{sorted(sizes)}")  # fmt: skip
+        elif not sizes:
+            raise JTransValueError(
+                "vmap needs at least one mapped argument (in_axes all None) or axis_size"
+            )
+        elif len(sizes) > 1:
+            detail = "; ".join(f"arguments at flat positions {v} have size {k}"
+                               for k, v in sizes.items())  # fmt: skip
+            raise JTransValueError(
+                f"vmap got inconsistent sizes for the array axes to be mapped: {detail}"
+            )
+        else:
+            size = next(iter(sizes))
+        box = []
+
+        def flat_fun(*xs):
+            out = fun(*tree_unflatten(in_tree, xs), **kwargs)
+            leaves, tree = tree_flatten(out)
+            box.append(tree)
+            return leaves
+
+        # out_axes need the output tree, known only after tracing: resolve lazily
+        trace = batching.BatchTrace(size, axis_name)
+        tracers = [x if d is None else batching.BatchTracer(trace, x, d)
+                   for x, d in zip(flat, norm_dims)]  # fmt: skip
+        with core.new_trace(trace):
+            outs = flat_fun(*tracers)
+        out_tree = box[0]
+        if isinstance(out_axes, (int, type(None))):
+            odims = [out_axes] * len(outs)
+        else:
+            try:
+                odims = _broadcast_prefix(out_axes, tree_unflatten(out_tree, outs))
+            except JTransValueError as e:
+                raise JTransValueError(
+                    f"vmap out_axes specification does not match the outputs: {e}"
+                ) from None
+        results = _finish(trace, outs, odims, size)
+        return tree_unflatten(out_tree, results)
+
+    return batched
+
+
+def _finish(trace, outs, odims, size):
+    results = []
+    for o, od in zip(outs, odims):
+        v, d = trace.unpack(_as_value(o) if not isinstance(o, core.Tracer) else o)
+        if od is None:
+            if d is not None:
+                raise JTransValueError(
+                    "vmap has out_axes=None for an output that is mapped; out_axes=None is "
+                    "only allowed for outputs that do not depend on the mapped axis"
+                )
+            results.append(v)
+            continue
+        nd = core.get_aval(v).ndim - (d is not None)
+        if not -nd - 1 <= od <= nd:
+            raise JTransValueError(
+                f"vmap out_axes={od} does not fit an output of rank {nd} (valid: {-nd - 1} "
+                f"to {nd})"
+            )
+        results.append(batching.move_bdim(v, d, od % (nd + 1), size))
+    return results
+
+
+def _broadcast_prefix(prefix, tree):
+    """One axis per leaf of `tree`, from the axes spec `prefix` (a tree prefix of it, None
+    being a leaf)."""
+    leaves, td = tree_flatten(prefix, is_leaf=lambda x: x is None)
+    subtrees = flatten_up_to(td, tree)
+    out = []
+    for ax, sub in zip(leaves, subtrees):
+        if ax is not None and not isinstance(ax, int):
+            raise JTransValueError(f"an axis spec must be an int or None, got {ax!r}")
+        out.extend([ax] * len(tree_flatten(sub)[0]))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# jacobians
+
+
+def _std_basis(flat):
+    from . import numpy as jnp
+
+    sizes = [int(np.prod(core.get_aval(x).shape)) for x in flat]
+    total = sum(sizes)
+    dt = dtypes.result_type(*flat) if flat else dtypes.default_float()
+    return jnp.eye(total, dtype=dt), sizes
+
+
+def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
+    """The Jacobian by forward mode: vmap of jvp over a basis of input tangents."""
+
+    def jac(*args, **kwargs):
+        single, nums = _argnums_tuple(argnums, len(args))
+        dargs = tuple(args[i] for i in nums)
+
+        def f_part(*d):
+            full = list(args)
+            for i, x in zip(nums, d):
+                full[i] = x
+            return fun(*full, **kwargs)
+
+        d_flat, d_tree = tree_flatten(dargs)
+        d_flat = [_as_value(x) for x in d_flat]
+        for x in d_flat:
+            ad.check_grad_input(core.get_aval(x), "jacfwd")
+        basis, sizes = _std_basis(d_flat)
+
+        def push(row):
+            tans, off = [], 0
+            for x, s in zip(d_flat, sizes):
+                a = core.get_aval(x)
+                tans.append(row[off:off + s].reshape(a.shape).astype(a.dtype))
+                off += s
+            res = jvp(f_part, tree_unflatten(d_tree, d_flat), tree_unflatten(d_tree, tans),
+                      has_aux=has_aux)  # fmt: skip
+            return res[1:] if has_aux else res[1]
+
+        out = vmap(push, in_axes=0, out_axes=-1)(basis)
+        aux = None
+        if has_aux:
+            out, aux = out
+            aux = tree_map(lambda a: a[..., 0] if hasattr(a, "ndim") and a.ndim else a, aux)
+        y = f_part(*dargs)
+        if has_aux:
+            y = y[0]
+
+        def split(o):
+            # o: out_shape + (total,) -> per-input jacobians out_shape + in_shape
+            parts, off = [], 0
+            for x, s in zip(d_flat, sizes):
+                a = core.get_aval(x)
+                parts.append(o[..., off:off + s].reshape(o.shape[:-1] + a.shape))
+                off += s
+            res = tree_unflatten(d_tree, parts)
+            return res[0] if single else res
+
+        jac_tree = tree_map(split, out)
+        return (jac_tree, aux) if has_aux else jac_tree
+
+    return jac
+
+
+def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """The Jacobian by reverse mode: vmap of vjp over a basis of output cotangents."""
+
+    def jac(*args, **kwargs):
+        single, nums = _argnums_tuple(argnums, len(args))
+        dargs = tuple(args[i] for i in nums)
+
+        def f_part(*d):
+            full = list(args)
+            for i, x in zip(nums, d):
+                full[i] = x
+            return fun(*full, **kwargs)
+
+        for x in tree_flatten(dargs)[0]:
+            ad.check_grad_input(core.get_aval(_as_value(x)), "jacrev")
+        res = vjp(f_part, *dargs, has_aux=has_aux)
+        y, f_vjp = res[0], res[1]
+        y_flat, y_tree = tree_flatten(y)
+        y_flat = [_as_value(v) for v in y_flat]
+        basis, sizes = _std_basis(y_flat)
+
+        def pull(row):
+            cts, off = [], 0
+            for v, s in zip(y_flat, sizes):
+                a = core.get_aval(v)
+                cts.append(row[off:off + s].reshape(a.shape).astype(a.dtype))
+                off += s
+            return f_vjp(tree_unflatten(y_tree, cts))
+
+        rows = vmap(pull)(basis)  # tuple over args; each (total_out,) + in_shape
+        per_out = []
+        for k, (v, s) in enumerate(zip(y_flat, sizes)):
+            off = sum(sizes[:k])
+            a = core.get_aval(v)
+
+            def piece(r, off=off, s=s, a=a):
+                return r[off:off + s].reshape(a.shape + r.shape[1:])
+
+            per_arg = tree_map(piece, rows)
+            per_out.append(per_arg[0] if single else per_arg)
+        out = tree_unflatten(y_tree, per_out)
+        return (out, res[2]) if has_aux else out
+
+    return jac
+
+
+def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
+    return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)
+
+
+# ---------------------------------------------------------------------------------------------
+# jit
+
+
+class _JitCache:
+    def __init__(self):
+        self.entries = {}
+        self.lock = threading.Lock()
+        self.last_key = None
+
+
+class Lowered:
+    def __init__(self, closed, name, out_tree):
+        self.jaxpr = closed
+        self.name = name
+        self.out_tree = out_tree
+
+    def as_text(self, stage="jaxpr"):
+        if stage == "jaxpr":
+            return str(self.jaxpr)
+        from .interpreters import jit as jit_mod
+
+        if jit_mod._compiler is None:
+            raise NotImplementedError(
+                f"stage {stage!r} needs the compiler (jtrans.lowering), which is not available"
+            )
+        return jit_mod.lower_text(self.jaxpr, self.name, stage)
+
+    def compile(self):
+        return self
+
+
+def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), device=None,
+        inline=False, **kwargs):  # fmt: skip
+    """Compiles `fun`: traced once per argument signature into a jaxpr bound as `jit_p`."""
+    if fun is None:
+        return functools.partial(jit, static_argnums=static_argnums,
+                                 static_argnames=static_argnames, donate_argnums=donate_argnums)
+    static_nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    static_names = (static_argnames,) if isinstance(static_argnames, str) else \
+        tuple(static_argnames)  # fmt: skip
+    try:
+        sig = inspect.signature(fun)
+    except (TypeError, ValueError):
+        sig = None
+    if sig is not None and static_names and not static_nums:
+        params = list(sig.parameters)
+        static_nums = tuple(params.index(n) for n in static_names if n in params)
+    cache = _JitCache()
+    name = getattr(fun, "__name__", "fun")
+
+    def _split(args, kwargs):
+        statics = []
+        dyn_args = []
+        for i, a in enumerate(args):
+            if i in static_nums or (i - len(args)) in static_nums:
+                try:
+                    hash(a)
+                except TypeError:
+                    raise JTransValueError(
+                        f"jit: static argument {i} of {name} has unhashable type "
+                        f"{type(a).__name__}; static arguments must be hashable (use a tuple "
+                        "instead of a list, or make it a non-static argument)"
+                    ) from None
+                statics.append((i, a))
+            else:
+                dyn_args.append(a)
+        dyn_kwargs = {}
+        for k, v in kwargs.items():
+            if k in static_names:
+                try:
+                    hash(v)
+                except TypeError:
+                    raise JTransValueError(
+                        f"jit: static argument {k!r} of {name} has unhashable type "
+                        f"{type(v).__name__}"
+                    ) from None
+                statics.append((k, v))
+            else:
+                dyn_kwargs[k] = v
+        return tuple(statics), dyn_args, dyn_kwargs
+
+    def _trace(statics, dyn_args, dyn_kwargs, n_args):
+        static_map = dict(statics)
+        flat, in_tree = tree_flatten((dyn_args, dyn_kwargs))
+        flat = [_as_value(x) for x in flat]
+        avals = [core.get_aval(x) for x in flat]
+        key = (in_tree, tuple(avals), statics)
+        entry = cache.entries.get(key)
+        if entry is None:
+            box = []
+
+            def flat_fun(*xs):
+                dargs, dkw = tree_unflatten(in_tree, xs)
+                it = iter(dargs)
+                full = [static_map[i] if i in static_map else next(it) for i in range(n_args)]
+                kw = dict(dkw)
+                kw.update({k: v for k, v in statics if isinstance(k, str)})
+                out = fun(*full, **kw)
+                leaves, tree = tree_flatten(out)
+                box.append(tree)
+                return [_as_value(o) for o in leaves]
+
+            if config.jax_log_compiles:
+                _log_compile(name, cache, key)
+            jaxpr, consts = pe.trace_to_jaxpr(flat_fun, avals)
+            jaxpr = pe.dce_jaxpr(jaxpr)[0]
+            closed, const_args = pe.close_jaxpr(jaxpr, consts)
+            entry = (closed, const_args, box[0])
+            if not const_args:  # closures over tracers are retraced each call
+                with cache.lock:
+                    cache.entries[key] = entry
+        return entry, flat
+
+    @functools.wraps(fun)
+    def jitted(*args, **kwargs):
+        if config.jax_disable_jit:
+            return fun(*args, **kwargs)
+        statics, dyn_args, dyn_kwargs = _split(args, kwargs)
+        (closed, const_args, out_tree), flat = _trace(statics, dyn_args, dyn_kwargs, len(args))
+        outs = jit_p.bind(*const_args, *flat, jaxpr=closed, name=name)
+        return tree_unflatten(out_tree, outs)
+
+    def lower(*args, **kwargs):
+        statics, dyn_args, dyn_kwargs = _split(args, kwargs)
+        (closed, _, out_tree), _ = _trace(statics, dyn_args, dyn_kwargs, len(args))
+        return Lowered(closed, name, out_tree)
+
+    jitted.lower = lower
+    jitted._cache = cache
+    jitted.clear_cache = lambda: cache.entries.clear()
+    return jitted
+
+
+def _log_compile(name, cache, key):
+    import logging
+
+    prev = cache.last_key
+    reason = "first call"
+    if prev is not None:
+        diffs = []
+        if prev[0] != key[0]:
+            diffs.append(f"argument structure changed from {prev[0]} to {key[0]}")
+        for i, (a, b) in enumerate(zip(prev[1], key[1])):
+            if a != b:
+                diffs.append(f"flat argument {i} changed from {a.str_short()}"
+                             f"{' (weak)' if a.weak_type else ''} to {b.str_short()}"
+                             f"{' (weak)' if b.weak_type else ''}")  # fmt: skip
+        if prev[2] != key[2]:
+            diffs.append(f"static arguments changed from {prev[2]} to {key[2]}")
+        reason = "; ".join(diffs) or "new signature"
+    cache.last_key = key
+    logging.getLogger("jtrans").warning("Compiling %s: %s", name, reason)
+
+
+def disable_jit(disable=True):
+    return _ConfigCtx("jax_disable_jit", disable)
+
+
+class _ConfigCtx:
+    def __init__(self, name, value):
+        self.name, self.value = name, value
+
+    def __enter__(self):
+        self.prev = config.read(self.name)
+        config.update(self.name, self.value)
+
+    def __exit__(self, *exc):
+        config.update(self.name, self.prev)

@@ -1,0 +1,311 @@
+"""dtypes: the supported dtypes, JAX's promotion lattice with weak types, and the x64 switch.
+
+Invariant: every dtype that reaches an aval has passed through `canonicalize_dtype`, so with x64
+off no 64-bit type appears anywhere in a trace or an array.
+"""
+
+import functools
+import os
+
+import ml_dtypes
+import numpy as np
+
+from .errors import JTransTypeError
+
+bool_ = np.dtype(np.bool_)
+int8, int16, int32, int64 = (np.dtype(t) for t in ("int8", "int16", "int32", "int64"))
+uint8, uint16, uint32, uint64 = (np.dtype(t) for t in ("uint8", "uint16", "uint32", "uint64"))
+float16, float32, float64 = (np.dtype(t) for t in ("float16", "float32", "float64"))
+bfloat16 = np.dtype(ml_dtypes.bfloat16)
+complex64, complex128 = np.dtype("complex64"), np.dtype("complex128")
+
+_SUPPORTED = (
+    [bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint64]
+    + [bfloat16, float16, float32, float64, complex64, complex128]
+)
+_SHORT = {
+    bool_: "bool", int8: "i8", int16: "i16", int32: "i32", int64: "i64", uint8: "u8",
+    uint16: "u16", uint32: "u32", uint64: "u64", bfloat16: "bf16", float16: "f16",
+    float32: "f32", float64: "f64", complex64: "c64", complex128: "c128",
+}  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# configuration
+
+
+class Config:
+    """Global switches; `update(name, value)` as in JAX. Names with or without the `jax_` prefix."""
+
+    _aliases = {"enable_x64": "jax_enable_x64", "x64": "jax_enable_x64"}
+
+    def __init__(self):
+        self.jax_enable_x64 = os.environ.get("JTRANS_ENABLE_X64", "0") not in ("0", "", "false")
+        self.jax_log_compiles = os.environ.get("JTRANS_LOG_COMPILES", "0") not in ("0", "")
+        self.jax_debug_nans = False
+        self.jax_disable_jit = False
+
+    def _name(self, name):
+        name = self._aliases.get(name, name)
+        if not name.startswith("jax_"):
+            name = "jax_" + name
+        if not hasattr(self, name):
+            raise AttributeError(f"jtrans.config has no option {name!r}")
+        return name
+
+    def update(self, name, value):
+        name = self._name(name)
+        setattr(self, name, value)
+        if name == "jax_enable_x64":
+            _clear_dtype_caches()
+
+    def read(self, name):
+        return getattr(self, self._name(name))
+
+    @property
+    def x64_enabled(self):
+        return self.jax_enable_x64
+
+    @property
+    def log_compiles(self):
+        return self.jax_log_compiles
+
+
+config = Config()
+
+
+class enable_x64:
+    """Context manager: `with jtrans.dtypes.enable_x64(): ...` turns 64-bit types on inside."""
+
+    def __init__(self, new=True):
+        self.new = new
+
+    def __enter__(self):
+        self.prev = config.jax_enable_x64
+        config.update("jax_enable_x64", self.new)
+
+    def __exit__(self, *exc):
+        config.update("jax_enable_x64", self.prev)
+
+
+def _clear_dtype_caches():
+    for f in (canonicalize_dtype, _lub, result_type_of_avals_key):
+        f.cache_clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# canonical dtypes
+
+_TO_32 = {int64: int32, uint64: uint32, float64: float32, complex128: complex64}
+
+
+@functools.lru_cache(maxsize=None)
+def canonicalize_dtype(dtype):
+    """The dtype a value of `dtype` gets inside jtrans (64-bit types narrowed when x64 is off)."""
+    dt = np.dtype(dtype)
+    if dt not in _SHORT:
+        raise JTransTypeError(
+            f"dtype {dt} is not supported by jtrans; use one of: "
+            + ", ".join(sorted({str(d) for d in _SUPPORTED}))
+        )
+    if not config.jax_enable_x64:
+        dt = _TO_32.get(dt, dt)
+    return dt
+
+
+def check_dtype(dtype):
+    if dtype is None:
+        return None
+    return canonicalize_dtype(_python_type_to_dtype(dtype))
+
+
+def _python_type_to_dtype(dtype):
+    if dtype is float:
+        return float_
+    if dtype is int:
+        return int_
+    if dtype is bool:
+        return bool_
+    if dtype is complex:
+        return complex_
+    return dtype
+
+
+def short_name(dtype):
+    return _SHORT[np.dtype(dtype)]
+
+
+def default_float():
+    return float64 if config.jax_enable_x64 else float32
+
+
+def default_int():
+    return int64 if config.jax_enable_x64 else int32
+
+
+def default_complex():
+    return complex128 if config.jax_enable_x64 else complex64
+
+
+float_ = float64
+int_ = int64
+complex_ = complex128
+
+
+def issubdtype(a, b):
+    if b in (np.inexact, np.floating) and np.dtype(a) == bfloat16:
+        return True
+    return np.issubdtype(np.dtype(a) if not isinstance(a, type) else a, b)
+
+
+def is_float(dtype):
+    dt = np.dtype(dtype)
+    return dt.kind == "f" or dt == bfloat16
+
+
+def is_complex(dtype):
+    return np.dtype(dtype).kind == "c"
+
+
+def is_inexact(dtype):
+    return is_float(dtype) or is_complex(dtype)
+
+
+def is_int(dtype):
+    return np.dtype(dtype).kind in "iu"
+
+
+def is_bool(dtype):
+    return np.dtype(dtype) == bool_
+
+
+def finfo(dtype):
+    return ml_dtypes.finfo(dtype)
+
+
+def iinfo(dtype):
+    return ml_dtypes.iinfo(dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# the promotion lattice (JAX's): weak types i*, f*, c* sit just above the types they come from
+
+_I, _F, _C = "i*", "f*", "c*"
+_EDGES = {
+    bool_: [_I],
+    _I: [uint8, int8],
+    uint8: [int16, uint16], uint16: [int32, uint32], uint32: [int64, uint64], uint64: [_F],
+    int8: [int16], int16: [int32], int32: [int64], int64: [_F],
+    _F: [bfloat16, float16, _C],
+    bfloat16: [float32], float16: [float32], float32: [float64, complex64], float64: [complex128],
+    _C: [complex64], complex64: [complex128], complex128: [],
+}  # fmt: skip
+
+
+def _upper_sets():
+    ups = {}
+
+    def visit(n):
+        if n not in ups:
+            s = {n}
+            for m in _EDGES[n]:
+                s |= visit(m)
+            ups[n] = frozenset(s)
+        return ups[n]
+
+    for n in _EDGES:
+        visit(n)
+    return ups
+
+
+_UP = _upper_sets()
+
+
+def _node(dtype, weak):
+    if weak:
+        k = np.dtype(dtype).kind
+        if k in "iu":
+            return _I
+        if k == "f" or np.dtype(dtype) == bfloat16:
+            return _F
+        if k == "c":
+            return _C
+    return np.dtype(dtype)
+
+
+@functools.lru_cache(maxsize=None)
+def _lub(a, b):
+    common = _UP[a] & _UP[b]
+    for n in common:
+        if _UP[n] >= common:
+            return n
+    raise JTransTypeError(f"no common type for {a} and {b}")  # unreachable: the lattice is closed
+
+
+_WEAK_DEFAULT = {_I: default_int, _F: default_float, _C: default_complex}
+
+
+@functools.lru_cache(maxsize=None)
+def result_type_of_avals_key(key):
+    """key: tuple of (dtype, weak). Returns (dtype, weak) of the promoted result."""
+    node = _node(*key[0])
+    for dt, weak in key[1:]:
+        node = _lub(node, _node(dt, weak))
+    if node in _WEAK_DEFAULT:
+        # a weak result keeps the widest weak input's own dtype when that is narrower by x64
+        return canonicalize_dtype(_WEAK_DEFAULT[node]()), True
+    return canonicalize_dtype(node), False
+
+
+def python_scalar_dtype(x):
+    if isinstance(x, bool):
+        return bool_
+    if isinstance(x, int):
+        return default_int()
+    if isinstance(x, float):
+        return default_float()
+    if isinstance(x, complex):
+        return default_complex()
+    raise JTransTypeError(f"not a Python scalar: {x!r}")
+
+
+def dtype_and_weak(x):
+    """(dtype, weak_type) of any value a jtrans function accepts."""
+    if isinstance(x, (bool, int, float, complex)):
+        return python_scalar_dtype(x), not isinstance(x, bool)
+    aval = getattr(x, "aval", None)
+    if aval is not None:
+        return aval.dtype, aval.weak_type
+    if hasattr(x, "dtype"):
+        return canonicalize_dtype(x.dtype), False
+    if isinstance(x, (list, tuple)):
+        return canonicalize_dtype(np.asarray(x).dtype), False
+    raise JTransTypeError(f"value of type {type(x).__name__} is not a valid jtrans array: {x!r}")
+
+
+def result_type(*args, return_weak_type_flag=False):
+    """jnp.result_type: promotes dtypes, Python scalar types and arrays by JAX's lattice."""
+    key = []
+    for a in args:
+        if a is None:
+            continue
+        if isinstance(a, type) and a in (int, float, complex, bool):
+            key.append((python_scalar_dtype(a(0)), a is not bool))
+        elif isinstance(a, (str, np.dtype, type)) or (
+            isinstance(a, type) and issubclass(a, np.generic)
+        ):
+            key.append((canonicalize_dtype(a), False))
+        else:
+            key.append(dtype_and_weak(a))
+    if not key:
+        raise JTransTypeError("result_type needs at least one argument")
+    dt, weak = result_type_of_avals_key(tuple(key))
+    return (dt, weak) if return_weak_type_flag else dt
+
+
+def can_cast(from_, to, casting="safe"):
+    return np.can_cast(np.dtype(from_), np.dtype(to), casting)
+
+
+def promote_types(a, b):
+    return result_type(np.dtype(a), np.dtype(b))

@@ -1,0 +1,1 @@
+"""The transformations, each an interpreter over the jaxpr IR."""

@@ -1,0 +1,171 @@
+"""vmap: the batching trace. A batched value carries the position of its batch axis (`bdim`);
+values of other traces are unbatched (`not_mapped`). Each primitive's batch rule maps batched
+inputs to batched outputs in one call, moving the batch axis only when it must.
+"""
+
+import numpy as np
+
+from .. import core
+from ..core import Tracer
+from ..errors import JTransValueError
+
+# batch_rules[prim](vals, dims, **params) -> (out, out_dim) | (outs, out_dims); dims are
+# ints or None (not mapped); rules may use `axis_size` from `current_axis_size()`.
+batch_rules = {}
+not_mapped = None
+
+# hooks filled in by jtrans.lax: moveaxis(x, src, dst) and broadcast(x, size, axis)
+_moveaxis = None
+_broadcast = None
+
+
+def moveaxis(x, src, dst):
+    if src == dst:
+        return x
+    return _moveaxis(x, src, dst)
+
+
+def bdim_at_front(x, bdim, size):
+    """x with its batch axis at 0 (broadcast to `size` when it is not mapped)."""
+    if bdim is not_mapped:
+        return _broadcast(x, size, 0)
+    return moveaxis(x, bdim, 0)
+
+
+def move_bdim(x, bdim, dst, size):
+    if bdim is not_mapped:
+        return _broadcast(x, size, dst)
+    return moveaxis(x, bdim, dst)
+
+
+class BatchTracer(Tracer):
+    __slots__ = ("val", "bdim")
+
+    def __init__(self, trace, val, bdim):
+        self._trace = trace
+        self.val = val
+        self.bdim = bdim
+
+    @property
+    def aval(self):
+        a = core.get_aval(self.val)
+        shape = a.shape[: self.bdim] + a.shape[self.bdim + 1 :]
+        return core.ShapedArray(shape, a.dtype, a.weak_type)
+
+
+class BatchTrace(core.Trace):
+    def __init__(self, axis_size, axis_name=None, parent=None):
+        self.parent = parent if parent is not None else core.current_trace()
+        self.axis_size = axis_size
+        self.axis_name = axis_name
+
+    def unpack(self, x):
+        if type(x) is BatchTracer and x._trace is self:
+            return x.val, x.bdim
+        self.is_own(x)
+        return x, not_mapped
+
+    def process_primitive(self, prim, args, params):
+        vals, dims = [], []
+        for a in args:
+            v, d = self.unpack(a)
+            vals.append(v)
+            dims.append(d)
+        if all(d is not_mapped for d in dims):
+            return core.bind_in(self.parent, prim, vals, params)
+        rule = batch_rules.get(prim)
+        if rule is None:
+            raise NotImplementedError(f"vmap of primitive {prim.name!r} is not implemented")
+        global _axis_size
+        prev = _axis_size
+        _axis_size = self.axis_size
+        try:
+            with core.set_current_trace(self.parent):
+                out, out_dim = rule(vals, dims, **params)
+        finally:
+            _axis_size = prev
+        if prim.multiple_results:
+            return [self.pack(o, d) for o, d in zip(out, out_dim)]
+        return self.pack(out, out_dim)
+
+    def pack(self, val, bdim):
+        return val if bdim is not_mapped else BatchTracer(self, val, bdim)
+
+
+_axis_size = None
+
+
+def current_axis_size():
+    """The size of the axis being batched, for rules that need it."""
+    return _axis_size
+
+
+def vmap_flat(fun, args, in_dims, out_dims, axis_size, axis_name=None):
+    """Applies flat `fun` over axis `in_dims[i]` of each arg; outputs stacked at `out_dims`."""
+    trace = BatchTrace(axis_size, axis_name)
+    tracers = [
+        a if d is not_mapped else BatchTracer(trace, a, d) for a, d in zip(args, in_dims)
+    ]
+    with core.new_trace(trace):
+        outs = fun(*tracers)
+    results = []
+    for o, od in zip(outs, out_dims):
+        v, d = trace.unpack(o)
+        if od is not_mapped:
+            if d is not not_mapped:
+                raise JTransValueError(
+                    "vmap has out_axes=None for an output that depends on the mapped axis; "
+                    "only outputs that do not vary along the mapped axis can have out_axes=None"
+                )
+            results.append(v)
+        else:
+            nd = np.ndim(v) if d is not_mapped else np.ndim(v) - 1
+            if not -nd - 1 <= od <= nd:
+                raise JTransValueError(
+                    f"vmap out_axes={od} is out of bounds for an output of rank {nd} "
+                    f"(it must be in [{-nd - 1}, {nd}])"
+                )
+            od = od % (nd + 1)
+            results.append(move_bdim(v, d, od, axis_size))
+    return results
+
+
+def batch_jaxpr(closed, axis_size, in_dims, out_dims_wanted=None):
+    """A ClosedJaxpr computing `closed` batched at `in_dims`; returns (jaxpr, out_dims).
+    With `out_dims_wanted` (list of int/None), outputs are moved there (broadcast if needed)."""
+    from .partial_eval import trace_to_jaxpr
+
+    out_dims_box = []
+
+    def fun(*args):
+        trace = BatchTrace(axis_size)
+        tracers = [
+            a if d is not_mapped else BatchTracer(trace, a, d) for a, d in zip(args, in_dims)
+        ]
+        with core.new_trace(trace):
+            outs = core.eval_jaxpr(closed.jaxpr, closed.consts, *tracers)
+        res = []
+        dims = []
+        for i, o in enumerate(outs):
+            v, d = trace.unpack(o)
+            if out_dims_wanted is not None:
+                want = out_dims_wanted[i]
+                if want is not_mapped:
+                    assert d is not_mapped
+                else:
+                    v = move_bdim(v, d, want, axis_size)
+                d = want
+            res.append(v)
+            dims.append(d)
+        out_dims_box.append(dims)
+        return res
+
+    in_avals = []
+    for a, d in zip(closed.in_avals, in_dims):
+        if d is not_mapped:
+            in_avals.append(a)
+        else:
+            shape = a.shape[:d] + (axis_size,) + a.shape[d:]
+            in_avals.append(a.update(shape=shape))
+    jaxpr, consts = trace_to_jaxpr(fun, in_avals)
+    return core.ClosedJaxpr(jaxpr, consts), out_dims_box[0]

@@ -1,0 +1,6 @@
+"""jtrans.lax: the primitive set, with JAX's names and signatures. Each submodule is one family;
+each primitive is one paragraph there."""
+
+from .elementwise import *  # noqa: F401,F403
+from .structural import *  # noqa: F401,F403
+from .reductions import *  # noqa: F401,F403

@@ -1,0 +1,609 @@
+"""Elementwise primitives: unary and n-ary maps over arrays of equal shape (and dtype, except
+where a primitive says otherwise). Made by two factories, `unop` and `naryop`; each primitive is
+then one paragraph: its definition and its derivative."""
+
+import builtins
+import math
+
+import numpy as np
+import scipy.special as sp
+
+from .. import core, dtypes
+from ..interpreters import ad, batching
+from ._base import (
+    Zero,
+    as_operand,
+    batch_rules,
+    check_dtype_kind,
+    check_same_dtypes,
+    instantiate,
+    standard_primitive,
+    transpose_rules,
+)
+from ..errors import JTransTypeError
+
+_LOW = (dtypes.float16, dtypes.bfloat16)
+_SCALAR_TYPES = (int, float, complex)  # captured before `complex`, `abs`, `max`... are shadowed
+
+
+def _upcast_impl(f):
+    """NumPy impl that computes half-precision inputs in float32 and casts back."""
+
+    def impl(*xs, **params):
+        dt = xs[0].dtype if hasattr(xs[0], "dtype") else None
+        if dt in _LOW:
+            out = f(*[np.asarray(x, np.float32) for x in xs], **params)
+            return np.asarray(out).astype(dt)
+        out = f(*xs, **params)
+        if dt is not None and hasattr(out, "dtype") and out.dtype != dt and dt.kind != "b":
+            out = np.asarray(out).astype(dt)
+        return np.asarray(out)
+
+    return impl
+
+
+# ---------------------------------------------------------------------------------------------
+# batching for elementwise ops: bring every batched operand's axis to one place, broadcast the
+# unbatched ones
+
+
+def broadcast_batcher(prim):
+    def rule(vals, dims, **params):
+        bd = {d for d in dims if d is not None}
+        ranks = {np.ndim(v) for v in vals}
+        if len(bd) == 1 and all(d is not None for d in dims) and len(ranks) == 1:
+            return prim.bind(*vals, **params), dims[0]
+        size = batching.current_axis_size()
+        full_rank = builtins.max(np.ndim(v) - (d is not None) for v, d in zip(vals, dims))
+        out_shape = None
+        for v, d in zip(vals, dims):
+            if np.ndim(v) - (d is not None) == full_rank:
+                s = core.get_aval(v).shape
+                out_shape = (size,) + (s[:d] + s[d + 1:] if d is not None else s)
+                break
+        new_vals = []
+        for v, d in zip(vals, dims):
+            if d is None and np.ndim(v) == 0:
+                new_vals.append(v)  # an unbatched scalar still broadcasts
+                continue
+            v = batching.bdim_at_front(v, d, size)
+            if np.ndim(v) - 1 < full_rank:  # a batched scalar among arrays
+                from .structural import broadcast_in_dim
+
+                v = broadcast_in_dim(v, out_shape, (0,))
+            new_vals.append(v)
+        out = prim.bind(*new_vals, **params)
+        return out, ([0] * len(out) if prim.multiple_results else 0)
+
+    batch_rules[prim] = rule
+    return rule
+
+
+# ---------------------------------------------------------------------------------------------
+# factories
+
+
+def unop(name, np_fn, kinds, result_dtype=None, upcast=True):
+    """A unary primitive. kinds: allowed dtype classes (see check_dtype_kind)."""
+
+    def abstract_eval(x):
+        check_dtype_kind(name, x, kinds)
+        if result_dtype is None:
+            return x
+        return core.ShapedArray(x.shape, result_dtype(x.dtype), False)
+
+    impl = _upcast_impl(np_fn) if upcast else np_fn
+    prim = standard_primitive(name, impl, abstract_eval)
+    broadcast_batcher(prim)
+    return prim
+
+
+def naryop(name, np_fn, kinds, result_dtype=None, upcast=True, same_dtypes=True):
+    def abstract_eval(*avals):
+        # operands have equal shapes, except that rank-0 operands broadcast (as in JAX)
+        shapes = {a.shape for a in avals if a.shape != ()}
+        if len(shapes) > 1:
+            raise JTransTypeError(
+                f"lax.{name} got incompatible shapes for broadcasting: "
+                + ", ".join(str(a.shape) for a in avals)
+                + ". lax functions need equal shapes; jtrans.numpy functions broadcast."
+            )
+        out_shape = shapes.pop() if shapes else ()
+        if same_dtypes:
+            check_same_dtypes(name, *avals)
+        for a in avals:
+            check_dtype_kind(name, a, kinds)
+        weak = all(a.weak_type for a in avals)
+        dt = avals[0].dtype if result_dtype is None else result_dtype(avals[0].dtype)
+        return core.ShapedArray(out_shape, dt, weak and result_dtype is None)
+
+    impl = _upcast_impl(np_fn) if upcast else np_fn
+    prim = standard_primitive(name, impl, abstract_eval)
+    broadcast_batcher(prim)
+    return prim
+
+
+_F = "fc"  # floating and complex
+_R = "f"  # real floating
+_N = "fciu"  # numeric
+_I = "iub"  # integer and bool
+_ALL = "fciub"
+
+
+def _bool_dtype(_):
+    return dtypes.bool_
+
+
+def _real_dtype(dt):
+    return {dtypes.complex64: dtypes.float32, dtypes.complex128: dtypes.float64}.get(dt, dt)
+
+
+def _operands(*xs):
+    """Python scalars become rank-0 operands of the first array operand's dtype."""
+    ref = next((x for x in xs if not isinstance(x, _SCALAR_TYPES)), None)
+    dt = None if ref is None else core.get_aval(ref).dtype
+    return [as_operand(x, dt) for x in xs]
+
+
+def unbroadcast(x, ct):
+    """The cotangent for operand x (None unless x is linear), summed down to rank 0 where x was
+    a broadcast scalar."""
+    if type(x) is not ad.UndefinedPrimal:
+        return None
+    if type(ct) is Zero or x.aval.shape == core.get_aval(ct).shape:
+        return ct
+    from .reductions import reduce_sum
+
+    return reduce_sum(ct)
+
+
+def _un(prim):
+    def f(x):
+        return prim.bind(as_operand(x))
+
+    f.__name__ = prim.name
+    return f
+
+
+def _bin(prim):
+    def f(x, y):
+        return prim.bind(*_operands(x, y))
+
+    f.__name__ = prim.name
+    return f
+
+
+# ---------------------------------------------------------------------------------------------
+# unary primitives
+
+neg_p = unop("neg", np.negative, _N)
+neg = _un(neg_p)
+ad.deflinear(neg_p, lambda ct, x: [neg(ct)])
+
+sign_p = unop("sign", np.sign, _N)
+sign = _un(sign_p)
+ad.defnondiff(sign_p)
+
+floor_p = unop("floor", np.floor, _R)
+floor = _un(floor_p)
+ad.defnondiff(floor_p)
+
+ceil_p = unop("ceil", np.ceil, _R)
+ceil = _un(ceil_p)
+ad.defnondiff(ceil_p)
+
+
+def _round_impl(x, rounding_method=0):
+    # 0: away from zero (lax.RoundingMethod.AWAY_FROM_ZERO), 1: to nearest even
+    if rounding_method == 1:
+        return np.round(x)
+    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+
+
+round_p = standard_primitive(
+    "round", _upcast_impl(_round_impl), lambda x, rounding_method=0: x
+)
+broadcast_batcher(round_p)
+ad.defnondiff(round_p)
+
+
+class RoundingMethod:
+    AWAY_FROM_ZERO = 0
+    TO_NEAREST_EVEN = 1
+
+
+def round(x, rounding_method=RoundingMethod.AWAY_FROM_ZERO):
+    return round_p.bind(as_operand(x), rounding_method=int(rounding_method))
+
+
+is_finite_p = unop("is_finite", np.isfinite, _R, _bool_dtype, upcast=False)
+is_finite = _un(is_finite_p)
+ad.defnondiff(is_finite_p)
+
+exp_p = unop("exp", np.exp, _F)
+exp = _un(exp_p)
+ad.defjvp2(exp_p, lambda g, ans, x: mul(g, ans))
+
+exp2_p = unop("exp2", np.exp2, _F)
+exp2 = _un(exp2_p)
+ad.defjvp2(exp2_p, lambda g, ans, x: mul(g, mul(ans, math.log(2.0))))
+
+log_p = unop("log", np.log, _F)
+log = _un(log_p)
+ad.defjvp(log_p, lambda g, x: div(g, x))
+
+log1p_p = unop("log1p", np.log1p, _F)
+log1p = _un(log1p_p)
+ad.defjvp(log1p_p, lambda g, x: div(g, add(x, 1.0)))
+
+expm1_p = unop("expm1", np.expm1, _F)
+expm1 = _un(expm1_p)
+ad.defjvp2(expm1_p, lambda g, ans, x: mul(g, add(ans, 1.0)))
+
+tanh_p = unop("tanh", np.tanh, _F)
+tanh = _un(tanh_p)
+ad.defjvp2(tanh_p, lambda g, ans, x: mul(g, sub(1.0, mul(ans, ans))))
+
+logistic_p = unop("logistic", sp.expit, _F)
+logistic = _un(logistic_p)
+ad.defjvp2(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(1.0, ans))))
+
+sin_p = unop("sin", np.sin, _F)
+sin = _un(sin_p)
+ad.defjvp(sin_p, lambda g, x: mul(g, cos(x)))
+
+cos_p = unop("cos", np.cos, _F)
+cos = _un(cos_p)
+ad.defjvp(cos_p, lambda g, x: neg(mul(g, sin(x))))
+
+tan_p = unop("tan", np.tan, _F)
+tan = _un(tan_p)
+ad.defjvp2(tan_p, lambda g, ans, x: mul(g, add(1.0, mul(ans, ans))))
+
+asin_p = unop("asin", np.arcsin, _F)
+asin = _un(asin_p)
+ad.defjvp(asin_p, lambda g, x: mul(g, rsqrt(sub(1.0, mul(x, x)))))
+
+acos_p = unop("acos", np.arccos, _F)
+acos = _un(acos_p)
+ad.defjvp(acos_p, lambda g, x: neg(mul(g, rsqrt(sub(1.0, mul(x, x))))))
+
+atan_p = unop("atan", np.arctan, _F)
+atan = _un(atan_p)
+ad.defjvp(atan_p, lambda g, x: div(g, add(1.0, mul(x, x))))
+
+sinh_p = unop("sinh", np.sinh, _F)
+sinh = _un(sinh_p)
+ad.defjvp(sinh_p, lambda g, x: mul(g, cosh(x)))
+
+cosh_p = unop("cosh", np.cosh, _F)
+cosh = _un(cosh_p)
+ad.defjvp(cosh_p, lambda g, x: mul(g, sinh(x)))
+
+asinh_p = unop("asinh", np.arcsinh, _F)
+asinh = _un(asinh_p)
+ad.defjvp(asinh_p, lambda g, x: mul(g, rsqrt(add(mul(x, x), 1.0))))
+
+acosh_p = unop("acosh", np.arccosh, _F)
+acosh = _un(acosh_p)
+ad.defjvp(acosh_p, lambda g, x: mul(g, rsqrt(mul(sub(x, 1.0), add(x, 1.0)))))
+
+atanh_p = unop("atanh", np.arctanh, _F)
+atanh = _un(atanh_p)
+ad.defjvp(atanh_p, lambda g, x: div(g, sub(1.0, mul(x, x))))
+
+sqrt_p = unop("sqrt", np.sqrt, _F)
+sqrt = _un(sqrt_p)
+ad.defjvp2(sqrt_p, lambda g, ans, x: div(g, mul(ans, 2.0)))
+
+rsqrt_p = unop("rsqrt", lambda x: 1.0 / np.sqrt(x), _F)
+rsqrt = _un(rsqrt_p)
+ad.defjvp2(rsqrt_p, lambda g, ans, x: mul(g, mul(div(ans, x), -0.5)))
+
+cbrt_p = unop("cbrt", np.cbrt, _R)
+cbrt = _un(cbrt_p)
+ad.defjvp2(cbrt_p, lambda g, ans, x: div(g, mul(mul(ans, ans), 3.0)))
+
+abs_p = unop("abs", np.abs, _N, _real_dtype)
+abs = _un(abs_p)
+ad.defjvp(abs_p, lambda g, x: mul(g, sign(x)))
+
+square_p = unop("square", np.square, _N)
+square = _un(square_p)
+ad.defjvp(square_p, lambda g, x: mul(g, mul(x, 2.0)))
+
+erf_p = unop("erf", sp.erf, _R)
+erf = _un(erf_p)
+ad.defjvp(erf_p, lambda g, x: mul(g, mul(exp(neg(mul(x, x))), 2.0 / math.sqrt(math.pi))))
+
+erfc_p = unop("erfc", sp.erfc, _R)
+erfc = _un(erfc_p)
+ad.defjvp(erfc_p, lambda g, x: mul(g, mul(exp(neg(mul(x, x))), -2.0 / math.sqrt(math.pi))))
+
+erf_inv_p = unop("erf_inv", sp.erfinv, _R)
+erf_inv = _un(erf_inv_p)
+ad.defjvp2(erf_inv_p, lambda g, ans, x: mul(g, mul(exp(mul(ans, ans)), math.sqrt(math.pi) / 2)))
+
+lgamma_p = unop("lgamma", sp.gammaln, _R)
+lgamma = _un(lgamma_p)
+ad.defjvp(lgamma_p, lambda g, x: mul(g, digamma(x)))
+
+digamma_p = unop("digamma", sp.digamma, _R)
+digamma = _un(digamma_p)
+ad.defjvp(digamma_p, lambda g, x: mul(g, polygamma(1.0, x)))
+
+not_p = unop("not", lambda x: np.invert(x), _I, upcast=False)
+bitwise_not = _un(not_p)
+ad.defnondiff(not_p)
+
+population_count_p = unop("population_count", lambda x: np.bitwise_count(x).astype(x.dtype),
+                          "iu", upcast=False)  # fmt: skip
+population_count = _un(population_count_p)
+ad.defnondiff(population_count_p)
+
+real_p = unop("real", np.real, "c", _real_dtype, upcast=False)
+real = _un(real_p)
+imag_p = unop("imag", np.imag, "c", _real_dtype, upcast=False)
+imag = _un(imag_p)
+conj_p = unop("conj", np.conj, "fc", upcast=False)
+conj = _un(conj_p)
+ad.deflinear(real_p, lambda ct, x: [complex(ct, zeros_like(ct))])
+ad.deflinear(imag_p, lambda ct, x: [complex(zeros_like(ct), neg(ct))])
+ad.deflinear(conj_p, lambda ct, x: [conj(ct)])
+
+
+def zeros_like(x):
+    from .structural import full_like
+
+    return full_like(x, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# binary primitives
+
+add_p = naryop("add", np.add, _N)
+add = _bin(add_p)
+ad.deflinear(add_p, lambda ct, x, y: [unbroadcast(x, ct), unbroadcast(y, ct)])
+
+sub_p = naryop("sub", np.subtract, _N)
+sub = _bin(sub_p)
+ad.deflinear(sub_p, lambda ct, x, y: [unbroadcast(x, ct), unbroadcast(y, neg(ct))])
+
+mul_p = naryop("mul", np.multiply, _N + "b")
+mul = _bin(mul_p)
+ad.defjvp(mul_p, lambda g, x, y: mul(g, y), lambda g, x, y: mul(x, g))
+
+
+def _mul_transpose(ct, x, y):
+    if type(x) is ad.UndefinedPrimal:
+        return [None if type(ct) is Zero else unbroadcast(x, mul(ct, y)), None]
+    return [None, None if type(ct) is Zero else unbroadcast(y, mul(x, ct))]
+
+
+transpose_rules[mul_p] = _mul_transpose
+
+
+def _div_impl(x, y):
+    if x.dtype.kind in "iu":  # lax.div rounds toward zero for integers
+        q = np.abs(x) // np.where(y == 0, 1, np.abs(y))
+        return (np.sign(x) * np.sign(y) * q).astype(x.dtype)
+    return np.divide(x, y)
+
+
+div_p = naryop("div", _div_impl, _N)
+div = _bin(div_p)
+ad.defjvp(div_p, lambda g, x, y: div(g, y), lambda g, x, y: mul(neg(g), div(x, mul(y, y))))
+transpose_rules[div_p] = lambda ct, x, y: [
+    None if type(ct) is Zero else unbroadcast(x, div(ct, y)), None
+]
+
+
+def _rem_impl(x, y):
+    if x.dtype.kind in "iu":
+        return np.fmod(x, np.where(y == 0, 1, y)).astype(x.dtype)
+    return np.fmod(x, y)
+
+
+rem_p = naryop("rem", _rem_impl, _N)
+rem = _bin(rem_p)
+ad.defjvp(rem_p, lambda g, x, y: g,
+          lambda g, x, y: mul(neg(g), mul(sign(div(x, y)), floor(abs(div(x, y))))))  # fmt: skip
+
+
+def _pow_impl(x, y):
+    return np.power(x, y)
+
+
+pow_p = naryop("pow", _pow_impl, _F)
+pow = _bin(pow_p)
+
+
+def _pow_jvp_x(g, x, y):
+    # d/dx x^y = y x^(y-1), defined as 0 where y == 0 (also at x == 0)
+    from .structural import select
+
+    yz = eq(y, 0.0)
+    safe_y = select(yz, full_like_scalar(y, 1.0), y)
+    return mul(g, select(yz, zeros_like(x), mul(safe_y, pow(x, sub(safe_y, 1.0)))))
+
+
+def _pow_jvp_y(g, ans, x, y):
+    from .structural import select
+
+    xz = eq(x, 0.0)
+    safe_x = select(xz, full_like_scalar(x, 1.0), x)
+    return mul(g, select(xz, zeros_like(x), mul(ans, log(safe_x))))
+
+
+def full_like_scalar(x, v):
+    from .structural import full_like
+
+    return full_like(x, v)
+
+
+def _pow_jvp(primals, tangents):
+    x, y = primals
+    gx, gy = tangents
+    ans = pow(x, y)
+    t = Zero(core.get_aval(ans))
+    if type(gx) is not Zero:
+        t = ad.add_tangents(t, _pow_jvp_x(gx, x, y))
+    if type(gy) is not Zero:
+        t = ad.add_tangents(t, _pow_jvp_y(gy, ans, x, y))
+    return ans, t
+
+
+ad.jvp_rules[pow_p] = _pow_jvp
+
+
+def _integer_pow_impl(x, y):
+    if y < 0 and x.dtype.kind in "iu":
+        raise JTransTypeError("integer_pow of an integer array needs a non-negative exponent")
+    if y == 0:
+        return np.ones_like(x)
+    return np.asarray(np.power(x, x.dtype.type(y)) if x.dtype.kind in "iu" else x**y).astype(
+        x.dtype
+    )
+
+
+integer_pow_p = standard_primitive(
+    "integer_pow", _upcast_impl(_integer_pow_impl), lambda x, y: x
+)
+broadcast_batcher(integer_pow_p)
+
+
+def integer_pow(x, y):
+    return integer_pow_p.bind(as_operand(x), y=int(y))
+
+
+def _integer_pow_jvp(g, x, y):
+    if y == 0:
+        return zeros_like(g)
+    return mul(g, mul(integer_pow(x, y - 1), float(y) if dtypes.is_inexact(x.dtype) else y))
+
+
+ad.defjvp(integer_pow_p, _integer_pow_jvp)
+
+
+def _balanced_eq(x, z, y):
+    # 1 where x is the unique extremum, 0.5 where x ties with y, 0 elsewhere (JAX's convention)
+    from .structural import convert_element_type, select
+
+    dt = core.get_aval(x).dtype
+    one = full_like_scalar(x, 1.0)
+    return div(
+        select(eq(x, z), one, zeros_like(x)),
+        select(eq(y, z), full_like_scalar(x, 2.0), one),
+    ) if dtypes.is_inexact(dt) else convert_element_type(eq(x, z), dt)
+
+
+max_p = naryop("max", np.maximum, _N + "b")
+max = _bin(max_p)
+ad.defjvp2(max_p, lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
+           lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))  # fmt: skip
+
+min_p = naryop("min", np.minimum, _N + "b")
+min = _bin(min_p)
+ad.defjvp2(min_p, lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
+           lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))  # fmt: skip
+
+atan2_p = naryop("atan2", np.arctan2, _R)
+atan2 = _bin(atan2_p)
+ad.defjvp(atan2_p, lambda g, x, y: mul(g, div(y, add(mul(x, x), mul(y, y)))),
+          lambda g, x, y: mul(g, div(neg(x), add(mul(x, x), mul(y, y)))))  # fmt: skip
+
+nextafter_p = naryop("nextafter", np.nextafter, _R)
+nextafter = _bin(nextafter_p)
+ad.defnondiff(nextafter_p)
+
+polygamma_p = naryop("polygamma", lambda m, x: sp.polygamma(m, x), _R)
+polygamma = _bin(polygamma_p)
+ad.defjvp(polygamma_p, None, lambda g, m, x: mul(g, polygamma(add(m, 1.0), x)))
+
+igamma_p = naryop("igamma", sp.gammainc, _R)
+igamma = _bin(igamma_p)
+
+
+def _complex_impl(x, y):
+    return x + 1j * y
+
+
+complex_p = naryop(
+    "complex",
+    lambda x, y: np.asarray(_complex_impl(x, y)).astype(
+        dtypes.complex128 if x.dtype == dtypes.float64 else dtypes.complex64
+    ),
+    _R,
+    lambda dt: dtypes.complex128 if dt == dtypes.float64 else dtypes.complex64,
+    upcast=False,
+)
+complex = _bin(complex_p)
+ad.deflinear(complex_p, lambda ct, x, y: [unbroadcast(x, real(ct)),
+                                           unbroadcast(y, neg(imag(ct)))])
+
+and_p = naryop("and", np.bitwise_and, _I, upcast=False)
+bitwise_and = _bin(and_p)
+or_p = naryop("or", np.bitwise_or, _I, upcast=False)
+bitwise_or = _bin(or_p)
+xor_p = naryop("xor", np.bitwise_xor, _I, upcast=False)
+bitwise_xor = _bin(xor_p)
+
+
+def _shift_left(x, y):
+    bits = x.dtype.itemsize * 8
+    out = np.left_shift(x, np.clip(y, 0, bits - 1).astype(x.dtype))
+    return np.where((y < 0) | (y >= bits), np.zeros_like(x), out).astype(x.dtype)
+
+
+def _shift_right_logical(x, y):
+    bits = x.dtype.itemsize * 8
+    ux = x.view(np.dtype(f"u{x.dtype.itemsize}"))
+    out = np.right_shift(ux, np.clip(y, 0, bits - 1).astype(ux.dtype)).view(x.dtype)
+    return np.where((y < 0) | (y >= bits), np.zeros_like(x), out).astype(x.dtype)
+
+
+def _shift_right_arithmetic(x, y):
+    bits = x.dtype.itemsize * 8
+    sx = x.view(np.dtype(f"i{x.dtype.itemsize}"))
+    out = np.right_shift(sx, np.clip(y, 0, bits - 1).astype(sx.dtype)).view(x.dtype)
+    fill = np.where(sx < 0, -1, 0).astype(sx.dtype).view(x.dtype)
+    return np.where((y < 0) | (y >= bits), fill, out).astype(x.dtype)
+
+
+shift_left_p = naryop("shift_left", _shift_left, "iu", upcast=False)
+shift_left = _bin(shift_left_p)
+shift_right_logical_p = naryop("shift_right_logical", _shift_right_logical, "iu", upcast=False)
+shift_right_logical = _bin(shift_right_logical_p)
+shift_right_arithmetic_p = naryop(
+    "shift_right_arithmetic", _shift_right_arithmetic, "iu", upcast=False
+)
+shift_right_arithmetic = _bin(shift_right_arithmetic_p)
+
+for _p in (and_p, or_p, xor_p, shift_left_p, shift_right_logical_p, shift_right_arithmetic_p):
+    ad.defnondiff(_p)
+
+eq_p = naryop("eq", np.equal, _ALL, _bool_dtype, upcast=False)
+eq = _bin(eq_p)
+ne_p = naryop("ne", np.not_equal, _ALL, _bool_dtype, upcast=False)
+ne = _bin(ne_p)
+lt_p = naryop("lt", np.less, "fiub", _bool_dtype, upcast=False)
+lt = _bin(lt_p)
+le_p = naryop("le", np.less_equal, "fiub", _bool_dtype, upcast=False)
+le = _bin(le_p)
+gt_p = naryop("gt", np.greater, "fiub", _bool_dtype, upcast=False)
+gt = _bin(gt_p)
+ge_p = naryop("ge", np.greater_equal, "fiub", _bool_dtype, upcast=False)
+ge = _bin(ge_p)
+for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p):
+    ad.defnondiff(_p)
+
+
+def reciprocal(x):
+    return integer_pow(x, -1)
+
+
+__all__ = [n for n in dir() if not n.startswith("_") and n not in ("np", "sp", "math", "core",
+           "dtypes", "ad", "batching", "Zero", "instantiate")]  # fmt: skip
+
+# AD's own sum of tangents batches like any elementwise op
+broadcast_batcher(ad.add_any_p)

@@ -1,0 +1,183 @@
+"""NumPy conventions on top of lax: dtype promotion (JAX's lattice, weak types), rank
+promotion and broadcasting, argument checking. Every jnp function goes through these."""
+
+import functools
+
+import numpy as np
+
+from .. import core, dtypes, lax
+from ..array import Array
+from ..errors import JTransTypeError, JTransValueError
+
+_SCALARS = (bool, int, float, complex)
+
+
+def asarray_any(x, dtype=None):
+    """Any array-like as a jtrans value (tracers pass through)."""
+    if isinstance(x, (Array, core.Tracer)):
+        return x if dtype is None else lax.convert_element_type(x, dtype)
+    if isinstance(x, _SCALARS):
+        dt = dtypes.python_scalar_dtype(x) if dtype is None else dtypes.check_dtype(dtype)
+        return Array(np.asarray(x, dt), dtype is None and not isinstance(x, bool))
+    if isinstance(x, (list, tuple)) and any(
+        isinstance(e, (Array, core.Tracer)) for e in _flat_list(x)
+    ):
+        from ._shape import stack
+
+        return stack([asarray_any(e, dtype) for e in x])
+    v = np.asarray(x) if dtype is None else np.asarray(x, dtype=dtypes.check_dtype(dtype))
+    if v.dtype == object:
+        raise JTransTypeError(f"cannot convert {type(x).__name__} to a jtrans array: {x!r}")
+    dt = dtypes.canonicalize_dtype(v.dtype)
+    return Array(v if v.dtype == dt else v.astype(dt), False)
+
+
+def _flat_list(x):
+    for e in x:
+        if isinstance(e, (list, tuple)):
+            yield from _flat_list(e)
+        else:
+            yield e
+
+
+def check_arraylike(name, *args):
+    for i, a in enumerate(args):
+        if not isinstance(a, (Array, core.Tracer, np.ndarray, np.generic) + _SCALARS):
+            if isinstance(a, (list, tuple)):
+                raise JTransTypeError(
+                    f"{name} requires ndarray or scalar arguments, but got a "
+                    f"{type(a).__name__} at position {i}. Use jnp.asarray(x) to convert it."
+                )
+            raise JTransTypeError(
+                f"{name} requires ndarray or scalar arguments, got {type(a).__name__} at "
+                f"position {i}"
+            )
+
+
+@functools.lru_cache(maxsize=4096)
+def _broadcast_shapes_cached(shapes):
+    nd = max(len(s) for s in shapes)
+    out = []
+    for i in range(nd):
+        dim = 1
+        for s in shapes:
+            k = i - (nd - len(s))
+            if k < 0:
+                continue
+            d = s[k]
+            if d == 1:
+                continue
+            if dim == 1:
+                dim = d
+            elif d != dim:
+                return None
+        out.append(dim)
+    return tuple(out)
+
+
+def broadcast_shapes(*shapes, name=None):
+    shapes = tuple(tuple(s) for s in shapes)
+    out = _broadcast_shapes_cached(shapes)
+    if out is None:
+        where = f"{name}: " if name else ""
+        raise JTransValueError(
+            f"{where}incompatible shapes for broadcasting: "
+            + ", ".join(str(s) for s in shapes)
+        )
+    return out
+
+
+def broadcast_to_shape(x, shape):
+    aval = core.get_aval(x)
+    if aval.shape == shape:
+        return x
+    nd = len(shape)
+    lead = nd - aval.ndim
+    if lead < 0 or any(s not in (1, shape[lead + i]) for i, s in enumerate(aval.shape)):
+        raise JTransValueError(f"cannot broadcast an array of shape {aval.shape} to {shape}")
+    # squeeze nothing: broadcast_in_dim handles size-1 dims
+    return lax.broadcast_in_dim(x, shape, tuple(range(lead, nd)))
+
+
+def promote_dtypes(*args):
+    """Converts args to their common dtype (JAX's lattice). Python scalars become weak Arrays."""
+    key = tuple(dtypes.dtype_and_weak(a) for a in args)
+    dt, weak = dtypes.result_type_of_avals_key(key)
+    out = []
+    for a, (adt, aweak) in zip(args, key):
+        if isinstance(a, _SCALARS):
+            out.append(Array(np.asarray(a, dt), weak))
+        elif adt != dt or aweak != weak:
+            out.append(lax.convert_element_type(asarray_any(a), dt, weak))
+        else:
+            out.append(asarray_any(a))
+    return out
+
+
+def promote_args(name, *args):
+    """promote_dtypes, then broadcast to the common shape (NumPy rules)."""
+    check_arraylike(name, *args)
+    args = promote_dtypes(*args)
+    shapes = [core.get_aval(a).shape for a in args]
+    if all(s == shapes[0] for s in shapes):
+        return args
+    shape = broadcast_shapes(*shapes, name=name)
+    # rank-0 operands stay scalars: lax elementwise ops broadcast them
+    return [a if s == () or s == shape else broadcast_to_shape(a, shape) for a, s in zip(args, shapes)]
+
+
+def promote_args_inexact(name, *args):
+    """Like promote_args, with integer/bool results made floating (for sin, sqrt, divide...)."""
+    check_arraylike(name, *args)
+    key = tuple(dtypes.dtype_and_weak(a) for a in args)
+    dt, weak = dtypes.result_type_of_avals_key(key)
+    if not dtypes.is_inexact(dt):
+        args = [
+            lax.convert_element_type(asarray_any(a), dtypes.default_float(), w)
+            if not isinstance(a, _SCALARS) else float(a)
+            for a, (_, w) in zip(args, key)
+        ]
+    return promote_args(name, *args)
+
+
+def canonical_axes(axis, ndim, name="axis"):
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)) or (
+        hasattr(axis, "__index__") and not isinstance(axis, (tuple, list))
+    ):
+        axis = (int(axis),)
+    out = []
+    for a in axis:
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+            raise JTransValueError(
+                f"{name} {a} is out of bounds for array of dimension {ndim}"
+            )
+        out.append(a % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise JTransValueError(f"repeated axis in {name}: {tuple(axis)}")
+    return tuple(out)
+
+
+def canonical_axis(axis, ndim, name="axis"):
+    return canonical_axes(int(axis), ndim, name)[0]
+
+
+def ndim(x):
+    return core.get_aval(x).ndim if not isinstance(x, (list, tuple)) else np.ndim(x)
+
+
+def shape(x):
+    return core.get_aval(x).shape if not isinstance(x, (list, tuple)) else np.shape(x)
+
+
+def aval(x):
+    return core.get_aval(asarray_any(x) if isinstance(x, (list, tuple)) else x)
+
+
+def concrete_int(x, what):
+    """x as a Python int, or a ConcretizationTypeError saying `what` needs it static."""
+    if isinstance(x, core.Tracer):
+        return int(core.concrete_or_error(x, what))
+    return int(x)

@@ -1,0 +1,274 @@
+"""Pytrees: nested tuples, lists, dicts (by sorted key), namedtuples, None (an empty node) and
+registered classes, flattened to leaves plus a hashable `PyTreeDef`."""
+
+import collections
+import dataclasses
+import functools
+
+from .errors import JTransValueError
+
+# type -> (flatten(x) -> (children, aux), unflatten(aux, children) -> x)
+_registry = {}
+
+
+class _NodeKind:
+    __slots__ = ()
+
+
+class PyTreeDef:
+    """The structure of a pytree: node type, auxiliary data and child structures."""
+
+    __slots__ = ("kind", "aux", "children", "num_leaves", "_hash")
+
+    def __init__(self, kind, aux, children):
+        self.kind = kind  # None for a leaf, else the node's type
+        self.aux = aux
+        self.children = tuple(children)
+        self.num_leaves = 1 if kind is None else sum(c.num_leaves for c in children)
+        self._hash = None
+
+    @property
+    def num_nodes(self):
+        return 1 + sum(c.num_nodes for c in self.children)
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, PyTreeDef)
+            and self.kind is other.kind
+            and self.aux == other.aux
+            and self.children == other.children
+        )
+
+    def __hash__(self):
+        if self._hash is None:
+            self._hash = hash((self.kind, _hashable(self.aux), self.children))
+        return self._hash
+
+    def unflatten(self, leaves):
+        return tree_unflatten(self, leaves)
+
+    def __repr__(self):
+        return f"PyTreeDef({_show(self)})"
+
+
+def _hashable(aux):
+    try:
+        hash(aux)
+        return aux
+    except TypeError:
+        return repr(aux)
+
+
+def _show(td):
+    if td.kind is None:
+        return "*"
+    kids = [_show(c) for c in td.children]
+    if td.kind is tuple:
+        return "(" + ", ".join(kids) + ("," if len(kids) == 1 else "") + ")"
+    if td.kind is list:
+        return "[" + ", ".join(kids) + "]"
+    if td.kind is dict:
+        return "{" + ", ".join(f"{k!r}: {c}" for k, c in zip(td.aux, kids)) + "}"
+    if td.kind is type(None):
+        return "None"
+    return f"CustomNode({td.kind.__name__}[{td.aux!r}], [{', '.join(kids)}])"
+
+
+_LEAF = PyTreeDef(None, None, ())
+
+
+def _dict_flatten(d):
+    keys = sorted(d.keys())
+    return [d[k] for k in keys], tuple(keys)
+
+
+def _namedtuple_flatten(x):
+    return list(x), type(x)
+
+
+def register_pytree_node(nodetype, flatten_func, unflatten_func):
+    """Registers `nodetype`: flatten_func(x) -> (children, aux); unflatten_func(aux, children)."""
+    _registry[nodetype] = (flatten_func, unflatten_func)
+    return nodetype
+
+
+def register_pytree_node_class(cls):
+    """Class decorator: the class defines `tree_flatten()` and classmethod `tree_unflatten`."""
+    return register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten)
+
+
+def register_dataclass(cls=None, data_fields=None, meta_fields=None):
+    """Registers a dataclass: `data_fields` are children, `meta_fields` static (part of the
+    structure). Without them, every field is a data field."""
+    if cls is None:
+        return functools.partial(register_dataclass, data_fields=data_fields,
+                                 meta_fields=meta_fields)  # fmt: skip
+    if data_fields is None:
+        meta_fields = list(meta_fields or ())
+        data_fields = [f.name for f in dataclasses.fields(cls) if f.name not in meta_fields]
+    meta_fields = tuple(meta_fields or ())
+    data_fields = tuple(data_fields)
+
+    def flatten(x):
+        return [getattr(x, n) for n in data_fields], tuple(getattr(x, n) for n in meta_fields)
+
+    def unflatten(aux, children):
+        kw = dict(zip(data_fields, children))
+        kw.update(zip(meta_fields, aux))
+        return cls(**kw)
+
+    return register_pytree_node(cls, flatten, unflatten)
+
+
+register_pytree_node(tuple, lambda x: (list(x), None), lambda _, c: tuple(c))
+register_pytree_node(list, lambda x: (list(x), None), lambda _, c: list(c))
+register_pytree_node(dict, _dict_flatten, lambda keys, c: dict(zip(keys, c)))
+register_pytree_node(type(None), lambda x: ([], None), lambda _, c: None)
+register_pytree_node(
+    collections.OrderedDict,
+    lambda d: (list(d.values()), tuple(d.keys())),
+    lambda keys, c: collections.OrderedDict(zip(keys, c)),
+)
+register_pytree_node(
+    collections.defaultdict,
+    lambda d: (_dict_flatten(d)[0], (d.default_factory, _dict_flatten(d)[1])),
+    lambda aux, c: collections.defaultdict(aux[0], zip(aux[1], c)),
+)
+
+
+def _lookup(x):
+    t = type(x)
+    entry = _registry.get(t)
+    if entry is not None:
+        return t, entry
+    if isinstance(x, tuple) and hasattr(t, "_fields"):
+        return t, (_namedtuple_flatten, lambda cls, c: cls(*c))
+    return None, None
+
+
+def tree_flatten(tree, is_leaf=None):
+    """(leaves, treedef) of `tree`."""
+    leaves = []
+
+    def rec(x):
+        if is_leaf is not None and is_leaf(x):
+            leaves.append(x)
+            return _LEAF
+        t, entry = _lookup(x)
+        if entry is None:
+            leaves.append(x)
+            return _LEAF
+        children, aux = entry[0](x)
+        return PyTreeDef(t, aux, [rec(c) for c in children])
+
+    return leaves, rec(tree)
+
+
+def tree_unflatten(treedef, leaves):
+    it = iter(leaves)
+
+    def rec(td):
+        if td.kind is None:
+            return next(it)
+        children = [rec(c) for c in td.children]
+        t = td.kind
+        entry = _registry.get(t)
+        if entry is None:  # namedtuple
+            return t(*children)
+        return entry[1](td.aux, children)
+
+    leaves = list(leaves)
+    if len(leaves) != treedef.num_leaves:
+        raise JTransValueError(
+            f"tree_unflatten: structure {treedef} has {treedef.num_leaves} leaves, "
+            f"got {len(leaves)} values"
+        )
+    return rec(treedef)
+
+
+def tree_leaves(tree, is_leaf=None):
+    return tree_flatten(tree, is_leaf)[0]
+
+
+def tree_structure(tree, is_leaf=None):
+    return tree_flatten(tree, is_leaf)[1]
+
+
+def treedef_is_leaf(td):
+    return td.kind is None
+
+
+def treedef_children(td):
+    return list(td.children)
+
+
+def tree_map(f, tree, *rest, is_leaf=None):
+    """Applies f leafwise to `tree` and the trees in `rest`, which must have its structure."""
+    leaves, td = tree_flatten(tree, is_leaf)
+    all_leaves = [leaves]
+    for r in rest:
+        r_leaves, r_td = tree_flatten(r, is_leaf)
+        if r_td != td:
+            # allow `rest` trees to have leaves where `tree` has them, with deeper subtrees there
+            try:
+                r_leaves = td.flatten_up_to(r)  # type: ignore[attr-defined]
+            except Exception:
+                raise JTransValueError(
+                    f"tree_map: tree structures do not match:\n  first: {td}\n  other: {r_td}"
+                ) from None
+        all_leaves.append(r_leaves)
+    return tree_unflatten(td, [f(*xs) for xs in zip(*all_leaves)])
+
+
+def flatten_up_to(td, tree):
+    """The subtrees of `tree` at the leaf positions of `td` (tree must extend td's structure)."""
+    if td.kind is None:
+        return [tree]
+    t, entry = _lookup(tree)
+    if t is not td.kind:
+        raise JTransValueError(
+            f"pytree structure mismatch: expected {_show(td)}, got {type(tree).__name__}: {tree!r}"
+        )
+    children, aux = entry[0](tree)
+    if aux != td.aux or len(children) != len(td.children):
+        raise JTransValueError(f"pytree structure mismatch: expected {_show(td)}, got {tree!r}")
+    out = []
+    for c, ctd in zip(children, td.children):
+        out.extend(flatten_up_to(ctd, c))
+    return out
+
+
+PyTreeDef.flatten_up_to = flatten_up_to
+
+
+def tree_all(tree):
+    return all(tree_leaves(tree))
+
+
+def tree_reduce(f, tree, initializer=None):
+    leaves = tree_leaves(tree)
+    return functools.reduce(f, leaves) if initializer is None else functools.reduce(
+        f, leaves, initializer
+    )
+
+
+def tree_transpose(outer, inner, tree):
+    flat = flatten_up_to(outer, tree)
+    inner_flat = [flatten_up_to(inner, x) for x in flat]
+    cols = [tree_unflatten(outer, list(col)) for col in zip(*inner_flat)]
+    return tree_unflatten(inner, cols)
+
+
+def all_leaves(iterable):
+    return all(tree_structure(x).kind is None for x in iterable)
+
+
+class Partial(functools.partial):
+    """functools.partial that is a pytree (its bound arguments are leaves)."""
+
+
+register_pytree_node(
+    Partial,
+    lambda p: ((p.args, p.keywords), p.func),
+    lambda func, c: Partial(func, *c[0], **c[1]),
+)
