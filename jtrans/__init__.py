@@ -22,6 +22,8 @@ from .api import (
     vjp,
     vmap,
 )
+from .interpreters.custom_derivatives import *  # noqa: F401,F403  (custom_jvp, checkpoint...)
 from .tree_util import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
+from . import random, nn, optim, scipy, test_util  # noqa: E402
 
 __version__ = "0.1.0"

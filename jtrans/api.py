@@ -422,8 +422,7 @@ def _finish(trace, outs, odims, size):
         nd = core.get_aval(v).ndim - (d is not None)
         if not -nd - 1 <= od <= nd:
             raise JTransValueError(
-                f"vmap out_axes={od} does not fit an output of rank {nd} (valid: {-nd - 1} "
-                f"to {nd})"
+                f"vmap out_axes={od} does not fit an output of rank {nd} (valid: {-nd - 1} to {nd})"
             )
         results.append(batching.move_bdim(v, d, od % (nd + 1), size))
     return results
@@ -478,7 +477,7 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
             tans, off = [], 0
             for x, s in zip(d_flat, sizes):
                 a = core.get_aval(x)
-                tans.append(row[off:off + s].reshape(a.shape).astype(a.dtype))
+                tans.append(row[off : off + s].reshape(a.shape).astype(a.dtype))
                 off += s
             res = jvp(f_part, tree_unflatten(d_tree, d_flat), tree_unflatten(d_tree, tans),
                       has_aux=has_aux)  # fmt: skip
@@ -498,7 +497,7 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
             parts, off = [], 0
             for x, s in zip(d_flat, sizes):
                 a = core.get_aval(x)
-                parts.append(o[..., off:off + s].reshape(o.shape[:-1] + a.shape))
+                parts.append(o[..., off : off + s].reshape(o.shape[:-1] + a.shape))
                 off += s
             res = tree_unflatten(d_tree, parts)
             return res[0] if single else res
@@ -534,7 +533,7 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
             cts, off = [], 0
             for v, s in zip(y_flat, sizes):
                 a = core.get_aval(v)
-                cts.append(row[off:off + s].reshape(a.shape).astype(a.dtype))
+                cts.append(row[off : off + s].reshape(a.shape).astype(a.dtype))
                 off += s
             return f_vjp(tree_unflatten(y_tree, cts))
 
@@ -545,7 +544,7 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
             a = core.get_aval(v)
 
             def piece(r, off=off, s=s, a=a):
-                return r[off:off + s].reshape(a.shape + r.shape[1:])
+                return r[off : off + s].reshape(a.shape + r.shape[1:])
 
             per_arg = tree_map(piece, rows)
             per_out.append(per_arg[0] if single else per_arg)
@@ -595,8 +594,12 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
         inline=False, **kwargs):  # fmt: skip
     """Compiles `fun`: traced once per argument signature into a jaxpr bound as `jit_p`."""
     if fun is None:
-        return functools.partial(jit, static_argnums=static_argnums,
-                                 static_argnames=static_argnames, donate_argnums=donate_argnums)
+        return functools.partial(
+            jit,
+            static_argnums=static_argnums,
+            static_argnames=static_argnames,
+            donate_argnums=donate_argnums,
+        )
     static_nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     static_names = (static_argnames,) if isinstance(static_argnames, str) else \
         tuple(static_argnames)  # fmt: skip

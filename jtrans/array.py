@@ -92,9 +92,10 @@ class Array:
                 body = np.array2string(v, separator=", ")
         else:
             body = np.array2string(v, separator=", ", prefix="Array(")
-        show_dtype = not (
-            v.dtype in (dtypes.float32, dtypes.int32, dtypes.bool_) and v.size > 0
-        ) or self.weak_type
+        show_dtype = (
+            not (v.dtype in (dtypes.float32, dtypes.int32, dtypes.bool_) and v.size > 0)
+            or self.weak_type
+        )
         weak = ", weak_type=True" if self.weak_type else ""
         return f"Array({body}, dtype={v.dtype.name}{weak})" if show_dtype else f"Array({body})"
 

@@ -135,7 +135,6 @@ class Eqn:
 
 
 class Jaxpr:
-
     def __init__(self, constvars, invars, outvars, eqns):
         self.constvars = list(constvars)
         self.invars = list(invars)

@@ -19,10 +19,14 @@ float16, float32, float64 = (np.dtype(t) for t in ("float16", "float32", "float6
 bfloat16 = np.dtype(ml_dtypes.bfloat16)
 complex64, complex128 = np.dtype("complex64"), np.dtype("complex128")
 
-_SUPPORTED = (
-    [bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint64]
-    + [bfloat16, float16, float32, float64, complex64, complex128]
-)
+_SUPPORTED = [bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint64] + [
+    bfloat16,
+    float16,
+    float32,
+    float64,
+    complex64,
+    complex128,
+]
 _SHORT = {
     bool_: "bool", int8: "i8", int16: "i16", int32: "i32", int64: "i64", uint8: "u8",
     uint16: "u16", uint32: "u32", uint64: "u64", bfloat16: "bf16", float16: "f16",

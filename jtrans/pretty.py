@@ -1,9 +1,9 @@
 """The jaxpr printer, in JAX's text format:
 
-    { lambda ; a:f32[3]. let
-        b:f32[3] = sin a
-        c:f32[3] = mul b 2.0:f32[]
-      in (c,) }
+{ lambda ; a:f32[3]. let
+    b:f32[3] = sin a
+    c:f32[3] = mul b 2.0:f32[]
+  in (c,) }
 """
 
 import numpy as np
@@ -53,9 +53,12 @@ def _param(names, k, v, indent):
     elif isinstance(v, core.Jaxpr):
         v = _jaxpr(v, names, indent + 2)
     elif isinstance(v, (tuple, list)) and v and isinstance(v[0], core.ClosedJaxpr):
-        v = "(\n" + "".join(
-            " " * (indent + 4) + _jaxpr(j.jaxpr, names, indent + 4) + "\n" for j in v
-        ) + " " * (indent + 2) + ")"
+        v = (
+            "(\n"
+            + "".join(" " * (indent + 4) + _jaxpr(j.jaxpr, names, indent + 4) + "\n" for j in v)
+            + " " * (indent + 2)
+            + ")"
+        )
     elif isinstance(v, np.dtype):
         v = v.name
     elif callable(v) and not isinstance(v, (tuple, list)):

@@ -247,8 +247,10 @@ def tree_all(tree):
 
 def tree_reduce(f, tree, initializer=None):
     leaves = tree_leaves(tree)
-    return functools.reduce(f, leaves) if initializer is None else functools.reduce(
-        f, leaves, initializer
+    return (
+        functools.reduce(f, leaves)
+        if initializer is None
+        else functools.reduce(f, leaves, initializer)
     )
 
 

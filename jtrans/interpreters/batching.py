@@ -103,9 +103,7 @@ def current_axis_size():
 def vmap_flat(fun, args, in_dims, out_dims, axis_size, axis_name=None):
     """Applies flat `fun` over axis `in_dims[i]` of each arg; outputs stacked at `out_dims`."""
     trace = BatchTrace(axis_size, axis_name)
-    tracers = [
-        a if d is not_mapped else BatchTracer(trace, a, d) for a, d in zip(args, in_dims)
-    ]
+    tracers = [a if d is not_mapped else BatchTracer(trace, a, d) for a, d in zip(args, in_dims)]
     with core.new_trace(trace):
         outs = fun(*tracers)
     results = []

@@ -98,7 +98,7 @@ def _jit_transpose(cts, *args, jaxpr, name):
 
     def fun(*xs):
         known_it = iter(xs[: len(known)])
-        ct_it = iter(xs[len(known):])
+        ct_it = iter(xs[len(known) :])
         full_args = [ad.UndefinedPrimal(a) if lin else next(known_it)
                      for a, lin in zip(jaxpr.in_avals, linear)]  # fmt: skip
         cts_in = [next(ct_it) if nz else ad.Zero(a) for nz, a in zip(nz_cts, ct_avals)]

@@ -4,3 +4,6 @@ each primitive is one paragraph there."""
 from .elementwise import *  # noqa: F401,F403
 from .structural import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
+from .linalg import *  # noqa: F401,F403
+from .convolution import *  # noqa: F401,F403
+from .control_flow import *  # noqa: F401,F403

@@ -59,7 +59,7 @@ def broadcast_batcher(prim):
         for v, d in zip(vals, dims):
             if np.ndim(v) - (d is not None) == full_rank:
                 s = core.get_aval(v).shape
-                out_shape = (size,) + (s[:d] + s[d + 1:] if d is not None else s)
+                out_shape = (size,) + (s[:d] + s[d + 1 :] if d is not None else s)
                 break
         new_vals = []
         for v, d in zip(vals, dims):
@@ -200,9 +200,7 @@ def _round_impl(x, rounding_method=0):
     return np.sign(x) * np.floor(np.abs(x) + 0.5)
 
 
-round_p = standard_primitive(
-    "round", _upcast_impl(_round_impl), lambda x, rounding_method=0: x
-)
+round_p = standard_primitive("round", _upcast_impl(_round_impl), lambda x, rounding_method=0: x)
 broadcast_batcher(round_p)
 ad.defnondiff(round_p)
 
@@ -394,7 +392,8 @@ div_p = naryop("div", _div_impl, _N)
 div = _bin(div_p)
 ad.defjvp(div_p, lambda g, x, y: div(g, y), lambda g, x, y: mul(neg(g), div(x, mul(y, y))))
 transpose_rules[div_p] = lambda ct, x, y: [
-    None if type(ct) is Zero else unbroadcast(x, div(ct, y)), None
+    None if type(ct) is Zero else unbroadcast(x, div(ct, y)),
+    None,
 ]
 
 
@@ -466,9 +465,7 @@ def _integer_pow_impl(x, y):
     )
 
 
-integer_pow_p = standard_primitive(
-    "integer_pow", _upcast_impl(_integer_pow_impl), lambda x, y: x
-)
+integer_pow_p = standard_primitive("integer_pow", _upcast_impl(_integer_pow_impl), lambda x, y: x)
 broadcast_batcher(integer_pow_p)
 
 
@@ -491,10 +488,14 @@ def _balanced_eq(x, z, y):
 
     dt = core.get_aval(x).dtype
     one = full_like_scalar(x, 1.0)
-    return div(
-        select(eq(x, z), one, zeros_like(x)),
-        select(eq(y, z), full_like_scalar(x, 2.0), one),
-    ) if dtypes.is_inexact(dt) else convert_element_type(eq(x, z), dt)
+    return (
+        div(
+            select(eq(x, z), one, zeros_like(x)),
+            select(eq(y, z), full_like_scalar(x, 2.0), one),
+        )
+        if dtypes.is_inexact(dt)
+        else convert_element_type(eq(x, z), dt)
+    )
 
 
 max_p = naryop("max", np.maximum, _N + "b")
@@ -538,8 +539,7 @@ complex_p = naryop(
     upcast=False,
 )
 complex = _bin(complex_p)
-ad.deflinear(complex_p, lambda ct, x, y: [unbroadcast(x, real(ct)),
-                                           unbroadcast(y, neg(imag(ct)))])
+ad.deflinear(complex_p, lambda ct, x, y: [unbroadcast(x, real(ct)), unbroadcast(y, neg(imag(ct)))])
 
 and_p = naryop("and", np.bitwise_and, _I, upcast=False)
 bitwise_and = _bin(and_p)

@@ -91,9 +91,7 @@ def _extremum_jvp(prim):
     ad.jvp_rules[prim] = rule
 
 
-reduce_max_p = standard_primitive(
-    "reduce_max", _np_reduce(np.max), _reduce_abstract("reduce_max")
-)
+reduce_max_p = standard_primitive("reduce_max", _np_reduce(np.max), _reduce_abstract("reduce_max"))
 _reduce_batch(reduce_max_p)
 _extremum_jvp(reduce_max_p)
 
@@ -104,9 +102,7 @@ def reduce_max(x, axes=None):
     return reduce_max_p.bind(x, axes=axes) if axes else x
 
 
-reduce_min_p = standard_primitive(
-    "reduce_min", _np_reduce(np.min), _reduce_abstract("reduce_min")
-)
+reduce_min_p = standard_primitive("reduce_min", _np_reduce(np.min), _reduce_abstract("reduce_min"))
 _reduce_batch(reduce_min_p)
 _extremum_jvp(reduce_min_p)
 

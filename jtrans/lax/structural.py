@@ -203,9 +203,7 @@ def reshape(x, new_sizes, dimensions=None):
     return reshape_p.bind(x, new_sizes=new_sizes, dimensions=None)
 
 
-ad.deflinear(
-    reshape_p, lambda ct, x, new_sizes, dimensions: [reshape(ct, x.aval.shape)]
-)
+ad.deflinear(reshape_p, lambda ct, x, new_sizes, dimensions: [reshape(ct, x.aval.shape)])
 
 
 def _reshape_batch(vals, dims, new_sizes, dimensions):
@@ -390,15 +388,17 @@ def _select_n_batch(vals, dims):
         if wd is None and all(d == dims[1] for d in dims[1:]) and dims[1] is not None:
             return select_n(which, *cases), dims[1]
         which = batching.bdim_at_front(which, wd, size)
-        shape = (size,) + core.get_aval(cases[0]).shape[(dims[1] is not None):]
+        shape = (size,) + core.get_aval(cases[0]).shape[(dims[1] is not None) :]
         c_shape = None
         for c, d in zip(cases, dims[1:]):
             a = core.get_aval(c).shape
-            c_shape = a[:d] + a[d + 1:] if d is not None else a
+            c_shape = a[:d] + a[d + 1 :] if d is not None else a
         shape = (size,) + tuple(c_shape)
         which = broadcast_in_dim(which, shape, (0,))
         wd = 0
-    vals = [batching.bdim_at_front(v, d, size) for v, d in zip([which] + cases, [wd] + list(dims[1:]))]
+    vals = [
+        batching.bdim_at_front(v, d, size) for v, d in zip([which] + cases, [wd] + list(dims[1:]))
+    ]
     return select_n(*vals), 0
 
 

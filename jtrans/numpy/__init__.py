@@ -8,6 +8,12 @@ from ._util import broadcast_shapes  # noqa: F401
 from ._ufuncs import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
+from ._shape import *  # noqa: F401,F403
+from ._indexing import *  # noqa: F401,F403
+from ._products import *  # noqa: F401,F403
+from ._logic import *  # noqa: F401,F403
+from ._sorting import *  # noqa: F401,F403
+from . import linalg  # noqa: F401
 from ._ufuncs import abs, pow  # noqa: F401
 from ._reductions import sum, max, min  # noqa: F401
 

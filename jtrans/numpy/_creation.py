@@ -24,7 +24,9 @@ def array(object, dtype=None, copy=True, order="K", ndmin=0):
 
 
 def _shape(shape):
-    if isinstance(shape, (int, np.integer)) or (hasattr(shape, "__index__") and np.ndim(shape) == 0):
+    if isinstance(shape, (int, np.integer)) or (
+        hasattr(shape, "__index__") and np.ndim(shape) == 0
+    ):
         return (int(shape),)
     return tuple(int(s) for s in shape)
 

@@ -13,7 +13,11 @@ def _reduction(name, lax_fn, promote_int=False):
         if dtype is not None:
             a = lax.convert_element_type(a, dtype)
         elif promote_int and (aval.dtype.kind in "iu" or aval.dtype == dtypes.bool_):
-            big = dtypes.default_int() if aval.dtype.kind != "u" else dtypes.canonicalize_dtype("uint64")
+            big = (
+                dtypes.default_int()
+                if aval.dtype.kind != "u"
+                else dtypes.canonicalize_dtype("uint64")
+            )
             if aval.dtype.kind == "b":
                 big = dtypes.default_int()
             a = lax.convert_element_type(a, big)

@@ -81,8 +81,7 @@ def broadcast_shapes(*shapes, name=None):
     if out is None:
         where = f"{name}: " if name else ""
         raise JTransValueError(
-            f"{where}incompatible shapes for broadcasting: "
-            + ", ".join(str(s) for s in shapes)
+            f"{where}incompatible shapes for broadcasting: " + ", ".join(str(s) for s in shapes)
         )
     return out
 
@@ -123,7 +122,9 @@ def promote_args(name, *args):
         return args
     shape = broadcast_shapes(*shapes, name=name)
     # rank-0 operands stay scalars: lax elementwise ops broadcast them
-    return [a if s == () or s == shape else broadcast_to_shape(a, shape) for a, s in zip(args, shapes)]
+    return [
+        a if s == () or s == shape else broadcast_to_shape(a, shape) for a, s in zip(args, shapes)
+    ]
 
 
 def promote_args_inexact(name, *args):
@@ -134,7 +135,8 @@ def promote_args_inexact(name, *args):
     if not dtypes.is_inexact(dt):
         args = [
             lax.convert_element_type(asarray_any(a), dtypes.default_float(), w)
-            if not isinstance(a, _SCALARS) else float(a)
+            if not isinstance(a, _SCALARS)
+            else float(a)
             for a, (_, w) in zip(args, key)
         ]
     return promote_args(name, *args)
@@ -151,9 +153,7 @@ def canonical_axes(axis, ndim, name="axis"):
     for a in axis:
         a = int(a)
         if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
-            raise JTransValueError(
-                f"{name} {a} is out of bounds for array of dimension {ndim}"
-            )
+            raise JTransValueError(f"{name} {a} is out of bounds for array of dimension {ndim}")
         out.append(a % ndim if ndim else 0)
     if len(set(out)) != len(out):
         raise JTransValueError(f"repeated axis in {name}: {tuple(axis)}")

@@ -1,0 +1,3 @@
+"""Linear algebra primitives: dot_general and the LAPACK-backed decompositions and solves."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""jtrans.nn (in progress)."""
+
+__all__ = []

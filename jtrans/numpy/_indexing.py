@@ -1,0 +1,3 @@
+"""Indexing: x[idx] through slice/gather, and x.at[idx].set/add/... through scatter."""
+
+__all__ = []

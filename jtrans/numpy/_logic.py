@@ -1,0 +1,3 @@
+"""Logic and comparisons: equal, less, logical_*, isclose, allclose, isnan, where, ..."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Shape manipulation: reshape, ravel, transpose, concatenate, stack, split, tile, repeat, flip, roll, pad, ..."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""jtrans.optim (in progress)."""
+
+__all__ = []

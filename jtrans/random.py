@@ -1,0 +1,3 @@
+"""jtrans.random (in progress)."""
+
+__all__ = []

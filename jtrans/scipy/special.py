@@ -1,0 +1,3 @@
+"""jtrans.scipy.special: logsumexp, erf, gammaln, digamma, expit, logit, xlogy, ..."""
+
+__all__ = []
