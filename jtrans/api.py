@@ -682,7 +682,7 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
             return fun(*args, **kwargs)
         statics, dyn_args, dyn_kwargs = _split(args, kwargs)
         (closed, const_args, out_tree), flat = _trace(statics, dyn_args, dyn_kwargs, len(args))
-        outs = jit_p.bind(*const_args, *flat, jaxpr=closed, name=name)
+        outs = jit_p.bind(*const_args, *flat, name=name, jaxpr=closed)
         return tree_unflatten(out_tree, outs)
 
     def lower(*args, **kwargs):

@@ -86,18 +86,11 @@ class Array:
 
     def __repr__(self):
         v = self._value
-        if v.size == 0 or v.ndim == 0:
-            body = repr(v.tolist()) if v.ndim == 0 else f"[], shape={v.shape}"
-            if v.ndim == 0:
-                body = np.array2string(v, separator=", ")
-        else:
-            body = np.array2string(v, separator=", ", prefix="Array(")
-        show_dtype = (
-            not (v.dtype in (dtypes.float32, dtypes.int32, dtypes.bool_) and v.size > 0)
-            or self.weak_type
-        )
         weak = ", weak_type=True" if self.weak_type else ""
-        return f"Array({body}, dtype={v.dtype.name}{weak})" if show_dtype else f"Array({body})"
+        if v.size == 0:
+            return f"Array([], shape={v.shape}, dtype={v.dtype.name}{weak})"
+        body = np.array2string(v, separator=", ", prefix="Array(")
+        return f"Array({body}, dtype={v.dtype.name}{weak})"
 
     def __str__(self):
         return str(self._value)

@@ -77,8 +77,8 @@ def jvp_jaxpr(closed, nonzeros):
 def _jit_jvp(primals, tangents, jaxpr, name):
     nonzeros = [type(t) is not ad.Zero for t in tangents]
     jj = jvp_jaxpr(jaxpr, nonzeros)
-    outs = jit_p.bind(*primals, *[t for t in tangents if type(t) is not ad.Zero], jaxpr=jj,
-                      name=f"jvp({name})")  # fmt: skip
+    nz_tangents = [t for t in tangents if type(t) is not ad.Zero]
+    outs = jit_p.bind(*primals, *nz_tangents, name=f"jvp({name})", jaxpr=jj)
     n = len(jaxpr.out_avals)
     return outs[:n], outs[n:]
 
@@ -107,8 +107,8 @@ def _jit_transpose(cts, *args, jaxpr, name):
 
     in_avals = [core.get_aval(k) for k in known] + [a for a, nz in zip(ct_avals, nz_cts) if nz]
     tj, consts = pe.trace_to_jaxpr(fun, in_avals)
-    outs = jit_p.bind(*known, *[c for c in cts if type(c) is not ad.Zero],
-                      jaxpr=ClosedJaxpr(tj, consts), name=f"transpose({name})")  # fmt: skip
+    nz = [c for c in cts if type(c) is not ad.Zero]
+    outs = jit_p.bind(*known, *nz, name=f"transpose({name})", jaxpr=ClosedJaxpr(tj, consts))
     it = iter(outs)
     return [next(it) if lin else None for lin in linear]
 
@@ -123,7 +123,7 @@ ad.transpose_rules[jit_p] = _jit_transpose
 def _jit_batch(vals, dims, jaxpr, name):
     size = batching.current_axis_size()
     bj, out_dims = batching.batch_jaxpr(jaxpr, size, dims)
-    return jit_p.bind(*vals, jaxpr=bj, name=name), out_dims
+    return jit_p.bind(*vals, name=name, jaxpr=bj), out_dims
 
 
 batching.batch_rules[jit_p] = _jit_batch
@@ -138,11 +138,11 @@ def _jit_partial_eval(trace, args, params):
     unknowns = [trace.is_unknown(a) for a in args]
     jk, ju, out_unknowns, num_res = pe.partial_eval_jaxpr(closed, unknowns)
     known_args = [a for a, u in zip(args, unknowns) if not u]
-    known_outs = core.bind_in(trace.parent, jit_p, known_args, dict(jaxpr=jk, name=name))
+    known_outs = core.bind_in(trace.parent, jit_p, known_args, dict(name=name, jaxpr=jk))
     n_known = len(known_outs) - num_res
     residuals = known_outs[n_known:]
     unknown_args = [a for a, u in zip(args, unknowns) if u]
-    unknown_outs = trace.stage(jit_p, residuals + unknown_args, dict(jaxpr=ju, name=name))
+    unknown_outs = trace.stage(jit_p, residuals + unknown_args, dict(name=name, jaxpr=ju))
     k_it, u_it = iter(known_outs[:n_known]), iter(unknown_outs)
     return [next(u_it) if u else next(k_it) for u in out_unknowns]
 

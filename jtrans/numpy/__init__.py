@@ -17,12 +17,39 @@ from . import linalg  # noqa: F401
 from ._ufuncs import abs, pow  # noqa: F401
 from ._reductions import sum, max, min  # noqa: F401
 
-bool_ = _dtypes.bool_
-int8, int16, int32, int64 = _dtypes.int8, _dtypes.int16, _dtypes.int32, _dtypes.int64
-uint8, uint16, uint32, uint64 = _dtypes.uint8, _dtypes.uint16, _dtypes.uint32, _dtypes.uint64
-float16, bfloat16, float32, float64 = (
-    _dtypes.float16, _dtypes.bfloat16, _dtypes.float32, _dtypes.float64)  # fmt: skip
-complex64, complex128 = _dtypes.complex64, _dtypes.complex128
+
+
+class _ScalarType:
+    """`jnp.float32` etc.: usable as a dtype, and callable to make an array (as in JAX)."""
+
+    def __init__(self, dtype):
+        self.dtype = _np.dtype(dtype)
+        self.__name__ = self.dtype.name
+
+    def __call__(self, x):
+        from ._creation import asarray as _asarray
+
+        return _asarray(x, dtype=self.dtype)
+
+    def __eq__(self, other):
+        try:
+            return self.dtype == _np.dtype(other)
+        except TypeError:
+            return False
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+    def __repr__(self):
+        return f"<class 'jtrans.numpy.{self.__name__}'>"
+
+
+bool_ = _ScalarType(_dtypes.bool_)
+int8, int16, int32, int64 = (_ScalarType(t) for t in ("int8", "int16", "int32", "int64"))
+uint8, uint16, uint32, uint64 = (_ScalarType(t) for t in ("uint8", "uint16", "uint32", "uint64"))
+float16, float32, float64 = (_ScalarType(t) for t in ("float16", "float32", "float64"))
+bfloat16 = _ScalarType(_dtypes.bfloat16)
+complex64, complex128 = _ScalarType("complex64"), _ScalarType("complex128")
 float_ = _dtypes.float64
 int_ = _dtypes.int64
 complex_ = _dtypes.complex128

@@ -26,6 +26,12 @@ def _defer(f):
     return op
 
 
+def _astype(x, dtype, copy=False):
+    from .. import lax
+
+    return lax.convert_element_type(x, dtype)
+
+
 def install():
     from . import _ufuncs as u
     import jtrans.numpy as jnp
@@ -78,6 +84,9 @@ def install():
             f = getattr(jnp, "_method_" + name, None) or getattr(jnp, name, None)
             if f is not None:
                 setattr(cls, name, f)
+        cls.astype = _astype
+        cls.real = property(lambda self: jnp.real(self) if hasattr(jnp, "real") else self)
+        cls.imag = property(lambda self: jnp.imag(self))
         extra = getattr(jnp, "_extra_methods", {})
         for name, f in extra.items():
             setattr(cls, name, f)
