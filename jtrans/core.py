@@ -327,33 +327,27 @@ class EvalTrace(Trace):
 
     def process_primitive(self, prim, args, params):
         vals = []
-        weak = False
         for a in args:
             t = type(a)
             if t is _array_type:
                 vals.append(a._value)
-                weak = weak or a.weak_type
             elif isinstance(a, Tracer):
                 raise UnexpectedTracerError(a)
             elif t in (int, float, complex, bool):
                 vals.append(np.asarray(a, dtypes.python_scalar_dtype(a)))
-                weak = True
             else:
                 vals.append(a)
         try:
             rule = impl_rules[prim]
         except KeyError:
             raise NotImplementedError(f"primitive {prim.name!r} has no eager (impl) rule")
+        # the abstract rule checks shapes and dtypes (eager code gets the errors traced code
+        # gets) and gives the result's weak type
+        out_avals = abstract_eval(prim, [get_aval(a) for a in args], params)
         out = rule(*vals, **params)
-        if weak:
-            # weak types are rare in eager code; only then ask the abstract rule for them
-            out_avals = abstract_eval(prim, [get_aval(a) for a in args], params)
-            weaks = [a.weak_type for a in out_avals]
-        else:
-            weaks = None
         if prim.multiple_results:
-            return [_wrap(o, weaks and weaks[i]) for i, o in enumerate(out)]
-        return _wrap(out, weaks and weaks[0])
+            return [_array_type(o, a.weak_type) for o, a in zip(out, out_avals)]
+        return _array_type(out, out_avals[0].weak_type)
 
 
 def _wrap(x, weak):

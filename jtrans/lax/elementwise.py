@@ -525,6 +525,17 @@ igamma_p = naryop("igamma", sp.gammainc, _R)
 igamma = _bin(igamma_p)
 
 
+def _igamma_jvp_a(g, a, x):
+    raise NotImplementedError(
+        "the derivative of igamma with respect to its first argument `a` is not implemented; "
+        "differentiate with respect to x only (wrap a in lax.stop_gradient)"
+    )
+
+
+ad.defjvp(igamma_p, _igamma_jvp_a,
+          lambda g, a, x: mul(g, exp(sub(sub(mul(sub(a, 1.0), log(x)), x), lgamma(a)))))  # fmt: skip
+
+
 def _complex_impl(x, y):
     return x + 1j * y
 
