@@ -1,6 +1,10 @@
 """Structural primitives: dtype conversion, broadcasting, reshaping, transposition, selection,
 iota, and the data-movement family (slicing, padding, concatenation, gather/scatter)."""
 
+import builtins as _builtins
+import enum as _enum
+from collections import namedtuple as _namedtuple
+
 import numpy as np
 
 from .. import core, dtypes
@@ -14,6 +18,7 @@ from ._base import (
     standard_primitive,
     transpose_rules,
 )
+from ..array import Array
 from ..errors import JTransTypeError, JTransValueError
 from . import elementwise as ew
 
@@ -446,6 +451,1101 @@ def broadcasted_iota(dtype, shape, dimension):
                        dimension=canonical_axis(dimension, len(shape)))  # fmt: skip
 
 
+# ---------------------------------------------------------------------------------------------
+# data movement: rev, pad, concatenate, slice, dynamic_slice, dynamic_update_slice, gather and
+# the scatter family. All are linear in their array operand(s); index operands are integers
+# and never differentiated.
+
+
+def _int_operand(i, what):
+    i = as_operand(i)
+    aval = core.get_aval(i)
+    if aval.dtype.kind not in "iu":
+        raise JTransTypeError(f"{what} must be integers, got dtype {aval.dtype.name}")
+    return i
+
+
+def _not_zero(t):
+    return type(t) is not Zero
+
+
+# ---------------------------------------------------------------------------------------------
+# rev
+
+
+def _rev_abstract(x, dimensions):
+    if any(not 0 <= d < x.ndim for d in dimensions) or len(set(dimensions)) != len(dimensions):
+        raise JTransValueError(
+            f"rev dimensions {dimensions} must be distinct axes of an array of rank {x.ndim}"
+        )
+    return x
+
+
+rev_p = standard_primitive("rev", lambda x, dimensions: np.flip(x, dimensions), _rev_abstract)
+
+
+def rev(operand, dimensions):
+    """Reverses `operand` along each axis in `dimensions`."""
+    operand = as_operand(operand)
+    nd = core.get_aval(operand).ndim
+    dimensions = tuple(sorted(canonical_axis(d, nd) for d in dimensions))
+    if not dimensions:
+        return operand
+    return rev_p.bind(operand, dimensions=dimensions)
+
+
+ad.deflinear(rev_p, lambda ct, x, dimensions: [rev(ct, dimensions)])
+batch_rules[rev_p] = lambda vals, dims, dimensions: (
+    rev(vals[0], tuple(d + (d >= dims[0]) for d in dimensions)),
+    dims[0],
+)
+
+# ---------------------------------------------------------------------------------------------
+# pad: (lo, hi, interior) per axis; negative lo/hi remove elements
+
+
+def _pad_impl(x, padding_value, padding_config):
+    pv = np.asarray(padding_value, x.dtype)
+    for d, (lo, hi, interior) in enumerate(padding_config):
+        n = x.shape[d]
+        if interior > 0 and n > 1:
+            shape = list(x.shape)
+            shape[d] = n + (n - 1) * interior
+            y = np.full(shape, pv, x.dtype)
+            idx = [_builtins.slice(None)] * x.ndim
+            idx[d] = _builtins.slice(None, None, interior + 1)
+            y[tuple(idx)] = x
+            x = y
+        parts = []
+        if lo > 0:
+            parts.append(np.full(x.shape[:d] + (lo,) + x.shape[d + 1 :], pv, x.dtype))
+        parts.append(x)
+        if hi > 0:
+            parts.append(np.full(x.shape[:d] + (hi,) + x.shape[d + 1 :], pv, x.dtype))
+        x = np.concatenate(parts, axis=d) if len(parts) > 1 else x
+        idx = [_builtins.slice(None)] * x.ndim
+        idx[d] = _builtins.slice(-lo if lo < 0 else 0, x.shape[d] + hi if hi < 0 else None)
+        x = x[tuple(idx)]
+    return np.asarray(x)
+
+
+def _pad_abstract(x, padding_value, padding_config):
+    if padding_value.shape != ():
+        raise JTransValueError(
+            f"pad: padding_value must be a scalar, got shape {padding_value.shape}"
+        )
+    if padding_value.dtype != x.dtype:
+        raise JTransTypeError(
+            f"pad: padding_value dtype {padding_value.dtype.name} differs from the operand's "
+            f"{x.dtype.name}; convert one of them"
+        )
+    if len(padding_config) != x.ndim:
+        raise JTransValueError(
+            f"pad: padding_config has {len(padding_config)} entries for an operand of rank "
+            f"{x.ndim}; give one (lo, hi, interior) triple per axis"
+        )
+    shape = []
+    for n, (lo, hi, interior) in zip(x.shape, padding_config):
+        if interior < 0:
+            raise JTransValueError(f"pad: interior padding must be >= 0, got {padding_config}")
+        out = lo + hi + n + max(n - 1, 0) * interior
+        if out < 0:
+            raise JTransValueError(
+                f"pad: padding_config {padding_config} gives a negative size for an operand "
+                f"of shape {x.shape}"
+            )
+        shape.append(out)
+    return core.ShapedArray(shape, x.dtype, x.weak_type)
+
+
+pad_p = standard_primitive("pad", _pad_impl, _pad_abstract)
+
+
+def pad(operand, padding_value, padding_config):
+    """Pads `operand` with the scalar `padding_value`; `padding_config` holds one
+    (low, high, interior) triple per axis. Negative low/high remove elements."""
+    operand = as_operand(operand)
+    padding_value = as_operand(padding_value, core.get_aval(operand).dtype)
+    config = tuple((int(lo), int(hi), int(i)) for lo, hi, i in padding_config)
+    return pad_p.bind(operand, padding_value, padding_config=config)
+
+
+def _pad_transpose(ct, operand, padding_value, padding_config):
+    from .reductions import reduce_sum
+
+    unpadded = pad(
+        ct, full((), 0, core.get_aval(ct).dtype), [(-lo, -hi, 0) for lo, hi, _ in padding_config]
+    )
+    shape = core.get_aval(unpadded).shape
+    t_op = slice(unpadded, [0] * len(shape), shape, [i + 1 for _, _, i in padding_config])
+    t_pv = None
+    if ad.is_undefined_primal(padding_value):
+        t_pv = ew.sub(reduce_sum(ct), reduce_sum(t_op))
+    return [t_op if ad.is_undefined_primal(operand) else None, t_pv]
+
+
+def _pad_batch(vals, dims, padding_config):
+    (x, pv), (xd, pvd) = vals, dims
+    if pvd is None:
+        config = list(padding_config)
+        config.insert(xd, (0, 0, 0))
+        return pad(x, pv, config), xd
+    size = batching.current_axis_size()
+    x = batching.bdim_at_front(x, xd, size)
+    config = [(0, 0, 0)] + list(padding_config)
+    shape = core.get_aval(x).shape
+    mask = pad(full(shape, False), True, config)
+    out_shape = core.get_aval(mask).shape
+    pv = broadcast_in_dim(batching.moveaxis(pv, pvd, 0), out_shape, (0,))
+    return select(mask, pv, pad(x, full((), 0, core.get_aval(x).dtype), config)), 0
+
+
+ad.deflinear(pad_p, _pad_transpose)
+batch_rules[pad_p] = _pad_batch
+
+# ---------------------------------------------------------------------------------------------
+# concatenate
+
+
+def _concatenate_abstract(*xs, dimension):
+    if not xs:
+        raise JTransValueError("concatenate needs at least one operand")
+    x0 = xs[0]
+    if not 0 <= dimension < max(x0.ndim, 0) + (x0.ndim == 0) or x0.ndim == 0:
+        raise JTransValueError(
+            f"concatenate dimension {dimension} is out of bounds for operands of rank {x0.ndim}"
+        )
+    for x in xs[1:]:
+        if x.dtype != x0.dtype:
+            raise JTransTypeError(
+                "concatenate operands must have the same dtype, got "
+                + ", ".join(a.dtype.name for a in xs)
+            )
+        if x.ndim != x0.ndim or any(
+            a != b for i, (a, b) in enumerate(zip(x.shape, x0.shape)) if i != dimension
+        ):
+            raise JTransValueError(
+                f"concatenate operands must have equal shapes except along dimension "
+                f"{dimension}, got " + ", ".join(str(a.shape) for a in xs)
+            )
+    shape = list(x0.shape)
+    shape[dimension] = sum(x.shape[dimension] for x in xs)
+    return core.ShapedArray(shape, x0.dtype, all(x.weak_type for x in xs))
+
+
+concatenate_p = standard_primitive(
+    "concatenate", lambda *xs, dimension: np.concatenate(xs, axis=dimension), _concatenate_abstract
+)
+
+
+def concatenate(operands, dimension):
+    """Concatenates a sequence of same-dtype arrays along axis `dimension`."""
+    operands = [as_operand(x) for x in operands]
+    if not operands:
+        raise JTransValueError("concatenate needs at least one operand")
+    dimension = canonical_axis(dimension, core.get_aval(operands[0]).ndim, "dimension")
+    if len(operands) == 1:
+        return operands[0]
+    return concatenate_p.bind(*operands, dimension=dimension)
+
+
+def _concatenate_transpose(ct, *xs, dimension):
+    out, start = [], 0
+    for x in xs:
+        aval = x.aval if ad.is_undefined_primal(x) else core.get_aval(x)
+        n = aval.shape[dimension]
+        out.append(slice_in_dim(ct, start, start + n, axis=dimension)
+                   if ad.is_undefined_primal(x) else None)  # fmt: skip
+        start += n
+    return out
+
+
+def _concatenate_batch(vals, dims, dimension):
+    size = batching.current_axis_size()
+    vals = [batching.bdim_at_front(v, d, size) for v, d in zip(vals, dims)]
+    return concatenate(vals, dimension + 1), 0
+
+
+ad.deflinear(concatenate_p, _concatenate_transpose)
+batch_rules[concatenate_p] = _concatenate_batch
+
+# ---------------------------------------------------------------------------------------------
+# slice (static start/limit/strides)
+
+
+def _slice_impl(x, start_indices, limit_indices, strides):
+    st = strides or (1,) * x.ndim
+    return np.asarray(
+        x[tuple(_builtins.slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, st))]
+    )
+
+
+def _slice_abstract(x, start_indices, limit_indices, strides):
+    st = strides or (1,) * x.ndim
+    if not len(start_indices) == len(limit_indices) == len(st) == x.ndim:
+        raise JTransValueError(
+            f"slice: start_indices {start_indices}, limit_indices {limit_indices} and strides "
+            f"{strides} must each have one entry per axis of the operand of shape {x.shape}"
+        )
+    shape = []
+    for n, a, b, s in zip(x.shape, start_indices, limit_indices, st):
+        if not 0 <= a <= b <= n or s < 1:
+            raise JTransValueError(
+                f"slice: invalid start_indices {start_indices} / limit_indices {limit_indices} "
+                f"/ strides {strides} for an operand of shape {x.shape}: need "
+                "0 <= start <= limit <= size and stride >= 1"
+            )
+        shape.append((b - a + s - 1) // s)
+    return core.ShapedArray(shape, x.dtype, x.weak_type)
+
+
+slice_p = standard_primitive("slice", _slice_impl, _slice_abstract)
+
+
+def slice(operand, start_indices, limit_indices, strides=None):
+    """operand[start:limit:stride] along every axis (static bounds)."""
+    operand = as_operand(operand)
+    start = tuple(int(i) for i in start_indices)
+    limit = tuple(int(i) for i in limit_indices)
+    strides = None if strides is None else tuple(int(s) for s in strides)
+    if strides is not None and all(s == 1 for s in strides):
+        strides = None
+    shape = core.get_aval(operand).shape
+    if strides is None and start == (0,) * len(shape) and limit == shape:
+        return operand
+    return slice_p.bind(operand, start_indices=start, limit_indices=limit, strides=strides)
+
+
+def _slice_transpose(ct, x, start_indices, limit_indices, strides):
+    shape = x.aval.shape
+    st = strides or (1,) * len(shape)
+    out_shape = core.get_aval(ct).shape
+    config = []
+    for n, a, s, m in zip(shape, start_indices, st, out_shape):
+        real_limit = a + (m - 1) * s + 1 if m > 0 else a
+        config.append((a, n - real_limit, s - 1 if m > 0 else 0))
+    return [pad(ct, full((), 0, core.get_aval(ct).dtype), config)]
+
+
+def _slice_batch(vals, dims, start_indices, limit_indices, strides):
+    (x,), (d,) = vals, dims
+    size = core.get_aval(x).shape[d]
+    start, limit = list(start_indices), list(limit_indices)
+    start.insert(d, 0)
+    limit.insert(d, size)
+    st = None
+    if strides is not None:
+        st = list(strides)
+        st.insert(d, 1)
+    return slice(x, start, limit, st), d
+
+
+ad.deflinear(slice_p, _slice_transpose)
+batch_rules[slice_p] = _slice_batch
+
+
+def slice_in_dim(operand, start_index, limit_index, stride=1, axis=0):
+    """lax.slice along one axis (None start/limit mean the ends; negative ones count back)."""
+    operand = as_operand(operand)
+    shape = core.get_aval(operand).shape
+    axis = canonical_axis(axis, len(shape))
+    n = shape[axis]
+    start = 0 if start_index is None else int(start_index)
+    limit = n if limit_index is None else int(limit_index)
+    start = start + n if start < 0 else start
+    limit = limit + n if limit < 0 else limit
+    starts, limits, strides = [0] * len(shape), list(shape), [1] * len(shape)
+    starts[axis], limits[axis], strides[axis] = start, limit, int(stride)
+    return slice(operand, starts, limits, strides)
+
+
+def index_in_dim(operand, index, axis=0, keepdims=True):
+    """operand[index] along `axis` (static index; negative counts back)."""
+    operand = as_operand(operand)
+    shape = core.get_aval(operand).shape
+    axis = canonical_axis(axis, len(shape))
+    n = shape[axis]
+    index = int(index)
+    if not -n <= index < n:
+        raise IndexError(f"index {index} is out of bounds for axis {axis} with size {n}")
+    index = index % n
+    out = slice_in_dim(operand, index, index + 1, 1, axis)
+    return out if keepdims else squeeze(out, (axis,))
+
+
+# ---------------------------------------------------------------------------------------------
+# dynamic_slice / dynamic_update_slice: traced scalar starts, clamped into bounds like XLA
+
+
+def _clamped_starts(shape, starts, sizes):
+    return [int(np.clip(int(s), 0, n - k)) for n, s, k in zip(shape, starts, sizes)]
+
+
+def _dynamic_slice_impl(x, *starts, slice_sizes):
+    st = _clamped_starts(x.shape, starts, slice_sizes)
+    return np.asarray(x[tuple(_builtins.slice(a, a + k) for a, k in zip(st, slice_sizes))])
+
+
+def _check_starts(name, x, starts):
+    if len(starts) != x.ndim:
+        raise JTransValueError(
+            f"{name}: got {len(starts)} start indices for an operand of rank {x.ndim}; give "
+            "one scalar start per axis"
+        )
+    for s in starts:
+        if s.shape != () or s.dtype.kind not in "iu":
+            raise JTransTypeError(
+                f"{name}: start indices must be integer scalars, got {s.str_short()}"
+            )
+
+
+def _dynamic_slice_abstract(x, *starts, slice_sizes):
+    _check_starts("dynamic_slice", x, starts)
+    if len(slice_sizes) != x.ndim or any(not 0 <= k <= n for k, n in zip(slice_sizes, x.shape)):
+        raise JTransValueError(
+            f"dynamic_slice: slice_sizes {slice_sizes} must give one size per axis, each at "
+            f"most the operand's size {x.shape}"
+        )
+    return core.ShapedArray(slice_sizes, x.dtype, x.weak_type)
+
+
+dynamic_slice_p = standard_primitive("dynamic_slice", _dynamic_slice_impl, _dynamic_slice_abstract)
+
+
+def _normalize_starts(operand, start_indices, what):
+    """Scalar int32 starts, one per axis; negative starts count back from the end."""
+    shape = core.get_aval(operand).shape
+    if isinstance(start_indices, (core.Tracer, Array, np.ndarray)):
+        a = core.get_aval(start_indices)
+        if a.ndim != 1:
+            raise JTransValueError(f"{what}: start_indices must be a sequence or 1-D array")
+        start_indices = [
+            reshape(slice(start_indices, (i,), (i + 1,)), ()) for i in range(a.shape[0])
+        ]
+    start_indices = list(start_indices)
+    if len(start_indices) != len(shape):
+        raise JTransValueError(
+            f"{what}: got {len(start_indices)} start indices for an operand of shape {shape}; "
+            "give one per axis"
+        )
+    out = []
+    for s, n in zip(start_indices, shape):
+        if isinstance(s, (int, np.integer)):
+            s = int(s)
+            out.append(as_operand(np.int32(s + n if s < 0 else s)))
+            continue
+        s = convert_element_type(_int_operand(s, f"{what} start indices"), dtypes.int32)
+        out.append(
+            select(ew.lt(s, full((), 0, dtypes.int32)), ew.add(s, full((), n, dtypes.int32)), s)
+        )
+    return out
+
+
+def dynamic_slice(operand, start_indices, slice_sizes):
+    """The slice of `operand` of size `slice_sizes` starting at the (traced) `start_indices`;
+    starts are clamped so the slice stays in bounds, as in XLA."""
+    operand = as_operand(operand)
+    starts = _normalize_starts(operand, start_indices, "dynamic_slice")
+    return dynamic_slice_p.bind(operand, *starts, slice_sizes=tuple(int(k) for k in slice_sizes))
+
+
+def _dynamic_slice_jvp(primals, tangents, slice_sizes):
+    out = dynamic_slice_p.bind(*primals, slice_sizes=slice_sizes)
+    g = tangents[0]
+    if type(g) is Zero:
+        return out, Zero(ad.tangent_aval(core.get_aval(out)))
+    return out, dynamic_slice_p.bind(g, *primals[1:], slice_sizes=slice_sizes)
+
+
+def _dynamic_slice_transpose(ct, operand, *starts, slice_sizes):
+    zeros = full(operand.aval.shape, 0, core.get_aval(ct).dtype)
+    return [dynamic_update_slice_p.bind(zeros, ct, *starts)] + [None] * len(starts)
+
+
+def _index_vector(starts, dims, size):
+    """The starts as one (B, r) int32 index array, batched at 0."""
+    cols = []
+    for s, d in zip(starts, dims):
+        s = batching.bdim_at_front(s, d, size)
+        cols.append(reshape(s, (size, 1)))
+    return concatenate(cols, 1)
+
+
+def _dynamic_slice_batch(vals, dims, slice_sizes):
+    (x, *starts), (xd, *sds) = vals, dims
+    size = batching.current_axis_size()
+    r = len(slice_sizes)
+    if all(d is None for d in sds):
+        x = batching.moveaxis(x, xd, 0)
+        zero = as_operand(np.int32(0))
+        return dynamic_slice_p.bind(x, zero, *starts, slice_sizes=(size,) + slice_sizes), 0
+    idx = _index_vector(starts, sds, size)
+    dn = GatherDimensionNumbers(tuple(range(r)), (), tuple(range(r)))
+    params = dict(dimension_numbers=dn, slice_sizes=slice_sizes, mode=GatherScatterMode.CLIP,
+                  fill_value=None, indices_are_sorted=False, unique_indices=False)  # fmt: skip
+    return _gather_batch([x, idx], [xd, 0], **params)
+
+
+ad.jvp_rules[dynamic_slice_p] = _dynamic_slice_jvp
+transpose_rules[dynamic_slice_p] = _dynamic_slice_transpose
+batch_rules[dynamic_slice_p] = _dynamic_slice_batch
+
+
+def _dynamic_update_slice_impl(x, update, *starts):
+    st = _clamped_starts(x.shape, starts, update.shape)
+    out = x.copy()
+    out[tuple(_builtins.slice(a, a + k) for a, k in zip(st, update.shape))] = update
+    return out
+
+
+def _dynamic_update_slice_abstract(x, update, *starts):
+    _check_starts("dynamic_update_slice", x, starts)
+    if update.dtype != x.dtype:
+        raise JTransTypeError(
+            f"dynamic_update_slice: update dtype {update.dtype.name} differs from the "
+            f"operand's {x.dtype.name}"
+        )
+    if update.ndim != x.ndim or any(u > n for u, n in zip(update.shape, x.shape)):
+        raise JTransValueError(
+            f"dynamic_update_slice: update of shape {update.shape} does not fit in an operand "
+            f"of shape {x.shape} (same rank, each size at most the operand's)"
+        )
+    return core.ShapedArray(x.shape, x.dtype, x.weak_type)
+
+
+dynamic_update_slice_p = standard_primitive(
+    "dynamic_update_slice", _dynamic_update_slice_impl, _dynamic_update_slice_abstract
+)
+
+
+def dynamic_update_slice(operand, update, start_indices):
+    """`operand` with `update` written at the (traced, clamped) `start_indices`."""
+    operand = as_operand(operand)
+    update = as_operand(update, core.get_aval(operand).dtype)
+    starts = _normalize_starts(operand, start_indices, "dynamic_update_slice")
+    return dynamic_update_slice_p.bind(operand, update, *starts)
+
+
+def _dynamic_update_slice_jvp(primals, tangents):
+    out = dynamic_update_slice_p.bind(*primals)
+    g_op, g_up = tangents[:2]
+    if type(g_op) is Zero and type(g_up) is Zero:
+        return out, Zero(ad.tangent_aval(core.get_aval(out)))
+    g_op, g_up = instantiate(g_op), instantiate(g_up)
+    return out, dynamic_update_slice_p.bind(g_op, g_up, *primals[2:])
+
+
+def _dynamic_update_slice_transpose(ct, operand, update, *starts):
+    up_aval = update.aval if ad.is_undefined_primal(update) else core.get_aval(update)
+    ct_op = ct_up = None
+    if ad.is_undefined_primal(operand):
+        zeros = full(up_aval.shape, 0, core.get_aval(ct).dtype)
+        ct_op = dynamic_update_slice_p.bind(ct, zeros, *starts)
+    if ad.is_undefined_primal(update):
+        ct_up = dynamic_slice_p.bind(ct, *starts, slice_sizes=up_aval.shape)
+    return [ct_op, ct_up] + [None] * len(starts)
+
+
+def _dynamic_update_slice_batch(vals, dims):
+    (x, up, *starts), (xd, ud, *sds) = vals, dims
+    size = batching.current_axis_size()
+    x = batching.bdim_at_front(x, xd, size)
+    up = batching.bdim_at_front(up, ud, size)
+    if all(d is None for d in sds):
+        zero = as_operand(np.int32(0))
+        return dynamic_update_slice_p.bind(x, up, zero, *starts), 0
+    r = len(starts)
+    idx = _index_vector(starts, sds, size)
+    dn = ScatterDimensionNumbers(tuple(range(r)), (), tuple(range(r)))
+    params = dict(dimension_numbers=dn, indices_are_sorted=True, unique_indices=True,
+                  mode=GatherScatterMode.CLIP)  # fmt: skip
+    return _scatter_batch(scatter_p)([x, idx, up], [0, 0, 0], **params)
+
+
+ad.jvp_rules[dynamic_update_slice_p] = _dynamic_update_slice_jvp
+transpose_rules[dynamic_update_slice_p] = _dynamic_update_slice_transpose
+batch_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch
+
+
+def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0):
+    operand = as_operand(operand)
+    shape = core.get_aval(operand).shape
+    axis = canonical_axis(axis, len(shape))
+    starts = [0] * len(shape)
+    starts[axis] = start_index
+    sizes = list(shape)
+    sizes[axis] = int(slice_size)
+    return dynamic_slice(operand, starts, sizes)
+
+
+def dynamic_index_in_dim(operand, index, axis=0, keepdims=True):
+    operand = as_operand(operand)
+    axis = canonical_axis(axis, core.get_aval(operand).ndim)
+    out = dynamic_slice_in_dim(operand, index, 1, axis)
+    return out if keepdims else squeeze(out, (axis,))
+
+
+def dynamic_update_slice_in_dim(operand, update, start_index, axis):
+    operand = as_operand(operand)
+    nd = core.get_aval(operand).ndim
+    axis = canonical_axis(axis, nd)
+    starts = [0] * nd
+    starts[axis] = start_index
+    return dynamic_update_slice(operand, update, starts)
+
+
+def dynamic_update_index_in_dim(operand, update, index, axis):
+    operand = as_operand(operand)
+    axis = canonical_axis(axis, core.get_aval(operand).ndim)
+    update = as_operand(update, core.get_aval(operand).dtype)
+    if core.get_aval(update).ndim == core.get_aval(operand).ndim - 1:
+        update = expand_dims(update, (axis,))
+    return dynamic_update_slice_in_dim(operand, update, index, axis)
+
+
+def collapse(operand, start_dimension, stop_dimension=None):
+    """Merges axes [start_dimension, stop_dimension) into one."""
+    operand = as_operand(operand)
+    shape = core.get_aval(operand).shape
+    nd = len(shape)
+    lo = canonical_axis(start_dimension, nd) if nd else 0
+    hi = (
+        nd
+        if stop_dimension is None
+        else (stop_dimension + nd if stop_dimension < 0 else stop_dimension)
+    )
+    size = int(np.prod(shape[lo:hi], dtype=np.int64))
+    return reshape(operand, shape[:lo] + (size,) + shape[hi:])
+
+
+# ---------------------------------------------------------------------------------------------
+# gather / scatter: JAX's general forms. The index vector is the last axis of the indices.
+
+
+class GatherDimensionNumbers(_namedtuple("GatherDimensionNumbers", [
+        "offset_dims", "collapsed_slice_dims", "start_index_map", "operand_batching_dims",
+        "start_indices_batching_dims"], defaults=((), ()))):  # fmt: skip
+    """offset_dims: output axes of the slice axes that are kept; collapsed_slice_dims: operand
+    axes sliced to size 1 and dropped; start_index_map: the operand axis each index-vector
+    entry addresses; operand_batching_dims / start_indices_batching_dims: operand axes indexed
+    in lockstep with axes of the indices (batched gathers)."""
+
+
+class ScatterDimensionNumbers(_namedtuple("ScatterDimensionNumbers", [
+        "update_window_dims", "inserted_window_dims", "scatter_dims_to_operand_dims",
+        "operand_batching_dims", "scatter_indices_batching_dims"], defaults=((), ()))):  # fmt: skip
+    """update_window_dims: axes of `updates` that are window axes; inserted_window_dims:
+    operand axes of window size 1 absent from `updates`; scatter_dims_to_operand_dims: the
+    operand axis each index-vector entry addresses; operand_batching_dims /
+    scatter_indices_batching_dims: operand axes addressed in lockstep with axes of the indices."""
+
+
+class GatherScatterMode(_enum.Enum):
+    """Out-of-bounds behaviour: CLIP clamps start indices into bounds; FILL_OR_DROP returns
+    `fill_value` for out-of-bounds gathered slices and drops out-of-bounds scattered updates;
+    PROMISE_IN_BOUNDS promises indices are in bounds (here: clamps, like CLIP)."""
+
+    CLIP = "clip"
+    FILL_OR_DROP = "fill"
+    PROMISE_IN_BOUNDS = "promise_in_bounds"
+
+    @staticmethod
+    def from_any(s):
+        if isinstance(s, GatherScatterMode):
+            return s
+        if s == "clip":
+            return GatherScatterMode.CLIP
+        if s is None or s == "fill" or s == "drop":
+            return GatherScatterMode.FILL_OR_DROP
+        if s == "promise_in_bounds":
+            return GatherScatterMode.PROMISE_IN_BOUNDS
+        raise JTransValueError(
+            f"unknown gather/scatter mode {s!r}; use 'clip', 'fill', 'drop' or 'promise_in_bounds'"
+        )
+
+    def __repr__(self):
+        return f"GatherScatterMode.{self.name}"
+
+    __str__ = __repr__
+
+
+def _full_starts(shape, indices, index_map, operand_batching_dims, indices_batching_dims):
+    """(N, rank) start positions in the operand for each index vector (N = batch size)."""
+    batch_shape = indices.shape[:-1]
+    n = int(np.prod(batch_shape, dtype=np.int64))
+    starts = np.zeros((n, len(shape)), np.int64)
+    flat = indices.reshape(n, indices.shape[-1]).astype(np.int64)
+    for k, d in enumerate(index_map):
+        starts[:, d] = flat[:, k]
+    if operand_batching_dims:
+        grid = np.indices(batch_shape).reshape(len(batch_shape), n)
+        for od, idd in zip(operand_batching_dims, indices_batching_dims):
+            starts[:, od] = grid[idd]
+    return starts
+
+
+def _window_index(starts, sizes):
+    """Index arrays addressing, for each of the N starts, the window of `sizes` there."""
+    n, r = starts.shape
+    ix = []
+    for d in range(r):
+        s = [1] * (r + 1)
+        s[d + 1] = sizes[d]
+        ix.append(starts[:, d].reshape((n,) + (1,) * r) + np.arange(sizes[d]).reshape(s))
+    return tuple(ix)
+
+
+def _default_fill(dtype):
+    if dtypes.is_inexact(dtype):
+        return np.nan
+    if dtype == dtypes.bool_:
+        return True
+    info = np.iinfo(dtype)
+    return info.min if dtype.kind == "i" else info.max
+
+
+def _gather_impl(operand, indices, *, dimension_numbers, slice_sizes, mode, fill_value,
+                 indices_are_sorted, unique_indices):  # fmt: skip
+    dn, r = dimension_numbers, operand.ndim
+    starts = _full_starts(operand.shape, indices, dn.start_index_map, dn.operand_batching_dims,
+                          dn.start_indices_batching_dims)  # fmt: skip
+    hi = np.asarray(operand.shape, np.int64) - np.asarray(slice_sizes, np.int64)
+    oob = np.any((starts < 0) | (starts > hi), axis=1)
+    starts = np.clip(starts, 0, hi)
+    out = operand[_window_index(starts, slice_sizes)]
+    if mode == GatherScatterMode.FILL_OR_DROP and oob.any():
+        fill = _default_fill(operand.dtype) if fill_value is None else fill_value
+        out[oob] = np.asarray(fill).astype(operand.dtype)
+    dropped = set(dn.collapsed_slice_dims) | set(dn.operand_batching_dims)
+    offset_sizes = tuple(k for d, k in enumerate(slice_sizes) if d not in dropped)
+    batch_shape = indices.shape[:-1]
+    out = out.reshape(batch_shape + offset_sizes)
+    nb = len(batch_shape)
+    perm, b = [], 0
+    for p in range(nb + len(offset_sizes)):
+        if p in dn.offset_dims:
+            perm.append(nb + dn.offset_dims.index(p))
+        else:
+            perm.append(b)
+            b += 1
+    return np.ascontiguousarray(np.transpose(out, perm))
+
+
+def _check_dims(name, what, dims, bound, sort=True):
+    if (
+        any(not 0 <= d < bound for d in dims)
+        or len(set(dims)) != len(dims)
+        or (sort and list(dims) != sorted(dims))
+    ):
+        raise JTransValueError(
+            f"{name}: {what} {tuple(dims)} must be {'sorted, ' if sort else ''}distinct axes "
+            f"in [0, {bound})"
+        )
+
+
+def _check_indices(name, indices, index_map, what):
+    if indices.dtype.kind not in "iu":
+        raise JTransTypeError(f"{name}: indices must be integers, got {indices.str_short()}")
+    if indices.ndim < 1 or indices.shape[-1] != len(index_map):
+        raise JTransValueError(
+            f"{name}: the last axis of the indices ({indices.str_short()}) is the index vector "
+            f"and must have size len({what}) = {len(index_map)}"
+        )
+
+
+def _check_batching_dims(name, operand, indices, obd, ibd):
+    _check_dims(name, "operand_batching_dims", obd, operand.ndim)
+    _check_dims(name, "indices batching dims", ibd, indices.ndim - 1, sort=False)
+    if len(obd) != len(ibd) or any(operand.shape[a] != indices.shape[b] for a, b in zip(obd, ibd)):
+        raise JTransValueError(
+            f"{name}: operand_batching_dims {obd} and indices batching dims {ibd} must pair "
+            f"axes of equal size (operand {operand.shape}, indices {indices.shape})"
+        )
+
+
+def _gather_abstract(operand, indices, *, dimension_numbers, slice_sizes, mode, fill_value,
+                     indices_are_sorted, unique_indices):  # fmt: skip
+    dn = dimension_numbers
+    _check_indices("gather", indices, dn.start_index_map, "start_index_map")
+    _check_dims("gather", "start_index_map", dn.start_index_map, operand.ndim, sort=False)
+    _check_dims("gather", "collapsed_slice_dims", dn.collapsed_slice_dims, operand.ndim)
+    _check_batching_dims("gather", operand, indices, dn.operand_batching_dims,
+                         dn.start_indices_batching_dims)  # fmt: skip
+    if len(slice_sizes) != operand.ndim or any(
+        not 0 <= k <= n for k, n in zip(slice_sizes, operand.shape)
+    ):
+        raise JTransValueError(
+            f"gather: slice_sizes {tuple(slice_sizes)} must give one size per operand axis, "
+            f"each between 0 and the operand's size {operand.shape}"
+        )
+    dropped = set(dn.collapsed_slice_dims) | set(dn.operand_batching_dims)
+    if len(dropped) != len(dn.collapsed_slice_dims) + len(dn.operand_batching_dims) or any(
+        slice_sizes[d] != 1 for d in dropped
+    ):
+        raise JTransValueError(
+            "gather: collapsed_slice_dims and operand_batching_dims must be disjoint axes of "
+            f"slice size 1, got {dn} with slice_sizes {tuple(slice_sizes)}"
+        )
+    offset_sizes = [k for d, k in enumerate(slice_sizes) if d not in dropped]
+    batch_shape = indices.shape[:-1]
+    out_rank = len(batch_shape) + len(offset_sizes)
+    if len(dn.offset_dims) != len(offset_sizes):
+        raise JTransValueError(
+            f"gather: offset_dims {dn.offset_dims} must have one entry per kept slice axis "
+            f"({len(offset_sizes)})"
+        )
+    _check_dims("gather", "offset_dims", dn.offset_dims, out_rank)
+    shape, b = [], iter(batch_shape)
+    for p in range(out_rank):
+        shape.append(offset_sizes[dn.offset_dims.index(p)] if p in dn.offset_dims else next(b))
+    return core.ShapedArray(shape, operand.dtype, operand.weak_type)
+
+
+gather_p = standard_primitive("gather", _gather_impl, _gather_abstract)
+
+
+def _gather_params(dimension_numbers, slice_sizes, mode, fill_value, indices_are_sorted,
+                   unique_indices):  # fmt: skip
+    dn = GatherDimensionNumbers(*[tuple(int(d) for d in f) for f in dimension_numbers])
+    return dict(dimension_numbers=dn, slice_sizes=tuple(int(k) for k in slice_sizes),
+                mode=GatherScatterMode.from_any(mode), fill_value=fill_value,
+                indices_are_sorted=bool(indices_are_sorted),
+                unique_indices=bool(unique_indices))  # fmt: skip
+
+
+def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_indices=False,
+           indices_are_sorted=False, mode=None, fill_value=None):  # fmt: skip
+    """XLA's gather with JAX's signature: slices of `slice_sizes` at the start positions given
+    by the index vectors in the last axis of `start_indices` (see GatherDimensionNumbers)."""
+    operand = as_operand(operand)
+    start_indices = _int_operand(start_indices, "gather indices")
+    params = _gather_params(dimension_numbers, slice_sizes, mode, fill_value,
+                            indices_are_sorted, unique_indices)  # fmt: skip
+    return gather_p.bind(operand, start_indices, **params)
+
+
+def _gather_to_scatter_dnums(dn):
+    return ScatterDimensionNumbers(dn.offset_dims, dn.collapsed_slice_dims, dn.start_index_map,
+                                   dn.operand_batching_dims, dn.start_indices_batching_dims)  # fmt: skip
+
+
+def _scatter_to_gather(dn, operand_shape, updates_shape):
+    """The gather dimension numbers and slice sizes reading back what a scatter wrote."""
+    gdn = GatherDimensionNumbers(dn.update_window_dims, dn.inserted_window_dims,
+                                 dn.scatter_dims_to_operand_dims, dn.operand_batching_dims,
+                                 dn.scatter_indices_batching_dims)  # fmt: skip
+    sizes, pos = [], 0
+    for d in range(len(operand_shape)):
+        if d in dn.inserted_window_dims or d in dn.operand_batching_dims:
+            sizes.append(1)
+        else:
+            sizes.append(updates_shape[dn.update_window_dims[pos]])
+            pos += 1
+    return gdn, tuple(sizes)
+
+
+def _gather_jvp(primals, tangents, **params):
+    out = gather_p.bind(*primals, **params)
+    g = tangents[0]
+    if type(g) is Zero:
+        return out, Zero(ad.tangent_aval(core.get_aval(out)))
+    return out, gather_p.bind(g, primals[1], **dict(params, fill_value=0))
+
+
+def _gather_transpose(ct, operand, indices, *, dimension_numbers, slice_sizes, mode, fill_value,
+                      indices_are_sorted, unique_indices):  # fmt: skip
+    zeros = full(operand.aval.shape, 0, core.get_aval(ct).dtype)
+    out = scatter_add_p.bind(zeros, indices, ct,
+                             dimension_numbers=_gather_to_scatter_dnums(dimension_numbers),
+                             indices_are_sorted=indices_are_sorted,
+                             unique_indices=unique_indices, mode=mode)  # fmt: skip
+    return [out, None]
+
+
+def _shift(dims, k=1):
+    return tuple(d + k for d in dims)
+
+
+def _gather_batch(vals, dims, *, dimension_numbers, slice_sizes, **params):
+    (x, idx), (xd, idd) = vals, dims
+    dn = dimension_numbers
+    size = batching.current_axis_size()
+    if idd is None:  # the batch axis of the operand becomes a kept slice axis
+        x = batching.moveaxis(x, xd, 0)
+        dn = GatherDimensionNumbers((0,) + _shift(dn.offset_dims), _shift(dn.collapsed_slice_dims),
+                                    _shift(dn.start_index_map), _shift(dn.operand_batching_dims),
+                                    dn.start_indices_batching_dims)  # fmt: skip
+        return gather_p.bind(x, idx, dimension_numbers=dn, slice_sizes=(size,) + slice_sizes,
+                             **params), 0  # fmt: skip
+    idx = batching.moveaxis(idx, idd, 0)
+    if xd is None:  # the batch axis of the indices is the first batch axis of the output
+        dn = GatherDimensionNumbers(_shift(dn.offset_dims), dn.collapsed_slice_dims,
+                                    dn.start_index_map, dn.operand_batching_dims,
+                                    _shift(dn.start_indices_batching_dims))  # fmt: skip
+        return gather_p.bind(x, idx, dimension_numbers=dn, slice_sizes=slice_sizes, **params), 0
+    x = batching.moveaxis(x, xd, 0)  # both batched: one more pair of batching axes
+    dn = GatherDimensionNumbers(_shift(dn.offset_dims), _shift(dn.collapsed_slice_dims),
+                                _shift(dn.start_index_map),
+                                (0,) + _shift(dn.operand_batching_dims),
+                                (0,) + _shift(dn.start_indices_batching_dims))  # fmt: skip
+    return gather_p.bind(x, idx, dimension_numbers=dn, slice_sizes=(1,) + slice_sizes,
+                         **params), 0  # fmt: skip
+
+
+ad.jvp_rules[gather_p] = _gather_jvp
+transpose_rules[gather_p] = _gather_transpose
+batch_rules[gather_p] = _gather_batch
+
+
+def _scatter_impl(combine):
+    def impl(operand, indices, updates, *, dimension_numbers, indices_are_sorted, unique_indices,
+             mode):  # fmt: skip
+        dn, r = dimension_numbers, operand.ndim
+        starts = _full_starts(operand.shape, indices, dn.scatter_dims_to_operand_dims,
+                              dn.operand_batching_dims, dn.scatter_indices_batching_dims)  # fmt: skip
+        _, win = _scatter_to_gather(dn, operand.shape, updates.shape)
+        scatter_dims = [d for d in range(updates.ndim) if d not in dn.update_window_dims]
+        u = np.transpose(updates, scatter_dims + list(dn.update_window_dims))
+        u = u.reshape((starts.shape[0],) + win)
+        hi = np.asarray(operand.shape, np.int64) - np.asarray(win, np.int64)
+        if mode == GatherScatterMode.FILL_OR_DROP:
+            keep = ~np.any((starts < 0) | (starts > hi), axis=1)
+            starts, u = starts[keep], u[keep]
+        else:
+            starts = np.clip(starts, 0, hi)
+        out = operand.copy()
+        combine(out, _window_index(starts, win), u)
+        return out
+
+    return impl
+
+
+def _scatter_set(out, ix, u):
+    out[ix] = u
+
+
+def _scatter_abstract(name):
+    def rule(operand, indices, updates, *, dimension_numbers, indices_are_sorted, unique_indices,
+             mode):  # fmt: skip
+        dn = dimension_numbers
+        _check_indices(name, indices, dn.scatter_dims_to_operand_dims,
+                       "scatter_dims_to_operand_dims")  # fmt: skip
+        _check_dims(name, "scatter_dims_to_operand_dims", dn.scatter_dims_to_operand_dims,
+                    operand.ndim, sort=False)  # fmt: skip
+        _check_dims(name, "inserted_window_dims", dn.inserted_window_dims, operand.ndim)
+        _check_batching_dims(name, operand, indices, dn.operand_batching_dims,
+                             dn.scatter_indices_batching_dims)  # fmt: skip
+        _check_dims(name, "update_window_dims", dn.update_window_dims, updates.ndim)
+        if updates.dtype != operand.dtype:
+            raise JTransTypeError(
+                f"{name}: updates dtype {updates.dtype.name} differs from the operand's "
+                f"{operand.dtype.name}; convert the updates"
+            )
+        n_win = operand.ndim - len(dn.inserted_window_dims) - len(dn.operand_batching_dims)
+        batch_shape = indices.shape[:-1]
+        scatter_shape = tuple(s for d, s in enumerate(updates.shape)
+                              if d not in dn.update_window_dims)  # fmt: skip
+        if len(dn.update_window_dims) != n_win or scatter_shape != batch_shape:
+            raise JTransValueError(
+                f"{name}: updates of shape {updates.shape} do not match: expected "
+                f"{n_win} window axes (update_window_dims={dn.update_window_dims}) and the "
+                f"other axes equal to the indices' batch shape {batch_shape}"
+            )
+        _, win = _scatter_to_gather(dn, operand.shape, updates.shape)
+        if any(w > n for w, n in zip(win, operand.shape)):
+            raise JTransValueError(
+                f"{name}: update windows of shape {win} are larger than the operand {operand.shape}"
+            )
+        return core.ShapedArray(operand.shape, operand.dtype, operand.weak_type)
+
+    return rule
+
+
+def _scatter_batch(prim):
+    def rule(vals, dims, *, dimension_numbers, **params):
+        (x, idx, up), (xd, idd, ud) = vals, dims
+        dn = dimension_numbers
+        size = batching.current_axis_size()
+        x = batching.bdim_at_front(x, xd, size)
+        up = batching.bdim_at_front(up, ud, size)
+        if idd is None:  # the batch axis is one more window axis
+            dn = ScatterDimensionNumbers((0,) + _shift(dn.update_window_dims),
+                                         _shift(dn.inserted_window_dims),
+                                         _shift(dn.scatter_dims_to_operand_dims),
+                                         _shift(dn.operand_batching_dims),
+                                         dn.scatter_indices_batching_dims)  # fmt: skip
+        else:  # one more pair of batching axes
+            idx = batching.moveaxis(idx, idd, 0)
+            dn = ScatterDimensionNumbers(_shift(dn.update_window_dims),
+                                         _shift(dn.inserted_window_dims),
+                                         _shift(dn.scatter_dims_to_operand_dims),
+                                         (0,) + _shift(dn.operand_batching_dims),
+                                         (0,) + _shift(dn.scatter_indices_batching_dims))  # fmt: skip
+        return prim.bind(x, idx, up, dimension_numbers=dn, **params), 0
+
+    return rule
+
+
+def _scatter_prim(name, combine):
+    p = standard_primitive(name, _scatter_impl(combine), _scatter_abstract(name))
+    batch_rules[p] = _scatter_batch(p)
+    return p
+
+
+def _scatter_fn(prim, doc):
+    def f(operand, scatter_indices, updates, dimension_numbers, *, indices_are_sorted=False,
+          unique_indices=False, mode=None):  # fmt: skip
+        operand = as_operand(operand)
+        updates = as_operand(updates, core.get_aval(operand).dtype)
+        scatter_indices = _int_operand(scatter_indices, f"{prim.name} indices")
+        dn = ScatterDimensionNumbers(*[tuple(int(d) for d in f) for f in dimension_numbers])
+        return prim.bind(operand, scatter_indices, updates, dimension_numbers=dn,
+                         indices_are_sorted=bool(indices_are_sorted),
+                         unique_indices=bool(unique_indices),
+                         mode=GatherScatterMode.from_any(mode))  # fmt: skip
+
+    f.__name__ = f.__qualname__ = prim.name.replace("-", "_")
+    f.__doc__ = doc
+    return f
+
+
+def _zero_out(t):
+    return Zero(ad.tangent_aval(core.get_aval(t)))
+
+
+# scatter_add: linear in (operand, updates); its transpose reads back with a gather
+scatter_add_p = _scatter_prim("scatter-add", lambda out, ix, u: np.add.at(out, ix, u))
+scatter_add = _scatter_fn(scatter_add_p, "operand with updates added at the scattered windows "
+                          "(repeated indices accumulate).")  # fmt: skip
+
+
+def _scatter_add_jvp(primals, tangents, **params):
+    out = scatter_add_p.bind(*primals, **params)
+    g_op, _, g_up = tangents
+    if type(g_op) is Zero and type(g_up) is Zero:
+        return out, _zero_out(out)
+    return out, scatter_add_p.bind(instantiate(g_op), primals[1], instantiate(g_up), **params)
+
+
+def _scatter_add_transpose(ct, operand, indices, updates, *, dimension_numbers, mode, **params):
+    ct_up = None
+    if ad.is_undefined_primal(updates):
+        gdn, sizes = _scatter_to_gather(dimension_numbers, core.get_aval(ct).shape,
+                                        updates.aval.shape)  # fmt: skip
+        ct_up = gather_p.bind(ct, indices, dimension_numbers=gdn, slice_sizes=sizes, mode=mode,
+                              fill_value=0, **params)  # fmt: skip
+    return [ct if ad.is_undefined_primal(operand) else None, None, ct_up]
+
+
+ad.jvp_rules[scatter_add_p] = _scatter_add_jvp
+transpose_rules[scatter_add_p] = _scatter_add_transpose
+
+
+# scatter (set). For repeated indices one update wins; the JVP finds which one by scattering
+# ids and gathering them back, then expresses the result with scatter_add of masked values
+# (so it needs no transpose of its own and is exact for repeated indices).
+scatter_p = _scatter_prim("scatter", _scatter_set)
+scatter = _scatter_fn(scatter_p, "operand with the scattered windows replaced by updates.")
+
+
+def _gather_back(x, indices, updates_shape, dimension_numbers, params):
+    gdn, sizes = _scatter_to_gather(dimension_numbers, core.get_aval(x).shape, updates_shape)
+    return gather_p.bind(x, indices, dimension_numbers=gdn, slice_sizes=sizes,
+                         mode=params["mode"], fill_value=None,
+                         indices_are_sorted=params["indices_are_sorted"],
+                         unique_indices=params["unique_indices"])  # fmt: skip
+
+
+def _scatter_jvp(primals, tangents, *, dimension_numbers, **params):
+    operand, indices, updates = primals
+    g_op, _, g_up = tangents
+    dn = dimension_numbers
+    out = scatter_p.bind(operand, indices, updates, dimension_numbers=dn, **params)
+    if type(g_op) is Zero and type(g_up) is Zero:
+        return out, _zero_out(out)
+    u_shape = core.get_aval(updates).shape
+    ids_shape = [1 if d in dn.update_window_dims else s for d, s in enumerate(u_shape)]
+    n_ids = int(np.prod(ids_shape, dtype=np.int64))
+    ids = ew.add(reshape(iota(dtypes.int32, n_ids), ids_shape), full(ids_shape, 1, dtypes.int32))
+    ids = broadcast_in_dim(ids, u_shape, tuple(range(len(u_shape))))
+    op_shape = core.get_aval(operand).shape
+    scattered = scatter_p.bind(full(op_shape, 0, dtypes.int32), indices, ids, dimension_numbers=dn,
+                               **params)  # fmt: skip
+    won = ew.eq(ids, _gather_back(scattered, indices, u_shape, dn, params))
+    kept = ew.eq(scattered, full(op_shape, 0, dtypes.int32))
+    g_op, g_up = instantiate(g_op), instantiate(g_up)
+    t_op = select(kept, g_op, full_like(g_op, 0))
+    t_up = select(won, g_up, full_like(g_up, 0))
+    return out, scatter_add_p.bind(t_op, indices, t_up, dimension_numbers=dn, **params)
+
+
+ad.jvp_rules[scatter_p] = _scatter_jvp
+
+
+# scatter_mul: differentiable in the operand always; in the updates only with unique_indices
+scatter_mul_p = _scatter_prim("scatter-mul", lambda out, ix, u: np.multiply.at(out, ix, u))
+scatter_mul = _scatter_fn(scatter_mul_p, "operand multiplied by updates at the scattered windows.")
+
+
+def _scatter_mul_jvp(primals, tangents, **params):
+    operand, indices, updates = primals
+    g_op, _, g_up = tangents
+    out = scatter_mul_p.bind(*primals, **params)
+    t = _zero_out(out)
+    if type(g_op) is not Zero:
+        t = scatter_mul_p.bind(g_op, indices, updates, **params)
+    if type(g_up) is not Zero:
+        if not params["unique_indices"]:
+            raise NotImplementedError(
+                "differentiating scatter_mul (x.at[i].multiply(v)) with respect to the updates "
+                "is only implemented for unique indices; pass unique_indices=True if the "
+                "indices do not repeat"
+            )
+        placed = scatter_add_p.bind(full_like(operand, 0), indices, g_up, **params)
+        t = ad.add_tangents(t, ew.mul(operand, placed))
+    return out, t
+
+
+ad.jvp_rules[scatter_mul_p] = _scatter_mul_jvp
+
+
+def _scatter_extremum(name, np_ufunc):
+    # the tangent is the mean of the tangents of the operand element and the updates that
+    # attain the extremum at each position (as for reduce_max), for repeated indices too
+    prim = _scatter_prim(name, lambda out, ix, u: np_ufunc.at(out, ix, u))
+
+    def jvp(primals, tangents, *, dimension_numbers, **params):
+        operand, indices, updates = primals
+        g_op, _, g_up = tangents
+        dn = dimension_numbers
+        out = prim.bind(*primals, dimension_numbers=dn, **params)
+        u_shape = core.get_aval(updates).shape
+        won = ew.eq(updates, _gather_back(out, indices, u_shape, dn, params))
+        kept = ew.eq(operand, out)
+        dt = core.get_aval(out).dtype
+        one = lambda m: convert_element_type(m, dt)  # noqa: E731
+        count = scatter_add_p.bind(one(kept), indices, one(won), dimension_numbers=dn, **params)
+        g_op = full_like(operand, 0) if type(g_op) is Zero else g_op
+        g_up = full_like(updates, 0) if type(g_up) is Zero else g_up
+        t_op = select(kept, g_op, full_like(g_op, 0))
+        t_up = select(won, g_up, full_like(g_up, 0))
+        total = scatter_add_p.bind(t_op, indices, t_up, dimension_numbers=dn, **params)
+        return out, ew.div(total, count)
+
+    ad.jvp_rules[prim] = jvp
+    return prim
+
+
+scatter_min_p = _scatter_extremum("scatter-min", np.minimum)
+scatter_min = _scatter_fn(
+    scatter_min_p, "elementwise minimum of operand and the scattered updates."
+)
+scatter_max_p = _scatter_extremum("scatter-max", np.maximum)
+scatter_max = _scatter_fn(
+    scatter_max_p, "elementwise maximum of operand and the scattered updates."
+)
+
+
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (
     "np", "core", "dtypes", "ad", "batching", "ew", "Zero", "instantiate", "standard_primitive",
-    "batch_rules", "transpose_rules", "canonical_axis", "as_operand")]  # fmt: skip
+    "batch_rules", "transpose_rules", "canonical_axis", "as_operand", "Array")]  # fmt: skip
