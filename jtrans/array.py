@@ -27,17 +27,21 @@ cpu_device = Device("cpu", 0)
 class Array:
     """An immutable array. `np.asarray(x)` is zero-copy on the CPU."""
 
-    __slots__ = ("_value", "weak_type", "__weakref__")
+    __slots__ = ("_value", "weak_type", "_aval", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, value, weak_type=False):
         self._value = value
         self.weak_type = weak_type
+        self._aval = None
 
     @property
     def aval(self):
-        v = self._value
-        return core.ShapedArray(v.shape, v.dtype, self.weak_type)
+        a = self._aval
+        if a is None:
+            v = self._value
+            a = self._aval = core.ShapedArray(v.shape, v.dtype, self.weak_type)
+        return a
 
     shape = property(lambda self: self._value.shape)
     dtype = property(lambda self: self._value.dtype)

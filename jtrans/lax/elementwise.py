@@ -101,21 +101,30 @@ def unop(name, np_fn, kinds, result_dtype=None, upcast=True):
 def naryop(name, np_fn, kinds, result_dtype=None, upcast=True, same_dtypes=True):
     def abstract_eval(*avals):
         # operands have equal shapes, except that rank-0 operands broadcast (as in JAX)
-        shapes = {a.shape for a in avals if a.shape != ()}
-        if len(shapes) > 1:
-            raise JTransTypeError(
-                f"lax.{name} got incompatible shapes for broadcasting: "
-                + ", ".join(str(a.shape) for a in avals)
-                + ". lax functions need equal shapes; jtrans.numpy functions broadcast."
-            )
-        out_shape = shapes.pop() if shapes else ()
+        a0 = avals[0]
+        shape, weak = a0.shape, a0.weak_type
+        for a in avals[1:]:
+            if a.shape != shape:
+                if shape == ():
+                    shape = a.shape
+                elif a.shape != ():
+                    raise JTransTypeError(
+                        f"lax.{name} got incompatible shapes for broadcasting: "
+                        + ", ".join(str(b.shape) for b in avals)
+                        + ". lax functions need equal shapes; jtrans.numpy functions broadcast."
+                    )
+            weak = weak and a.weak_type
         if same_dtypes:
-            check_same_dtypes(name, *avals)
-        for a in avals:
-            check_dtype_kind(name, a, kinds)
-        weak = all(a.weak_type for a in avals)
-        dt = avals[0].dtype if result_dtype is None else result_dtype(avals[0].dtype)
-        return core.ShapedArray(out_shape, dt, weak and result_dtype is None)
+            if any(a.dtype != a0.dtype for a in avals[1:]):
+                check_same_dtypes(name, *avals)
+            check_dtype_kind(name, a0, kinds)
+        else:
+            for a in avals:
+                check_dtype_kind(name, a, kinds)
+        if result_dtype is None:
+            return a0 if shape == a0.shape and weak == a0.weak_type else \
+                core.ShapedArray(shape, a0.dtype, weak)  # fmt: skip
+        return core.ShapedArray(shape, result_dtype(a0.dtype), False)
 
     impl = _upcast_impl(np_fn) if upcast else np_fn
     prim = standard_primitive(name, impl, abstract_eval)
@@ -140,6 +149,8 @@ def _real_dtype(dt):
 
 def _operands(*xs):
     """Python scalars become rank-0 operands of the first array operand's dtype."""
+    if not any(isinstance(x, _SCALAR_TYPES) for x in xs):
+        return [as_operand(x) for x in xs]
     ref = next((x for x in xs if not isinstance(x, _SCALAR_TYPES)), None)
     dt = None if ref is None else core.get_aval(ref).dtype
     return [as_operand(x, dt) for x in xs]

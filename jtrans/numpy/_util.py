@@ -113,8 +113,36 @@ def promote_dtypes(*args):
     return out
 
 
+_VALUE_TYPES = (Array, core.Tracer)
+
+
+def _scalar_fast_path(x, y):
+    """array (op) Python scalar where the array's dtype wins: no lattice walk needed."""
+    if isinstance(y, _VALUE_TYPES):
+        x, y = y, x
+        swap = True
+    else:
+        swap = False
+    if not isinstance(x, _VALUE_TYPES) or type(y) not in (int, float):
+        return None
+    a = x.aval
+    kind = a.dtype.kind
+    if not (kind == "f" or (kind in "iu" and type(y) is int)) or a.dtype == dtypes.bfloat16:
+        return None
+    s = Array(np.asarray(y, a.dtype), True)
+    return [s, x] if swap else [x, s]
+
+
 def promote_args(name, *args):
     """promote_dtypes, then broadcast to the common shape (NumPy rules)."""
+    if all(isinstance(a, _VALUE_TYPES) for a in args):
+        a0 = args[0].aval
+        if all(a.aval == a0 for a in args):
+            return args  # the common case: same shape, dtype and weak type
+    elif len(args) == 2:
+        fast = _scalar_fast_path(*args)
+        if fast is not None:
+            return fast
     check_arraylike(name, *args)
     args = promote_dtypes(*args)
     shapes = [core.get_aval(a).shape for a in args]
