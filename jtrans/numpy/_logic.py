@@ -1,3 +1,257 @@
-"""Logic and comparisons: equal, less, logical_*, isclose, allclose, isnan, where, ..."""
+"""Comparisons and logic: equal, less, ..., logical_*, isclose/allclose, array_equal, where,
+select, piecewise, and the dtype predicates. Comparisons promote their operands (JAX's lattice)
+and broadcast (NumPy's rules) before one lax comparison; results are boolean."""
 
-__all__ = []
+import numpy as np
+
+from .. import core, dtypes, lax
+from ..array import Array
+from ..errors import JTransValueError
+from ._util import asarray_any, broadcast_shapes, check_arraylike, promote_args
+
+
+def _compare(name, lax_fn):
+    def f(x1, x2, /):
+        return lax_fn(*promote_args(name, x1, x2))
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"Elementwise x1 {name} x2 (promoted, broadcast); a boolean array."
+    return f
+
+
+equal = _compare("equal", lax.eq)
+not_equal = _compare("not_equal", lax.ne)
+less = _compare("less", lax.lt)
+less_equal = _compare("less_equal", lax.le)
+greater = _compare("greater", lax.gt)
+greater_equal = _compare("greater_equal", lax.ge)
+
+
+def _to_bool(x):
+    x = asarray_any(x)
+    aval = core.get_aval(x)
+    if aval.dtype == dtypes.bool_:
+        return x
+    return lax.ne(x, lax.full_like(x, 0))
+
+
+def _logical(name, lax_fn):
+    def f(*xs):
+        check_arraylike(name, *xs)
+        xs = promote_args(name, *[_to_bool(x) for x in xs])
+        return lax_fn(*xs)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"Elementwise {name} of the arguments' truth values (nonzero is True)."
+    return f
+
+
+logical_and = _logical("logical_and", lax.bitwise_and)
+logical_or = _logical("logical_or", lax.bitwise_or)
+logical_xor = _logical("logical_xor", lax.bitwise_xor)
+logical_not = _logical("logical_not", lax.bitwise_not)
+
+
+def _bcast(x, shape):
+    s = core.get_aval(x).shape
+    if s == shape:
+        return x
+    return lax.broadcast_in_dim(x, shape, tuple(range(len(shape) - len(s), len(shape))))
+
+
+def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
+    """x where condition else y (broadcast, promoted). With only a condition: jnp.nonzero
+    (concrete conditions only, or give `size`)."""
+    if x is None and y is None:
+        from . import nonzero  # the sorting module's, looked up when called
+
+        return nonzero(condition, size=size, fill_value=fill_value)
+    if x is None or y is None:
+        raise JTransValueError("jnp.where takes either one argument or three, not two")
+    check_arraylike("where", condition, x, y)
+    cond = _to_bool(condition)
+    x, y = promote_args("where", x, y)
+    shape = broadcast_shapes(*(core.get_aval(v).shape for v in (cond, x, y)), name="where")
+    return lax.select(_bcast(cond, shape), _bcast(x, shape), _bcast(y, shape))
+
+
+def select(condlist, choicelist, default=0):
+    """choicelist[i] where condlist[i] first holds, else default."""
+    if len(condlist) != len(choicelist):
+        raise JTransValueError(
+            f"select needs as many conditions as choices, got {len(condlist)} and {len(choicelist)}"
+        )
+    if not condlist:
+        raise JTransValueError("select needs at least one condition")
+    out = default
+    for cond, choice in reversed(list(zip(condlist, choicelist))):
+        out = where(cond, choice, out)
+    dt = dtypes.result_type(*choicelist, default)
+    out = asarray_any(out)
+    return out if core.get_aval(out).dtype == dt else lax.convert_element_type(out, dt)
+
+
+def piecewise(x, condlist, funclist, *args, **kw):
+    """funclist[i](x) where condlist[i] holds (later conditions win), 0 elsewhere, or
+    funclist[-1](x) when it has one more entry than condlist. Every function sees all of x."""
+    x = asarray_any(x)
+    aval = core.get_aval(x)
+    if isinstance(condlist, (Array, core.Tracer, np.ndarray)) and np.ndim(condlist) == aval.ndim:
+        condlist = [condlist]
+    condlist = list(condlist)
+    funclist = list(funclist)
+    if len(funclist) not in (len(condlist), len(condlist) + 1):
+        raise JTransValueError(
+            f"piecewise: {len(condlist)} conditions need {len(condlist)} or "
+            f"{len(condlist) + 1} functions, got {len(funclist)}"
+        )
+
+    def value(f):
+        v = f(x, *args, **kw) if callable(f) else f
+        v = asarray_any(v)
+        if core.get_aval(v).dtype != aval.dtype:
+            v = lax.convert_element_type(v, aval.dtype)
+        return _bcast(v, aval.shape)
+
+    out = value(funclist[-1]) if len(funclist) > len(condlist) else lax.full_like(x, 0)
+    for cond, f in zip(condlist, funclist):
+        out = lax.select(_bcast(_to_bool(cond), aval.shape), value(f), out)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# closeness and equality of whole arrays
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|a - b| <= atol + rtol * |b|; infinities are close only to themselves."""
+    a, b = promote_args("isclose", a, b)
+    dt = core.get_aval(a).dtype
+    if not dtypes.is_inexact(dt):
+        return lax.eq(a, b)
+    rdt = {dtypes.complex64: dtypes.float32, dtypes.complex128: dtypes.float64}.get(dt, dt)
+    rtol = lax.convert_element_type(asarray_any(rtol), rdt)
+    atol = lax.convert_element_type(asarray_any(atol), rdt)
+    diff = lax.abs(lax.sub(a, b))
+    out = lax.le(diff, lax.add(atol, lax.mul(rtol, lax.abs(b))))
+    if dt.kind == "c":
+        finite = lax.bitwise_and(
+            lax.bitwise_and(lax.is_finite(lax.real(a)), lax.is_finite(lax.imag(a))),
+            lax.bitwise_and(lax.is_finite(lax.real(b)), lax.is_finite(lax.imag(b))),
+        )
+    else:
+        finite = lax.bitwise_and(lax.is_finite(a), lax.is_finite(b))
+    out = lax.bitwise_and(out, finite)
+    both_inf_equal = lax.bitwise_and(lax.bitwise_not(finite), lax.eq(a, b))
+    out = lax.bitwise_or(out, both_inf_equal)
+    if equal_nan:
+        out = lax.bitwise_or(out, lax.bitwise_and(lax.ne(a, a), lax.ne(b, b)))
+    return out
+
+
+def _all(x):
+    """A scalar bool: every element of the bool array x is True (empty: True)."""
+    aval = core.get_aval(x)
+    if aval.ndim == 0:
+        return x
+    bad = lax.convert_element_type(lax.bitwise_not(x), dtypes.int32)
+    return lax.eq(lax.reduce_sum(bad, tuple(range(aval.ndim))), lax.full((), 0, dtypes.int32))
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _all(isclose(a, b, rtol, atol, equal_nan))
+
+
+def array_equal(a1, a2, equal_nan=False):
+    """Whether a1 and a2 have the same shape and elements (a boolean scalar array)."""
+    a1, a2 = asarray_any(a1), asarray_any(a2)
+    if core.get_aval(a1).shape != core.get_aval(a2).shape:
+        return Array(np.asarray(False), False)
+    a1, a2 = promote_args("array_equal", a1, a2)
+    eq = lax.eq(a1, a2)
+    if equal_nan and dtypes.is_inexact(core.get_aval(a1).dtype):
+        eq = lax.bitwise_or(eq, lax.bitwise_and(lax.ne(a1, a1), lax.ne(a2, a2)))
+    return _all(eq)
+
+
+def array_equiv(a1, a2):
+    """Whether a1 and a2 are equal after broadcasting (False if they don't broadcast)."""
+    a1, a2 = asarray_any(a1), asarray_any(a2)
+    try:
+        a1, a2 = promote_args("array_equiv", a1, a2)
+    except ValueError:
+        return Array(np.asarray(False), False)
+    eq = lax.eq(a1, a2)
+    shape = broadcast_shapes(core.get_aval(a1).shape, core.get_aval(a2).shape)
+    return _all(_bcast(eq, shape))
+
+
+# ---------------------------------------------------------------------------------------------
+# dtype and kind predicates
+
+
+def _dtype_of(x):
+    return dtypes.dtype_and_weak(x)[0]
+
+
+def iscomplexobj(x):
+    if x is None:
+        return False
+    return dtypes.is_complex(_dtype_of(x))
+
+
+def isrealobj(x):
+    return not iscomplexobj(x)
+
+
+def isscalar(element):
+    """True for Python and NumPy scalars and for zero-dimensional arrays (as in JAX)."""
+    if isinstance(element, (bool, int, float, complex, np.generic)):
+        return True
+    if isinstance(element, (Array, core.Tracer, np.ndarray)):
+        return core.get_aval(asarray_any(element)).ndim == 0
+    return False
+
+
+def isreal(x):
+    """Elementwise: the imaginary part is zero."""
+    (x,) = promote_args("isreal", x)
+    if dtypes.is_complex(core.get_aval(x).dtype):
+        i = lax.imag(x)
+        return lax.eq(i, lax.full_like(i, 0))
+    return lax.full(core.get_aval(x).shape, True, dtypes.bool_)
+
+
+def iscomplex(x):
+    """Elementwise: the imaginary part is nonzero."""
+    (x,) = promote_args("iscomplex", x)
+    if dtypes.is_complex(core.get_aval(x).dtype):
+        i = lax.imag(x)
+        return lax.ne(i, lax.full_like(i, 0))
+    return lax.full(core.get_aval(x).shape, False, dtypes.bool_)
+
+
+__all__ = [
+    "allclose",
+    "array_equal",
+    "array_equiv",
+    "equal",
+    "greater",
+    "greater_equal",
+    "isclose",
+    "iscomplex",
+    "iscomplexobj",
+    "isreal",
+    "isrealobj",
+    "isscalar",
+    "less",
+    "less_equal",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "not_equal",
+    "piecewise",
+    "select",
+    "where",
+]  # fmt: skip
