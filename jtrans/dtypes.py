@@ -312,4 +312,5 @@ def can_cast(from_, to, casting="safe"):
 
 
 def promote_types(a, b):
-    return result_type(np.dtype(a), np.dtype(b))
+    """The promoted dtype of two dtypes; Python's int/float/complex count as weak types."""
+    return result_type(a, b)

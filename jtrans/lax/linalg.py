@@ -1,3 +1,851 @@
-"""Linear algebra primitives: dot_general and the LAPACK-backed decompositions and solves."""
+"""Linear algebra primitives: `dot_general` (exported at `jtrans.lax`) and the LAPACK-backed
+decompositions and solves (used as `lax.linalg.cholesky`, `lax.linalg.eigh`, ...).
 
-__all__ = []
+Every decomposition accepts leading batch dimensions natively, so its batch rule only moves the
+batch axis to the front. Derivative rules are written with lax functions only, so they are
+themselves differentiable (to any order).
+"""
+
+import enum
+import warnings
+
+import numpy as np
+import scipy.linalg
+
+from .. import core, dtypes
+from ..interpreters import ad, batching
+from ._base import Zero, as_operand, batch_rules, check_dtype_kind, standard_primitive
+from ..errors import JTransTypeError, JTransValueError
+from . import elementwise as ew
+from . import reductions as red
+from . import structural as st
+
+_LOW = (dtypes.float16, dtypes.bfloat16)
+
+
+def _prod(xs):
+    out = 1
+    for x in xs:
+        out *= int(x)
+    return out
+
+
+def _tuple(xs):
+    return tuple(int(x) for x in xs)
+
+
+# ---------------------------------------------------------------------------------------------
+# dot_general: contracts `lhs` and `rhs` over the contracting dimensions, vectorised over the
+# batch dimensions. Output layout: batch dims, then lhs free dims, then rhs free dims.
+
+
+class Precision(enum.Enum):
+    """Matmul precision hints (accepted for compatibility; NumPy computes at full precision)."""
+
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+
+def _free_dims(ndim, contract, batch):
+    return [i for i in range(ndim) if i not in contract and i not in batch]
+
+
+def _dot_general_impl(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+    (lc, rc), (lb, rb) = dimension_numbers
+    out_dt = lhs.dtype if preferred_element_type is None else np.dtype(preferred_element_type)
+    work_dt = np.float32 if out_dt in _LOW else out_dt
+    lhs, rhs = lhs.astype(work_dt, copy=False), rhs.astype(work_dt, copy=False)
+    lf, rf = _free_dims(lhs.ndim, lc, lb), _free_dims(rhs.ndim, rc, rb)
+    bshape = [lhs.shape[i] for i in lb]
+    lf_shape, rf_shape = [lhs.shape[i] for i in lf], [rhs.shape[i] for i in rf]
+    k = _prod(lhs.shape[i] for i in lc)
+    # (batch, M, K) @ (batch, K, N) with NumPy's matmul (BLAS); transposes are views
+    a = np.transpose(lhs, list(lb) + lf + list(lc)).reshape(bshape + [_prod(lf_shape), k])
+    b = np.transpose(rhs, list(rb) + list(rc) + rf).reshape(bshape + [k, _prod(rf_shape)])
+    out = np.matmul(a, b)
+    return np.asarray(out.reshape(bshape + lf_shape + rf_shape)).astype(out_dt, copy=False)
+
+
+def _dot_general_abstract(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+    (lc, rc), (lb, rb) = dimension_numbers
+    where = f"(lhs shape {lhs.shape}, rhs shape {rhs.shape}, dimension_numbers={dimension_numbers})"
+    for name, axes, nd in (("lhs", lc + lb, lhs.ndim), ("rhs", rc + rb, rhs.ndim)):
+        if any(not 0 <= a < nd for a in axes):
+            raise JTransValueError(
+                f"dot_general: {name} dimension out of bounds for rank {nd} {where}"
+            )
+        if len(set(axes)) != len(axes):
+            raise JTransValueError(
+                f"dot_general: {name} contracting and batch dimensions must be distinct {where}"
+            )
+    if len(lc) != len(rc) or len(lb) != len(rb):
+        raise JTransValueError(
+            f"dot_general: lhs and rhs need as many contracting and batch dimensions {where}"
+        )
+    if [lhs.shape[i] for i in lb] != [rhs.shape[i] for i in rb]:
+        raise JTransTypeError(
+            f"dot_general requires equal batch dimension sizes, got lhs batch shape "
+            f"{tuple(lhs.shape[i] for i in lb)} and rhs batch shape "
+            f"{tuple(rhs.shape[i] for i in rb)} {where}"
+        )
+    if [lhs.shape[i] for i in lc] != [rhs.shape[i] for i in rc]:
+        raise JTransTypeError(
+            f"dot_general requires contracting dimensions to have the same shape, got lhs "
+            f"{tuple(lhs.shape[i] for i in lc)} and rhs {tuple(rhs.shape[i] for i in rc)} {where}"
+        )
+    if lhs.dtype != rhs.dtype:
+        raise JTransTypeError(
+            f"dot_general requires lhs and rhs to have the same dtype, got {lhs.dtype.name} and "
+            f"{rhs.dtype.name}. Use jtrans.numpy.matmul / dot for automatic promotion, or convert "
+            "with .astype."
+        )
+    shape = (
+        tuple(lhs.shape[i] for i in lb)
+        + tuple(lhs.shape[i] for i in _free_dims(lhs.ndim, lc, lb))
+        + tuple(rhs.shape[i] for i in _free_dims(rhs.ndim, rc, rb))
+    )
+    if preferred_element_type is not None:
+        return core.ShapedArray(shape, np.dtype(preferred_element_type), False)
+    return core.ShapedArray(shape, lhs.dtype, lhs.weak_type and rhs.weak_type)
+
+
+dot_general_p = standard_primitive("dot_general", _dot_general_impl, _dot_general_abstract)
+
+
+def _canonical_dimension_numbers(dimension_numbers, lhs_nd, rhs_nd):
+    try:
+        (lc, rc), (lb, rb) = dimension_numbers
+    except (TypeError, ValueError):
+        raise JTransValueError(
+            "dot_general dimension_numbers must be ((lhs_contracting, rhs_contracting), "
+            f"(lhs_batch, rhs_batch)), got {dimension_numbers!r}"
+        ) from None
+
+    def canon(axes, nd):
+        axes = (axes,) if isinstance(axes, (int, np.integer)) else axes
+        return tuple(int(a) % nd if nd and -nd <= int(a) < 0 else int(a) for a in axes)
+
+    return (
+        (canon(lc, lhs_nd), canon(rc, rhs_nd)),
+        (canon(lb, lhs_nd), canon(rb, rhs_nd)),
+    )
+
+
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+    """General dot product (XLA's DotGeneral): contracts over `dimension_numbers[0]`, maps over
+    `dimension_numbers[1]`; the result holds batch dims, lhs free dims, rhs free dims."""
+    lhs, rhs = as_operand(lhs), as_operand(rhs)
+    dn = _canonical_dimension_numbers(
+        dimension_numbers, core.get_aval(lhs).ndim, core.get_aval(rhs).ndim
+    )
+    if preferred_element_type is not None:
+        preferred_element_type = dtypes.canonicalize_dtype(preferred_element_type)
+    if isinstance(precision, list):
+        precision = tuple(precision)
+    return dot_general_p.bind(
+        lhs, rhs, dimension_numbers=dn, precision=precision,
+        preferred_element_type=preferred_element_type,
+    )  # fmt: skip
+
+
+def _dot_general_transpose_lhs(ct, x_aval, y, dimension_numbers, precision, swap_ans=False):
+    # ct has the layout (batch, x free, y free) (or (batch, y free, x free) when swap_ans):
+    # contract it with y over y's free dims, then permute to x's layout
+    (xc, yc), (xb, yb) = dimension_numbers
+    y_nd = core.get_aval(y).ndim
+    x_kept = _free_dims(x_aval.ndim, xc, xb)
+    y_kept = _free_dims(y_nd, yc, yb)
+    nb = len(xb)
+    start = nb if swap_ans else nb + len(x_kept)
+    ans_y = tuple(range(start, start + len(y_kept)))
+    dims = ((ans_y, tuple(y_kept)), (tuple(range(nb)), tuple(yb)))
+    ct_dt = core.get_aval(ct).dtype
+    if core.get_aval(y).dtype != ct_dt:
+        y = st.convert_element_type(y, ct_dt)
+    out = dot_general(ct, y, dims, precision)
+    x_contract_sorted_by_y = [xc[i] for i in np.argsort(yc)]
+    perm = np.argsort(list(xb) + x_kept + x_contract_sorted_by_y)
+    out = st.transpose(out, tuple(int(p) for p in perm))
+    return st.convert_element_type(out, x_aval.dtype, x_aval.weak_type)
+
+
+def _dot_general_transpose(ct, lhs, rhs, dimension_numbers, precision, preferred_element_type):
+    if type(ct) is Zero:
+        return [None, None]
+    (lc, rc), (lb, rb) = dimension_numbers
+    if ad.is_undefined_primal(lhs):
+        return [_dot_general_transpose_lhs(ct, lhs.aval, rhs, dimension_numbers, precision), None]
+    swapped = ((rc, lc), (rb, lb))
+    return [None, _dot_general_transpose_lhs(ct, rhs.aval, lhs, swapped, precision, True)]
+
+
+def _dot_general_batch(vals, dims, dimension_numbers, precision, preferred_element_type):
+    # both batched: one more batch dimension (output axis 0); one batched: its batch axis is a
+    # free dimension of that operand, found in place in the output. Nothing moves.
+    (lhs, rhs), (ld, rd) = vals, dims
+    (lc, rc), (lb, rb) = dimension_numbers
+
+    def shift(axes, d):
+        return tuple(a + (a >= d) for a in axes)
+
+    if ld is not None and rd is not None:
+        lc, lb, rc, rb = shift(lc, ld), (ld,) + shift(lb, ld), shift(rc, rd), (rd,) + shift(rb, rd)
+        out_dim = 0
+    elif ld is not None:
+        lc, lb = shift(lc, ld), shift(lb, ld)
+        out_dim = len(lb) + _free_dims(core.get_aval(lhs).ndim, lc, lb).index(ld)
+    else:
+        rc, rb = shift(rc, rd), shift(rb, rd)
+        n_lhs_free = core.get_aval(lhs).ndim - len(lc) - len(lb)
+        out_dim = len(lb) + n_lhs_free + _free_dims(core.get_aval(rhs).ndim, rc, rb).index(rd)
+    out = dot_general_p.bind(
+        lhs, rhs, dimension_numbers=((lc, rc), (lb, rb)), precision=precision,
+        preferred_element_type=preferred_element_type,
+    )  # fmt: skip
+    return out, out_dim
+
+
+ad.defjvp(
+    dot_general_p,
+    lambda g, lhs, rhs, **params: dot_general_p.bind(g, rhs, **params),
+    lambda g, lhs, rhs, **params: dot_general_p.bind(lhs, g, **params),
+)
+ad.transpose_rules[dot_general_p] = _dot_general_transpose
+batch_rules[dot_general_p] = _dot_general_batch
+
+
+def dot(lhs, rhs, precision=None, preferred_element_type=None):
+    """Vector/matrix products (lax.dot): contracts the last axis of `lhs` (rank 1 or 2) with the
+    first axis of `rhs` (rank 1 or 2)."""
+    lhs, rhs = as_operand(lhs), as_operand(rhs)
+    ls, rs = core.get_aval(lhs).shape, core.get_aval(rhs).shape
+    if not (1 <= len(ls) <= 2 and 1 <= len(rs) <= 2 and ls[-1] == rs[0]):
+        raise JTransTypeError(
+            f"Incompatible shapes for dot: got {ls} and {rs}. lax.dot takes rank-1 or rank-2 "
+            "operands with lhs.shape[-1] == rhs.shape[0]; use lax.dot_general or "
+            "jtrans.numpy.matmul / einsum for other products."
+        )
+    return dot_general(lhs, rhs, (((len(ls) - 1,), (0,)), ((), ())), precision,
+                       preferred_element_type)  # fmt: skip
+
+
+def batch_matmul(lhs, rhs, precision=None):
+    """Batched matrix product: lhs (..., m, k) @ rhs (..., k, n) with equal leading dims."""
+    lhs, rhs = as_operand(lhs), as_operand(rhs)
+    ls, rs = core.get_aval(lhs).shape, core.get_aval(rhs).shape
+    if len(ls) < 2 or len(ls) != len(rs) or ls[:-2] != rs[:-2] or ls[-1] != rs[-2]:
+        raise JTransTypeError(
+            f"batch_matmul requires operands of equal rank >= 2 with equal batch dims and "
+            f"lhs.shape[-1] == rhs.shape[-2], got {ls} and {rs}"
+        )
+    nd = len(ls)
+    batch = tuple(range(nd - 2))
+    return dot_general(lhs, rhs, (((nd - 1,), (nd - 2,)), (batch, batch)), precision)
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers for the decompositions' rules (lax functions only, so rules are differentiable)
+
+
+def _shape(x):
+    return core.get_aval(x).shape
+
+
+def _mT(x):
+    nd = len(_shape(x))
+    return st.transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _H(x):
+    x = _mT(x)
+    return ew.conj(x) if dtypes.is_complex(core.get_aval(x).dtype) else x
+
+
+def _mm(a, b):
+    """a @ b over the last two axes; leading dims equal, or one operand a plain matrix."""
+    na, nb = len(_shape(a)), len(_shape(b))
+    if na == nb:
+        batch = tuple(range(na - 2))
+        return dot_general(a, b, (((na - 1,), (nb - 2,)), (batch, batch)))
+    if nb == 2:  # (..., m, k) @ (k, n): lhs free dims are (..., m)
+        return dot_general(a, b, (((na - 1,), (0,)), ((), ())))
+    assert na == 2  # (m, k) @ (..., k, n) gives (m, ..., n)
+    out = dot_general(a, b, (((1,), (nb - 2,)), ((), ())))
+    return st.transpose(out, tuple(range(1, nb - 1)) + (0, nb))
+
+
+def _tri_mask(shape, k, lower):
+    """Boolean mask of shape (..., m, n): col - row <= k (lower) or >= k (upper)."""
+    nd = len(shape)
+    rows = st.broadcasted_iota(np.int32, shape, nd - 2)
+    cols = st.broadcasted_iota(np.int32, shape, nd - 1)
+    diff = ew.sub(cols, rows)
+    k = as_operand(np.int32(k))
+    return ew.le(diff, k) if lower else ew.ge(diff, k)
+
+
+def _eye_mask(shape):
+    nd = len(shape)
+    return ew.eq(st.broadcasted_iota(np.int32, shape, nd - 2),
+                 st.broadcasted_iota(np.int32, shape, nd - 1))  # fmt: skip
+
+
+def _tril(x, k=0):
+    return st.select(_tri_mask(_shape(x), k, True), x, st.full_like(x, 0))
+
+
+def _triu(x, k=0):
+    return st.select(_tri_mask(_shape(x), k, False), x, st.full_like(x, 0))
+
+
+def _eye(n, m, dtype):
+    return st.convert_element_type(_eye_mask((n, m)), dtype)
+
+
+def _diag(x):
+    """The diagonal (..., n) of square matrices x (..., n, n)."""
+    shape = _shape(x)
+    return red.reduce_sum(st.select(_eye_mask(shape), x, st.full_like(x, 0)), (len(shape) - 1,))
+
+
+def _diag_embed(v):
+    """Square matrices (..., n, n) with diagonal v (..., n)."""
+    shape = _shape(v)
+    nd = len(shape)
+    full = shape + (shape[-1],)
+    rows = st.broadcast_in_dim(v, full, tuple(range(nd - 1)) + (nd,))
+    return st.select(_eye_mask(full), rows, st.full_like(rows, 0))
+
+
+def _bcast_last(v, full_shape, axis):
+    """v (..., n) broadcast to (..., n, n) as a row (axis=-2 inserted) or column (axis=-1)."""
+    nd = len(full_shape)
+    dims = tuple(range(nd - 2)) + ((nd - 1,) if axis == -2 else (nd - 2,))
+    return st.broadcast_in_dim(v, full_shape, dims)
+
+
+def _scalar(x, v):
+    return as_operand(np.asarray(v, core.get_aval(x).dtype))
+
+
+def _real(x):
+    return ew.real(x) if dtypes.is_complex(core.get_aval(x).dtype) else x
+
+
+def _check_matrix(name, x, square=True):
+    check_dtype_kind(name, x, "fc")
+    if x.ndim < 2 or (square and x.shape[-1] != x.shape[-2]):
+        what = "square matrices" if square else "matrices"
+        raise JTransValueError(
+            f"{name} expects {what} (an array of shape (..., m, {'m' if square else 'n'})), "
+            f"got shape {x.shape}"
+        )
+
+
+def _real_dtype(dt):
+    return {dtypes.complex64: dtypes.float32, dtypes.complex128: dtypes.float64}.get(dt, dt)
+
+
+def _lapack(f):
+    """Impl wrapper: half-precision inputs are computed in float32 and cast back."""
+
+    def impl(x, **params):
+        dt = x.dtype
+        outs = f(x.astype(np.float32) if dt in _LOW else x, **params)
+        if dt not in _LOW:
+            return outs
+        if isinstance(outs, (list, tuple)):
+            return [o.astype(dt) if o.dtype.kind == "f" else o for o in outs]
+        return outs.astype(dt)
+
+    return impl
+
+
+def _front_batcher(prim):
+    """Batch rule of ops that take leading batch dimensions: move the batch axis to the front."""
+
+    def rule(vals, dims, **params):
+        size = batching.current_axis_size()
+        vals = [batching.bdim_at_front(v, d, size) for v, d in zip(vals, dims)]
+        out = prim.bind(*vals, **params)
+        return out, ([0] * len(out) if prim.multiple_results else 0)
+
+    batch_rules[prim] = rule
+
+
+def _symmetrize(x):
+    return ew.div(ew.add(x, _H(x)), _scalar(x, 2))
+
+
+# ---------------------------------------------------------------------------------------------
+# cholesky: the lower factor L of a Hermitian positive definite x = L L^H (NaNs if not PD)
+
+
+def _cholesky_impl(x):
+    try:
+        return np.linalg.cholesky(x)
+    except np.linalg.LinAlgError:
+        out = np.full(x.shape, np.nan, x.dtype)
+        for idx in np.ndindex(x.shape[:-2]):
+            try:
+                out[idx] = np.linalg.cholesky(x[idx])
+            except np.linalg.LinAlgError:
+                pass
+        return out
+
+
+def _cholesky_abstract(x):
+    _check_matrix("cholesky", x)
+    return x.strip_weak_type()
+
+
+cholesky_p = standard_primitive("cholesky", _lapack(_cholesky_impl), _cholesky_abstract)
+
+
+def cholesky(x, *, symmetrize_input=True):
+    """Lower Cholesky factor of Hermitian positive definite matrices (..., n, n)."""
+    x = as_operand(x)
+    if symmetrize_input:
+        x = _symmetrize(x)
+    return cholesky_p.bind(x)
+
+
+def _cholesky_jvp(primals, tangents):
+    # L' = L phi(L^{-1} x' L^{-H}), phi = lower triangle with the diagonal halved
+    (x,), (g,) = primals, tangents
+    L = cholesky_p.bind(x)
+    tmp = triangular_solve(L, g, left_side=False, lower=True, transpose_a=True, conjugate_a=True)
+    tmp = triangular_solve(L, tmp, left_side=True, lower=True)
+    half_diag = st.select(_eye_mask(_shape(tmp)), ew.mul(tmp, _scalar(tmp, 0.5)),
+                          st.full_like(tmp, 0))  # fmt: skip
+    phi = ew.add(_tril(tmp, -1), half_diag)
+    return L, _mm(L, phi)
+
+
+ad.jvp_rules[cholesky_p] = _cholesky_jvp
+_front_batcher(cholesky_p)
+
+# ---------------------------------------------------------------------------------------------
+# triangular_solve: x with op(a) x = b (left_side) or x op(a) = b, a triangular; linear in b.
+# op(a) is a, a^T, conj(a) or a^H by transpose_a / conjugate_a.
+
+
+def _triangular_solve_impl(a, b, left_side, lower, transpose_a, conjugate_a, unit_diagonal):
+    dt = b.dtype
+    if dt in _LOW:
+        a, b = a.astype(np.float32), b.astype(np.float32)
+    if conjugate_a:
+        a = np.conj(a)
+    trans = int(transpose_a != (not left_side))  # right side: op(a)^T x^T = b^T
+    if not left_side:
+        b = np.swapaxes(b, -1, -2)
+    if b.size == 0:
+        x = np.zeros(b.shape, b.dtype)
+    else:
+        try:
+            x = scipy.linalg.solve_triangular(
+                a, b, trans=trans, lower=lower, unit_diagonal=unit_diagonal, check_finite=False
+            )
+        except (np.linalg.LinAlgError, ValueError):
+            # a singular triangle: substitute with IEEE semantics (infs/NaNs, as JAX gives)
+            x = _substitute(a, b, trans, lower, unit_diagonal)
+    if not left_side:
+        x = np.swapaxes(x, -1, -2)
+    return np.asarray(x).astype(dt, copy=False)
+
+
+def _substitute(a, b, trans, lower, unit_diagonal):
+    if trans:
+        a, lower = np.swapaxes(a, -1, -2), not lower
+    n = a.shape[-1]
+    x = np.zeros(b.shape, np.result_type(a, b))
+    order = range(n) if lower else range(n - 1, -1, -1)
+    with np.errstate(all="ignore"):
+        for i in order:
+            r = b[..., i, :] - np.einsum("...j,...jk->...k", a[..., i, :], x)
+            x[..., i, :] = r if unit_diagonal else r / a[..., i, i, None]
+    return x
+
+
+def _triangular_solve_abstract(a, b, left_side, lower, transpose_a, conjugate_a, unit_diagonal):
+    _check_matrix("triangular_solve", a)
+    check_dtype_kind("triangular_solve", b, "fc")
+    if a.dtype != b.dtype:
+        raise JTransTypeError(f"triangular_solve requires a and b to have the same dtype, got "
+                              f"{a.dtype.name} and {b.dtype.name}")  # fmt: skip
+    m = a.shape[-1]
+    side = b.shape[-2] if left_side else (b.shape[-1] if b.ndim else None)
+    if b.ndim != a.ndim or b.shape[:-2] != a.shape[:-2] or side != m:
+        raise JTransTypeError(
+            f"triangular_solve with left_side={left_side} expects b of shape "
+            f"{a.shape[:-2] + ((m, 'n') if left_side else ('n', m))} for a of shape {a.shape}, "
+            f"got b of shape {b.shape}"
+        )
+    return b.strip_weak_type()
+
+
+triangular_solve_p = standard_primitive(
+    "triangular_solve", _triangular_solve_impl, _triangular_solve_abstract
+)
+
+
+def triangular_solve(a, b, *, left_side=False, lower=False, transpose_a=False,
+                     conjugate_a=False, unit_diagonal=False):  # fmt: skip
+    """Solves op(a) x = b (left_side) or x op(a) = b for x, a triangular (..., m, m); only the
+    `lower` (or upper) triangle of a is read; unit_diagonal assumes ones on its diagonal."""
+    return triangular_solve_p.bind(
+        as_operand(a), as_operand(b), left_side=bool(left_side), lower=bool(lower),
+        transpose_a=bool(transpose_a), conjugate_a=bool(conjugate_a),
+        unit_diagonal=bool(unit_diagonal),
+    )  # fmt: skip
+
+
+def _triangular_solve_jvp_a(g, ans, a, b, left_side, lower, transpose_a, conjugate_a,
+                            unit_diagonal):  # fmt: skip
+    # d(op(a)^{-1} b) = -op(a)^{-1} op(da) x  (left), -x op(da) op(a)^{-1} (right)
+    k = 1 if unit_diagonal else 0
+    g = _tril(g, -k) if lower else _triu(g, k)
+    g = ew.neg(g)
+    g = _mT(g) if transpose_a else g
+    g = ew.conj(g) if conjugate_a else g
+    prod = _mm(g, ans) if left_side else _mm(ans, g)
+    return triangular_solve(a, prod, left_side=left_side, lower=lower, transpose_a=transpose_a,
+                            conjugate_a=conjugate_a, unit_diagonal=unit_diagonal)  # fmt: skip
+
+
+def _triangular_solve_transpose(ct, a, b, left_side, lower, transpose_a, conjugate_a,
+                                unit_diagonal):  # fmt: skip
+    if ad.is_undefined_primal(a):
+        raise NotImplementedError("triangular_solve is not linear in its matrix `a`")
+    if type(ct) is Zero:
+        return [None, None]
+    ct_b = triangular_solve(a, ct, left_side=left_side, lower=lower,
+                            transpose_a=not transpose_a, conjugate_a=conjugate_a,
+                            unit_diagonal=unit_diagonal)  # fmt: skip
+    return [None, ct_b]
+
+
+ad.defjvp2(
+    triangular_solve_p,
+    _triangular_solve_jvp_a,
+    lambda g, ans, a, b, **params: triangular_solve_p.bind(a, g, **params),
+)
+ad.transpose_rules[triangular_solve_p] = _triangular_solve_transpose
+_front_batcher(triangular_solve_p)
+
+# ---------------------------------------------------------------------------------------------
+# eigh: eigenvectors v (columns) and ascending eigenvalues w of Hermitian x; returns (v, w)
+
+
+def _eigh_impl(x, lower):
+    w, v = np.linalg.eigh(x, UPLO="L" if lower else "U")
+    return [v, w]
+
+
+def _eigh_abstract(x, lower):
+    _check_matrix("eigh", x)
+    return [x.strip_weak_type(), core.ShapedArray(x.shape[:-1], _real_dtype(x.dtype))]
+
+
+eigh_p = standard_primitive("eigh", _lapack(_eigh_impl), _eigh_abstract, multiple_results=True)
+
+
+def eigh(x, *, lower=True, symmetrize_input=True, sort_eigenvalues=True, subset_by_index=None):
+    """Eigendecomposition of Hermitian matrices: returns (v, w) with x = v diag(w) v^H and
+    w ascending."""
+    if subset_by_index is not None:
+        raise NotImplementedError("eigh: subset_by_index is not supported")
+    x = as_operand(x)
+    if symmetrize_input:
+        x = _symmetrize(x)
+    v, w = eigh_p.bind(x, lower=bool(lower))
+    return v, w
+
+
+def _eigh_jvp(primals, tangents, lower):
+    # for distinct eigenvalues: dw = diag(v^H dx v), dv = v (F * (v^H dx v)),
+    # F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it
+    (x,), (g,) = primals, tangents
+    v, w = eigh_p.bind(x, lower=lower)
+    shape = _shape(x)
+    dt = core.get_aval(x).dtype
+    wc = st.convert_element_type(w, dt)
+    eye = st.convert_element_type(_eye_mask(shape), dt)
+    diff = ew.sub(_bcast_last(wc, shape, -2), _bcast_last(wc, shape, -1))
+    F = ew.sub(ew.div(_scalar(eye, 1), ew.add(eye, diff)), eye)
+    vhgv = _mm(_mm(_H(v), g), v)
+    dv = _mm(v, ew.mul(F, vhgv))
+    dw = _real(_diag(vhgv))
+    return [v, w], [dv, dw]
+
+
+ad.jvp_rules[eigh_p] = _eigh_jvp
+_front_batcher(eigh_p)
+
+# ---------------------------------------------------------------------------------------------
+# qr: x = q r with q orthonormal columns and r upper triangular; returns (q, r)
+
+
+def _qr_impl(x, full_matrices):
+    q, r = np.linalg.qr(x, mode="complete" if full_matrices else "reduced")
+    return [q, r]
+
+
+def _qr_abstract(x, full_matrices):
+    _check_matrix("qr", x, square=False)
+    *batch, m, n = x.shape
+    k = m if full_matrices else min(m, n)
+    x = x.strip_weak_type()
+    return [x.update(shape=(*batch, m, k)), x.update(shape=(*batch, k, n))]
+
+
+qr_p = standard_primitive("qr", _lapack(_qr_impl), _qr_abstract, multiple_results=True)
+
+
+def qr(x, *, pivoting=False, full_matrices=True, use_magma=None):
+    """QR decomposition of matrices (..., m, n): returns (q, r)."""
+    if pivoting:
+        raise NotImplementedError("qr: pivoting=True is not supported")
+    q, r = qr_p.bind(as_operand(x), full_matrices=bool(full_matrices))
+    return q, r
+
+
+def _qr_jvp(primals, tangents, full_matrices):
+    # see J. Townsend, "Differentiating the QR decomposition" (2018)
+    (x,), (dx,) = primals, tangents
+    *_, m, n = _shape(x)
+    if m < n or (full_matrices and m != n):
+        raise NotImplementedError(
+            f"the derivative of qr is only implemented for m >= n with full_matrices=False (or "
+            f"square inputs); got shape {_shape(x)} with full_matrices={full_matrices}"
+        )
+    q, r = qr_p.bind(x, full_matrices=False)
+    dx_rinv = triangular_solve(r, dx)  # dx r^{-1}
+    qt_dx_rinv = _mm(_H(q), dx_rinv)
+    low = _tril(qt_dx_rinv, -1)
+    do = ew.sub(low, _H(low))  # skew-symmetric
+    if dtypes.is_complex(core.get_aval(x).dtype):
+        im = ew.sub(qt_dx_rinv, st.convert_element_type(ew.real(qt_dx_rinv), _dtype(x)))
+        do = ew.add(do, st.select(_eye_mask(_shape(im)), im, st.full_like(im, 0)))
+    dq = ew.add(_mm(q, ew.sub(do, qt_dx_rinv)), dx_rinv)
+    dr = _mm(ew.sub(qt_dx_rinv, do), r)
+    return [q, r], [dq, dr]
+
+
+def _dtype(x):
+    return core.get_aval(x).dtype
+
+
+ad.jvp_rules[qr_p] = _qr_jvp
+_front_batcher(qr_p)
+
+# ---------------------------------------------------------------------------------------------
+# svd: x = u diag(s) vh, s descending. The primitive returns [s, u, vh] (or [s]).
+
+
+def _svd_impl(x, full_matrices, compute_uv):
+    if not compute_uv:
+        return [np.linalg.svd(x, compute_uv=False)]
+    u, s, vh = np.linalg.svd(x, full_matrices=full_matrices)
+    return [s, u, vh]
+
+
+def _svd_abstract(x, full_matrices, compute_uv):
+    _check_matrix("svd", x, square=False)
+    *batch, m, n = x.shape
+    k = min(m, n)
+    s = core.ShapedArray((*batch, k), _real_dtype(x.dtype))
+    if not compute_uv:
+        return [s]
+    x = x.strip_weak_type()
+    mu, nv = (m, n) if full_matrices else (k, k)
+    return [s, x.update(shape=(*batch, m, mu)), x.update(shape=(*batch, nv, n))]
+
+
+svd_p = standard_primitive("svd", _lapack(_svd_impl), _svd_abstract, multiple_results=True)
+
+
+def svd(x, *, full_matrices=True, compute_uv=True, subset_by_index=None, algorithm=None):
+    """Singular value decomposition: (u, s, vh) with x = u diag(s) vh, or s alone."""
+    if subset_by_index is not None:
+        raise NotImplementedError("svd: subset_by_index is not supported")
+    outs = svd_p.bind(as_operand(x), full_matrices=bool(full_matrices),
+                      compute_uv=bool(compute_uv))  # fmt: skip
+    if not compute_uv:
+        return outs[0]
+    s, u, vh = outs
+    return u, s, vh
+
+
+def _svd_jvp(primals, tangents, full_matrices, compute_uv):
+    # for distinct nonzero singular values (Townsend's / JAX's derivation)
+    (A,), (dA,) = primals, tangents
+    if compute_uv and full_matrices:
+        m, n = _shape(A)[-2:]
+        if m != n:
+            raise NotImplementedError(
+                "the derivative of svd with full_matrices=True is only implemented for square "
+                f"matrices; got shape {_shape(A)}. Use full_matrices=False."
+            )
+    s, U, Vt = svd_p.bind(A, full_matrices=False, compute_uv=True)
+    dt = _dtype(A)
+    Ut, V = _H(U), _H(Vt)
+    dS = _mm(_mm(Ut, dA), V)
+    ds = _real(_diag(dS))
+    if not compute_uv:
+        return [s], [ds]
+    kshape = _shape(dS)
+    sc = st.convert_element_type(s, dt)
+    s_row, s_col = _bcast_last(s, kshape, -2), _bcast_last(s, kshape, -1)
+    eye_r = st.convert_element_type(_eye_mask(kshape), _dtype(s))
+    s_diffs = ew.mul(ew.add(s_row, s_col), ew.sub(s_row, s_col))
+    F = ew.sub(ew.div(_scalar(eye_r, 1), ew.add(s_diffs, eye_r)), eye_r)
+    F = st.convert_element_type(F, dt)
+    sc_row, sc_col = _bcast_last(sc, kshape, -2), _bcast_last(sc, kshape, -1)
+    dSS, SdS = ew.mul(sc_row, dS), ew.mul(sc_col, dS)
+    s_zero = st.convert_element_type(ew.eq(s, _scalar(s, 0)), _dtype(s))
+    s_inv = ew.sub(ew.div(_scalar(s, 1), ew.add(s, s_zero)), s_zero)
+    s_inv_mat = st.convert_element_type(_diag_embed(s_inv), dt)
+    dUdV_diag = ew.mul(ew.mul(ew.sub(dS, _H(dS)), _scalar(dS, 0.5)), s_inv_mat)
+    dU = _mm(U, ew.add(ew.mul(F, ew.add(dSS, _H(dSS))), dUdV_diag))
+    dV = _mm(V, ew.mul(F, ew.add(SdS, _H(SdS))))
+    m, n = _shape(A)[-2:]
+    if m > n:
+        dAV = _mm(dA, V)
+        dU = ew.add(dU, ew.div(ew.sub(dAV, _mm(U, _mm(Ut, dAV))), _bcast_last(sc, _shape(dAV), -2)))
+    if n > m:
+        dAHU = _mm(_H(dA), U)
+        dV = ew.add(dV, ew.div(ew.sub(dAHU, _mm(V, _mm(Vt, dAHU))),
+                               _bcast_last(sc, _shape(dAHU), -2)))  # fmt: skip
+    return [s, U, Vt], [ds, dU, _H(dV)]
+
+
+ad.jvp_rules[svd_p] = _svd_jvp
+_front_batcher(svd_p)
+
+# ---------------------------------------------------------------------------------------------
+# lu: partial-pivoting LU, x[perm] = l u; returns (lu, pivots, permutation), l unit lower and u
+# upper packed in `lu`; pivots are LAPACK's row swaps (int32), permutation their product.
+
+
+def _lu_impl(x):
+    *batch, m, n = x.shape
+    k = min(m, n)
+    if x.size == 0:
+        piv = np.zeros((*batch, k), np.int32)
+        return [np.zeros(x.shape, x.dtype), piv, np.broadcast_to(
+            np.arange(m, dtype=np.int32), (*batch, m)).copy()]  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lu, piv = scipy.linalg.lu_factor(x, check_finite=False)
+    piv = piv.astype(np.int32)
+    perm = np.broadcast_to(np.arange(m, dtype=np.int32), (*batch, m)).copy()
+    for idx in np.ndindex(*batch):
+        p = perm[idx]
+        for i, j in enumerate(piv[idx]):
+            p[i], p[j] = p[j], p[i]
+    return [np.asarray(lu, x.dtype), piv, perm]
+
+
+def _lu_abstract(x):
+    _check_matrix("lu", x, square=False)
+    *batch, m, n = x.shape
+    return [x.strip_weak_type(), core.ShapedArray((*batch, min(m, n)), dtypes.int32),
+            core.ShapedArray((*batch, m), dtypes.int32)]  # fmt: skip
+
+
+lu_p = standard_primitive("lu", _lapack(_lu_impl), _lu_abstract, multiple_results=True)
+
+
+def lu(x):
+    """LU decomposition with partial pivoting: (lu, pivots, permutation), x[permutation] = l u."""
+    lu_, pivots, perm = lu_p.bind(as_operand(x))
+    return lu_, pivots, perm
+
+
+def _permutation_matrix(perm, dtype):
+    """P (..., m, m) with P[i, j] = (perm[i] == j), so P @ x == x[perm]."""
+    shape = _shape(perm)
+    full = shape + (shape[-1],)
+    rows = st.broadcast_in_dim(perm, full, tuple(range(len(shape))))
+    return st.convert_element_type(ew.eq(rows, st.broadcasted_iota(np.int32, full, len(shape))),
+                                   dtype)  # fmt: skip
+
+
+def _lu_jvp(primals, tangents):
+    # De Hoog, Anderssen & Lukas: with l u = p a, F = l^{-1} (p a') u^{-1}
+    # l' = l tril(F, -1), u' = triu(F) u
+    (a,), (a_dot,) = primals, tangents
+    lu_, pivots, perm = lu_p.bind(a)
+    *_, m, n = _shape(a)
+    dt = _dtype(a)
+    x = _mm(_permutation_matrix(perm, dt), a_dot)
+    if m == n:
+        l = ew.add(_tril(lu_, -1), _eye(m, m, dt))
+        u = _triu(lu_)
+    else:  # pad l to (m, m) and u to (n, n) by products with the 0/1 matrix eye(n, m)
+        k = min(m, n)
+        e_nm = _eye(n, m, dt)
+        l = ew.add(_tril(_mm(lu_, e_nm), -1), _eye(m, m, dt))
+        u_eye = st.convert_element_type(
+            ew.ge(st.broadcasted_iota(np.int32, (n, n), 0), as_operand(np.int32(k))), dt
+        )
+        u = ew.add(_triu(_mm(e_nm, lu_)), ew.mul(_eye(n, n, dt), u_eye))
+    la = triangular_solve(l, x, left_side=True, lower=True, unit_diagonal=True)
+    lau = triangular_solve(u, la, left_side=False, lower=False)
+    lu_dot = ew.add(_mm(l, _tril(lau, -1)), _mm(_triu(lau), u))
+    return [lu_, pivots, perm], [lu_dot, Zero.from_value(pivots), Zero.from_value(perm)]
+
+
+ad.jvp_rules[lu_p] = _lu_jvp
+_front_batcher(lu_p)
+
+
+def lu_pivots_to_permutation(pivots, permutation_size):
+    """The permutation that LAPACK's row swaps `pivots` make (eager: concrete pivots only)."""
+    piv = core.concrete_or_error(pivots, "lu_pivots_to_permutation")
+    batch = piv.shape[:-1]
+    perm = np.broadcast_to(np.arange(permutation_size, dtype=np.int32),
+                           (*batch, permutation_size)).copy()  # fmt: skip
+    for idx in np.ndindex(*batch):
+        p = perm[idx]
+        for i, j in enumerate(piv[idx]):
+            p[i], p[j] = p[j], p[i]
+    return as_operand(perm)
+
+
+def lu_solve(lu, permutation, b, trans=0):
+    """Solves a x = b (trans=0), a^T x = b (1) or a^H x = b (2) from lu(a) (square a).
+    b is (..., m) (when its rank is one less than lu's) or (..., m, k)."""
+    lu, b = as_operand(lu), as_operand(b)
+    vector = len(_shape(b)) == len(_shape(lu)) - 1
+    if vector:
+        b = st.expand_dims(b, (len(_shape(b)),))
+    dt = _dtype(lu)
+    P = _permutation_matrix(permutation, dt)
+    if trans == 0:
+        x = _mm(P, b)
+        x = triangular_solve(lu, x, left_side=True, lower=True, unit_diagonal=True)
+        x = triangular_solve(lu, x, left_side=True, lower=False)
+    else:
+        conj = trans == 2
+        x = triangular_solve(lu, b, left_side=True, lower=False, transpose_a=True,
+                             conjugate_a=conj)  # fmt: skip
+        x = triangular_solve(lu, x, left_side=True, lower=True, transpose_a=True,
+                             conjugate_a=conj, unit_diagonal=True)  # fmt: skip
+        x = _mm(_mT(P), x)
+    if vector:
+        x = st.squeeze(x, (len(_shape(x)) - 1,))
+    return x
+
+
+def solve(a, b):
+    """Solves a x = b for square a (..., m, m) and b (..., m, k) with equal leading dims, via
+    lu and two triangular solves."""
+    lu_, _, perm = lu(a)
+    return lu_solve(lu_, perm, b)
+
+
+# dot_general and dot are lax functions; the decompositions live under lax.linalg only
+__all__ = ["dot_general", "dot", "batch_matmul", "dot_general_p", "Precision"]
