@@ -13,12 +13,12 @@ import numpy as np
 import scipy.linalg
 
 from .. import core, dtypes
-from ..interpreters import ad, batching
-from ._base import Zero, as_operand, batch_rules, check_dtype_kind, standard_primitive
 from ..errors import JTransTypeError, JTransValueError
+from ..interpreters import ad, batching
 from . import elementwise as ew
 from . import reductions as red
 from . import structural as st
+from ._base import Zero, as_operand, batch_rules, check_dtype_kind, standard_primitive
 
 _LOW = (dtypes.float16, dtypes.bfloat16)
 
@@ -848,4 +848,4 @@ def solve(a, b):
 
 
 # dot_general and dot are lax functions; the decompositions live under lax.linalg only
-__all__ = ["dot_general", "dot", "batch_matmul", "dot_general_p", "Precision"]
+__all__ = ["Precision", "batch_matmul", "dot", "dot_general", "dot_general_p"]
