@@ -1,3 +1,0 @@
-"""jtrans.nn (in progress)."""
-
-__all__ = []
