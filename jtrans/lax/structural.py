@@ -1506,7 +1506,14 @@ def _scatter_mul_jvp(primals, tangents, **params):
     return out, t
 
 
+def _scatter_mul_transpose(ct, operand, indices, updates, **params):
+    if ad.is_undefined_primal(updates):
+        raise NotImplementedError("scatter_mul is not linear in its updates")
+    return [scatter_mul_p.bind(ct, indices, updates, **params), None, None]
+
+
 ad.jvp_rules[scatter_mul_p] = _scatter_mul_jvp
+transpose_rules[scatter_mul_p] = _scatter_mul_transpose
 
 
 def _scatter_extremum(name, np_ufunc):
