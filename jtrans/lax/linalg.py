@@ -206,11 +206,20 @@ def _dot_general_batch(vals, dims, dimension_numbers, precision, preferred_eleme
     return out, out_dim
 
 
-ad.defjvp(
-    dot_general_p,
-    lambda g, lhs, rhs, **params: dot_general_p.bind(g, rhs, **params),
-    lambda g, lhs, rhs, **params: dot_general_p.bind(lhs, g, **params),
-)
+def _dot_general_jvp(primals, tangents, **params):
+    # bilinear: (lhs' . rhs) + (lhs . rhs')
+    (lhs, rhs), (g_lhs, g_rhs) = primals, tangents
+    ans = dot_general_p.bind(lhs, rhs, **params)
+    terms = []
+    if type(g_lhs) is not Zero:
+        terms.append(dot_general_p.bind(g_lhs, rhs, **params))
+    if type(g_rhs) is not Zero:
+        terms.append(dot_general_p.bind(lhs, g_rhs, **params))
+    out = terms[0] if len(terms) == 1 else ew.add(*terms)
+    return ans, out
+
+
+ad.jvp_rules[dot_general_p] = _dot_general_jvp
 ad.transpose_rules[dot_general_p] = _dot_general_transpose
 batch_rules[dot_general_p] = _dot_general_batch
 
