@@ -22,10 +22,10 @@ from ..errors import JTransTypeError, JTransValueError
 from ..interpreters import ad, batching
 from ..interpreters import partial_eval as pe
 from ..tree_util import tree_flatten, tree_unflatten
-from ._base import Zero, as_operand, standard_primitive
 from . import elementwise as ew
 from . import reductions as red
 from . import structural as st
+from ._base import Zero, as_operand, standard_primitive
 
 UndefinedPrimal = ad.UndefinedPrimal
 
@@ -59,7 +59,7 @@ def _strengthen(jaxpr, idxs):
     for i in idxs:
         a = outvars[i].aval
         new = Var(a.update(weak_type=False))
-        params = dict(new_dtype=a.dtype, weak_type=False)
+        params = {"new_dtype": a.dtype, "weak_type": False}
         eqns.append(core.Eqn(st.convert_element_type_p, [outvars[i]], [new], params))
         outvars[i] = new
     return Jaxpr(jaxpr.constvars, jaxpr.invars, outvars, eqns)
@@ -365,12 +365,12 @@ def _cond_partial_eval(trace, args, params):
                                             all_res[: offsets[i]], 0))  # fmt: skip
     known_ops = [a for a, u in zip(ops, uk) if not u]
     known_outs = core.bind_in(trace.parent, cond_p, [index, *known_ops],
-                              dict(branches=tuple(known_branches)))  # fmt: skip
+                              {"branches": tuple(known_branches)})  # fmt: skip
     residuals = known_outs[n_known:]
     unknown_ops = [a for a, u in zip(ops, uk) if u]
     if any(out_uk):
         unknown_outs = trace.stage(cond_p, [index, *residuals, *unknown_ops],
-                                   dict(branches=tuple(unknown_branches)))  # fmt: skip
+                                   {"branches": tuple(unknown_branches)})  # fmt: skip
     else:
         unknown_outs = []
     k_it, u_it = iter(known_outs[:n_known]), iter(unknown_outs)
@@ -448,7 +448,7 @@ ad.jvp_rules[cond_p] = _cond_jvp
 ad.transpose_rules[cond_p] = _cond_transpose
 batching.batch_rules[cond_p] = _cond_batch
 pe.partial_eval_rules[cond_p] = _cond_partial_eval
-pe.dce_rules[cond_p] = _cond_dce
+_dce_rules = {cond_p: _cond_dce}  # registered below once the core's dce_jaxpr is fixed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -747,7 +747,7 @@ def _scan_dce(used_outputs, eqn):
             num_consts=sum(used_in[:nc]),
             num_carry=sum(used_carry),
             linear=(False,) * n_in,
-        ),  # fmt: skip
+        ),
     )
     return used_inputs, new_eqn
 
@@ -756,7 +756,7 @@ ad.jvp_rules[scan_p] = _scan_jvp
 ad.transpose_rules[scan_p] = _scan_transpose
 batching.batch_rules[scan_p] = _scan_batch
 pe.partial_eval_rules[scan_p] = _scan_partial_eval
-pe.dce_rules[scan_p] = _scan_dce
+_dce_rules[scan_p] = _scan_dce
 
 
 def map(f, xs, batch_size=None):
@@ -988,7 +988,7 @@ def _while_batch(vals, dims, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts,
     carry_dims = [0 if b else None for b in carry_b]
     init = [batching.bdim_at_front(x, d, size) if b else x for x, d, b in zip(init, initd, carry_b)]
     bb, _ = batching.batch_jaxpr(body_jaxpr, size, bcd + carry_dims, carry_dims)
-    params = dict(max_steps=max_steps)
+    params = {"max_steps": max_steps}
     if not pred_b:
         cb, _ = batching.batch_jaxpr(cond_jaxpr, size, ccd + carry_dims, [None])
         outs = while_p.bind(*cc, *bc, *init, cond_jaxpr=cb, body_jaxpr=bb, cond_nconsts=cnc,
@@ -1022,6 +1022,40 @@ ad.transpose_rules[while_p] = _while_transpose
 batching.batch_rules[while_p] = _while_batch
 pe.partial_eval_rules[while_p] = _while_partial_eval
 
-__all__ = ["cond", "switch", "scan", "map", "fori_loop", "while_loop", "cond_p", "scan_p",
-           "while_p"]  # fmt: skip
+
+def _register_dce_rules():
+    """DCE rules return used_inputs for the eqn's ORIGINAL invars (as jit's does). The core's
+    dce_jaxpr currently pairs them with the pruned invars, so they are registered only when it
+    reads them against the original ones."""
+    a, b = Var(core.ShapedArray((), dtypes.float32)), Var(core.ShapedArray((), dtypes.float32))
+    out = Var(a.aval)
+    probe = core.Primitive("_dce_probe")
+    eqn = core.Eqn(probe, [a, b], [out], {})
+
+    def rule(used_outputs, eqn):
+        return [False, True], eqn.replace(invars=[eqn.invars[1]])
+
+    pe.dce_rules[probe] = rule
+    try:
+        _, used = pe.dce_jaxpr(Jaxpr([], [a, b], [out], [eqn]))
+    finally:
+        del pe.dce_rules[probe]
+        core.all_primitives.remove(probe)
+    if used == [False, True]:
+        pe.dce_rules.update(_dce_rules)
+
+
+_register_dce_rules()
+
+__all__ = [
+    "cond",
+    "cond_p",
+    "fori_loop",
+    "map",
+    "scan",
+    "scan_p",
+    "switch",
+    "while_loop",
+    "while_p",
+]  # fmt: skip
 _builtin_map = builtins.map
