@@ -1,0 +1,352 @@
+"""Fusion: an optimized jaxpr -> a Kernel IR program.
+
+Elementwise ops and index maps (broadcasts, transposes, reshapes, slices, pads, iota, converts)
+are inlined into the loop nest of the value that consumes them; a reduction ends a fusion and
+fuses its producers; `dot_general` becomes a BLAS call (or a generated reduction loop for
+integers); every other primitive is a call-out to its NumPy impl.
+
+Which values are materialized (get a buffer): the jaxpr's inputs and outputs, the results and
+operands of non-fusible steps, reduction results, and values with several consumers unless they
+are cheap index maps or all their consumers share their loop. Roots with the same loop signature
+are merged into one kernel while nothing has read the earlier kernel's outputs yet.
+
+The tables below are filled by the primitives (jtrans/lax/lowerings.py for now).
+"""
+
+import numpy as np
+
+from .. import core
+from . import kernel as K
+
+# elementwise_rules[prim] = rule(*operand_exprs, **params) -> Expr (operands at the same index;
+# rank-0 operands broadcast)
+elementwise_rules = {}
+# index_rules[prim] = rule(out_index, in_avals, out_aval, **params) -> [Index per operand]
+index_rules = {}
+# fused_rules[prim] = rule(read, out_index, in_avals, out_aval, **params) -> Expr, where
+# read(i, index) is operand i at `index` (for pads, concatenates, iota: anything else loop-local)
+fused_rules = {}
+# reduction_rules[prim] = monoid name ("add", "mul", "max", "min", "and", "or"); param `axes`
+reduction_rules = {}
+# gemm_rules[prim] = rule(in_avals, out_aval, **params) -> ((lhs_contract, rhs_contract),
+# (lhs_batch, rhs_batch)) or None (then it is a call-out)
+gemm_rules = {}
+# primitives cheap enough to recompute in every kernel that reads them
+cheap_prims = set()
+
+NATIVE_DTYPES = {np.dtype(t) for t in ("bool", "int8", "int16", "int32", "int64", "uint8",
+                                        "uint16", "uint32", "uint64", "float16", "float32",
+                                        "float64")}  # fmt: skip
+BLAS_DTYPES = {np.dtype("float32"), np.dtype("float64")}
+
+
+def _native(avals):
+    return all(np.dtype(a.dtype) in NATIVE_DTYPES for a in avals)
+
+
+def kind_of(eqn):
+    """ "elementwise", "index", "fused", "reduction", "gemm" or "opaque" (a call-out)."""
+    p = eqn.prim
+    avals = [v.aval for v in eqn.invars] + [v.aval for v in eqn.outvars]
+    if not _native(avals):
+        return "opaque"
+    if p in elementwise_rules:
+        return "elementwise"
+    if p in index_rules:
+        return "index"
+    if p in fused_rules:
+        return "fused"
+    if p in reduction_rules:
+        return "reduction"
+    if p in gemm_rules:
+        return "gemm"
+    return "opaque"
+
+
+FUSIBLE = ("elementwise", "index", "fused")
+
+
+def _callout_reason(eqn):
+    avals = [v.aval for v in eqn.invars] + [v.aval for v in eqn.outvars]
+    if not _native(avals):
+        bad = sorted({a.dtype.name for a in avals if np.dtype(a.dtype) not in NATIVE_DTYPES})
+        return f"dtype {', '.join(bad)} has no native lowering"
+    if any(True for _ in core.subjaxprs(eqn)):
+        return "control flow runs its sub-jaxprs eagerly (no native lowering yet)"
+    return "no native lowering for this primitive"
+
+
+class _Fuser:
+    def __init__(self, jaxpr, consts, name):
+        self.jaxpr, self.name = jaxpr, name
+        self.kinds = {id(e): kind_of(e) for e in jaxpr.eqns}
+        self.producer = {}
+        self.consumers = {}
+        for e in jaxpr.eqns:
+            for v in e.outvars:
+                self.producer[v] = e
+            for v in e.invars:
+                if type(v) is core.Var:
+                    self.consumers.setdefault(v, []).append(e)
+        self.buffers = {}
+        self.n_tmp = 0
+        self.inputs = [self._buffer(v, "in", i) for i, v in enumerate(jaxpr.invars)]
+        self.consts = [(self._buffer(v, "const", i), np.ascontiguousarray(c))
+                       for i, (v, c) in enumerate(zip(jaxpr.constvars, consts))]  # fmt: skip
+        for j, v in enumerate(jaxpr.outvars):
+            if type(v) is core.Var and v not in self.buffers:
+                self._buffer(v, "out", j)
+        self.materialized = self._materialized()
+        self.steps = []
+        self.step_of = {}  # buffer name -> step that writes it
+        self.consumed = set()  # ids of steps whose outputs a later step reads
+
+    def _buffer(self, v, kind, slot=None):
+        b = self.buffers.get(v)
+        if b is None:
+            if kind == "tmp":
+                name = f"t{self.n_tmp}"
+                self.n_tmp += 1
+            else:
+                name = {"in": "a", "const": "c", "out": "o"}[kind] + str(slot)
+            b = self.buffers[v] = K.Buffer(name, v.aval.shape, np.dtype(v.aval.dtype), kind, slot)
+        return b
+
+    def _materialized(self):
+        m = set(self.jaxpr.invars) | set(self.jaxpr.constvars)
+        m |= {v for v in self.jaxpr.outvars if type(v) is core.Var}
+        for e in self.jaxpr.eqns:
+            k = self.kinds[id(e)]
+            if k not in FUSIBLE:
+                m |= set(e.outvars)
+                if k != "reduction":
+                    m |= {v for v in e.invars if type(v) is core.Var}
+        for v, cons in self.consumers.items():
+            if v in m or len(cons) < 2:
+                continue
+            e = self.producer[v]
+            if self.kinds[id(e)] == "index" or e.prim in cheap_prims:
+                continue
+            same_loop = all(self.kinds[id(c)] == "elementwise" and c.outvars[0].aval.shape ==
+                            v.aval.shape for c in cons)  # fmt: skip
+            if not same_loop:
+                m.add(v)
+        return m
+
+    # -- building expressions ------------------------------------------------------------------
+
+    def _expr(self, v, index, ctx):
+        if type(v) is core.Literal:
+            return K.const(v.val, v.aval.dtype)
+        key = (v, index.key)
+        e = ctx["memo"].get(key)
+        if e is not None:
+            return e
+        if v in self.materialized and v not in ctx["roots"]:
+            buf = self.buffers[v]
+            ctx["inputs"].setdefault(buf.name, buf)
+            e = K.Expr("load", (buf, index.offset(buf.shape)), buf.dtype)
+        else:
+            e = self._eqn_expr(self.producer[v], index, ctx)
+        ctx["memo"][key] = e
+        return e
+
+    def _eqn_expr(self, eqn, index, ctx):
+        kind = self.kinds[id(eqn)]
+        ctx["eqns"].setdefault(id(eqn), eqn.prim.name)
+        in_avals = [v.aval for v in eqn.invars]
+        out_aval = eqn.outvars[0].aval
+        if kind == "elementwise":
+            scalar = K.Index((), K.iconst(0))
+            args = [self._expr(v, index if v.aval.shape else scalar, ctx) for v in eqn.invars]
+            return elementwise_rules[eqn.prim](*args, **eqn.params)
+        if kind == "index":
+            idxs = index_rules[eqn.prim](index, in_avals, out_aval, **eqn.params)
+            return self._expr(eqn.invars[0], idxs[0], ctx)
+        if kind == "fused":
+
+            def read(i, idx):
+                return self._expr(eqn.invars[i], idx, ctx)
+
+            return fused_rules[eqn.prim](read, index, in_avals, out_aval, **eqn.params)
+        raise AssertionError(f"{eqn.prim} is not fusible")
+
+    # -- steps -----------------------------------------------------------------------------------
+
+    def _add_step(self, step):
+        for b in step.inputs:
+            s = self.step_of.get(b.name)
+            if s is not None:
+                self.consumed.add(id(s))
+        for b in step.out_buffers:
+            self.step_of[b.name] = step
+        self.steps.append(step)
+
+    def _out_buffer(self, v):
+        return self.buffers.get(v) or self._buffer(v, "tmp")
+
+    def _loop_root(self, eqn):
+        """A kernel for a materialized fusible value or a reduction."""
+        v = eqn.outvars[0]
+        out = self._out_buffer(v)
+        if self.kinds[id(eqn)] == "reduction":
+            x = eqn.invars[0]
+            shape, axes, monoid = x.aval.shape, tuple(eqn.params["axes"]), reduction_rules[eqn.prim]
+            sig = ("red", shape, axes)
+        else:
+            shape, axes, monoid = v.aval.shape, (), None
+            sig = ("ew", shape)
+        # loop order: kept axes outer, reduced axes inner
+        order = [d for d in range(len(shape)) if d not in axes] + list(axes)
+        loop_of = {d: K.loop_var(i) for i, d in enumerate(order)}
+        full = K.Index([loop_of[d] for d in range(len(shape))])
+        last = self.steps[-1] if self.steps else None
+        merge = isinstance(last, LoopStep) and last.sig == sig and id(last) not in self.consumed
+        if merge:
+            ctx = last.ctx
+        else:
+            ctx = dict(memo={}, inputs={}, roots=set(), eqns={})
+        ctx["roots"].add(v)
+        if monoid is None:
+            e = self._eqn_expr(eqn, full, ctx)
+        else:
+            ctx["eqns"].setdefault(id(eqn), eqn.prim.name)
+            e = self._expr(x, full, ctx)
+        if e.dtype != out.dtype:
+            raise AssertionError(f"{eqn.prim} lowered to {e.dtype}, expected {out.dtype}")
+        if merge:
+            self.steps.pop()
+            last.kernel.outputs.append((out, e, monoid))
+            last.kernel.inputs = list(ctx["inputs"].values())
+            last.kernel.eqn_names = list(ctx["eqns"].values())
+            last.out_buffers = last.kernel.out_buffers
+            last.inputs = last.kernel.inputs
+            for b in last.out_buffers:
+                self.step_of[b.name] = last
+            self.steps.append(last)
+            for b in last.inputs:
+                s = self.step_of.get(b.name)
+                if s is not None and s is not last:
+                    self.consumed.add(id(s))
+            return
+        kern = K.LoopKernel(f"k{len(self.steps)}", [shape[d] for d in order],
+                            tuple(range(len(order) - len(axes), len(order))),
+                            list(ctx["inputs"].values()), [(out, e, monoid)],
+                            list(ctx["eqns"].values()))  # fmt: skip
+        self._add_step(LoopStep(kern, sig, ctx))
+
+    def _gemm(self, eqn):
+        dn = gemm_rules[eqn.prim]([v.aval for v in eqn.invars], eqn.outvars[0].aval, **eqn.params)
+        lhs, rhs = eqn.invars
+        out = eqn.outvars[0]
+        dt = np.dtype(out.aval.dtype)
+        if dn is None or not (lhs.aval.dtype == rhs.aval.dtype == dt) or dt.kind == "b":
+            return self._callout(eqn)
+        (lc, rc), (lb, rb) = dn
+        lf = [d for d in range(lhs.aval.ndim) if d not in lc and d not in lb]
+        rf = [d for d in range(rhs.aval.ndim) if d not in rc and d not in rb]
+        if dt not in BLAS_DTYPES or type(lhs) is core.Literal or type(rhs) is core.Literal:
+            return self._dot_loop(eqn, lc, rc, lb, rb, lf, rf)
+        ls, rs = lhs.aval.shape, rhs.aval.shape
+        size = lambda dims, s: int(np.prod([s[d] for d in dims], dtype=np.int64))  # noqa: E731
+        batch, m, n, k = size(lb, ls), size(lf, ls), size(rf, rs), size(lc, ls)
+        a, trans_a = self._gemm_operand(lhs, list(lb) + lf + list(lc), list(lb) + list(lc) + lf)
+        b, trans_b = self._gemm_operand(rhs, list(rb) + list(rc) + rf, list(rb) + rf + list(rc))
+        c = self._out_buffer(out)
+        step = K.GemmKernel(f"k{len(self.steps)}", a, b, c, batch, m, n, k, trans_a, trans_b,
+                            m * k, k * n)  # fmt: skip
+        self._add_step(step)
+
+    def _gemm_operand(self, v, perm, perm_t):
+        """The buffer holding v in layout `perm` (or `perm_t`, transposed): a transposing copy
+        kernel if v's layout is neither."""
+        ident = list(range(v.aval.ndim))
+        buf = self.buffers[v]
+        if perm == ident:
+            return buf, False
+        if perm_t == ident:
+            return buf, True
+        shape = [v.aval.shape[d] for d in perm]
+        tmp = K.Buffer(f"t{self.n_tmp}", shape, buf.dtype, "tmp")
+        self.n_tmp += 1
+        loops = [K.loop_var(i) for i in range(len(shape))]
+        dims = [None] * len(perm)
+        for i, d in enumerate(perm):
+            dims[d] = loops[i]
+        e = K.Expr("load", (buf, K.linearize(dims, buf.shape)), buf.dtype)
+        kern = K.LoopKernel(f"k{len(self.steps)}", shape, (), [buf], [(tmp, e, None)],
+                            ["transpose"])  # fmt: skip
+        self._add_step(LoopStep(kern, ("copy",), None))
+        return tmp, False
+
+    def _dot_loop(self, eqn, lc, rc, lb, rb, lf, rf):
+        """dot_general as a generated reduction loop over (batch, lhs free, rhs free, contract)."""
+        lhs, rhs = eqn.invars
+        out = self._out_buffer(eqn.outvars[0])
+        ls, rs = lhs.aval.shape, rhs.aval.shape
+        shape = [ls[d] for d in lb] + [ls[d] for d in lf] + [rs[d] for d in rf]
+        shape += [ls[d] for d in lc]
+        loops = [K.loop_var(i) for i in range(len(shape))]
+        nb, nl, nr = len(lb), len(lf), len(rf)
+        ldims, rdims = [None] * len(ls), [None] * len(rs)
+        for i, d in enumerate(lb):
+            ldims[d] = loops[i]
+        for i, d in enumerate(rb):
+            rdims[d] = loops[i]
+        for i, d in enumerate(lf):
+            ldims[d] = loops[nb + i]
+        for i, d in enumerate(rf):
+            rdims[d] = loops[nb + nl + i]
+        for i, (dl, dr) in enumerate(zip(lc, rc)):
+            ldims[dl] = rdims[dr] = loops[nb + nl + nr + i]
+        ctx = dict(memo={}, inputs={}, roots=set(), eqns={})
+        x = self._expr(lhs, K.Index(ldims), ctx)
+        y = self._expr(rhs, K.Index(rdims), ctx)
+        kern = K.LoopKernel(f"k{len(self.steps)}", shape,
+                            tuple(range(nb + nl + nr, len(shape))), list(ctx["inputs"].values()),
+                            [(out, K.op("mul", x, y), "add")], [eqn.prim.name])  # fmt: skip
+        self._add_step(LoopStep(kern, ("dot",), None))
+
+    def _callout(self, eqn):
+        ops = []
+        for v in eqn.invars:
+            if type(v) is core.Literal:
+                ops.append(v)
+            else:
+                ops.append(self.buffers[v])
+        outs = [self._out_buffer(v) for v in eqn.outvars]
+        self._add_step(K.CallOut(f"k{len(self.steps)}", eqn.prim, eqn.params, ops, outs,
+                                 _callout_reason(eqn)))  # fmt: skip
+
+    def run(self):
+        for eqn in self.jaxpr.eqns:
+            kind = self.kinds[id(eqn)]
+            if kind == "opaque":
+                self._callout(eqn)
+            elif kind == "gemm":
+                self._gemm(eqn)
+            elif kind == "reduction" or eqn.outvars[0] in self.materialized:
+                self._loop_root(eqn)
+        steps = [s.kernel if isinstance(s, LoopStep) else s for s in self.steps]
+        for i, s in enumerate(steps):
+            s.name = f"k{i}"
+        out_sources = []
+        for v in self.jaxpr.outvars:
+            if type(v) is core.Literal:
+                out_sources.append(("literal", v.val, v.aval))
+            else:
+                out_sources.append(("buffer", self.buffers[v], v.aval))
+        return K.Program(self.name, self.inputs, self.consts, steps, out_sources)
+
+
+class LoopStep:
+    """A loop kernel being built (fusion-time wrapper: its loop signature and memo)."""
+
+    def __init__(self, kernel, sig, ctx):
+        self.kernel, self.sig, self.ctx = kernel, sig, ctx
+        self.inputs, self.out_buffers = kernel.inputs, kernel.out_buffers
+
+
+def fuse(jaxpr, consts, name="fun"):
+    """A Kernel IR Program for a (flat, optimized) jaxpr."""
+    return _Fuser(jaxpr, consts, name).run()

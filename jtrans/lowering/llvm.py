@@ -1,0 +1,480 @@
+"""Kernel IR -> LLVM IR through the llvmlite builder.
+
+One module per executable: a function per loop or GEMM kernel (noalias buffer arguments, loops
+with a contiguous innermost axis so the loop vectoriser can widen them) and one entry function
+`i32 entry(ptr bufs, ptr ext)` that runs every step in order. `bufs` holds the argument, result
+and constant buffer addresses and the workspace base (temporaries are at fixed offsets in it);
+`ext` holds addresses that vary between processes: [call-out callback, sgemm, dgemm]. A call-out
+returns nonzero on a Python error, and the entry returns that code at once.
+"""
+
+import numpy as np
+from llvmlite import ir
+
+from . import kernel as K
+from . import mathlib
+
+i1, i8, i32, i64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
+f16, f32, f64 = ir.HalfType(), ir.FloatType(), ir.DoubleType()
+ptr = ir.PointerType(i8)
+
+
+def llvm_type(dtype, in_memory=False):
+    dtype = np.dtype(dtype)
+    if dtype == K.BOOL:
+        return i8 if in_memory else i1
+    if dtype.kind in "iu":
+        return ir.IntType(dtype.itemsize * 8)
+    return {2: f16, 4: f32, 8: f64}[dtype.itemsize]
+
+
+def _is_float(dt):
+    return dt.kind == "f"
+
+
+# libm names for functions LLVM has no intrinsic for (float32 adds "f")
+_LIBM = {"tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan", "sinh": "sinh",
+         "cosh": "cosh", "asinh": "asinh", "acosh": "acosh", "atanh": "atanh", "cbrt": "cbrt",
+         "erfc": "erfc", "lgamma": "lgamma", "atan2": "atan2", "nextafter": "nextafter"}  # fmt: skip
+# ops with an inline vectorisable approximation in mathlib (others use intrinsics or libm)
+_INTRINSIC = {"sqrt": "llvm.sqrt", "floor": "llvm.floor", "ceil": "llvm.ceil",
+              "round_even": "llvm.roundeven", "pow": "llvm.pow", "exp2": "llvm.exp2"}  # fmt: skip
+
+
+class Renderer:
+    def __init__(self, module_name="jtrans"):
+        self.module = ir.Module(module_name)
+        self.math = mathlib.MathLib(self.module)
+
+    def intrinsic(self, name, ty, nargs=1):
+        full = f"{name}.{'f16' if ty == f16 else 'f32' if ty == f32 else 'f64'}"
+        fn = self.module.globals.get(full)
+        if fn is None:
+            fn = ir.Function(self.module, ir.FunctionType(ty, [ty] * nargs), full)
+        return fn
+
+    def libm(self, name, ty, nargs=1):
+        full = _LIBM[name] + ("f" if ty == f32 else "")
+        fn = self.module.globals.get(full)
+        if fn is None:
+            fn = ir.Function(self.module, ir.FunctionType(ty, [ty] * nargs), full)
+        return fn
+
+    # -- loop kernels ----------------------------------------------------------------------------
+
+    def loop_kernel(self, kern):
+        bufs = kern.inputs + kern.out_buffers
+        fnty = ir.FunctionType(ir.VoidType(), [ptr] * len(bufs))
+        fn = ir.Function(self.module, fnty, kern.name)
+        fn.linkage = "internal"
+        fn.attributes.add("noinline")
+        fn.attributes.add("nounwind")
+        for a in fn.args:
+            a.add_attribute("noalias")
+        self.args = {b.name: a for b, a in zip(bufs, fn.args)}
+        b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
+        self.fn = fn
+        if any(d == 0 for i, d in enumerate(kern.shape) if i not in kern.reduce_axes):
+            b.ret_void()
+            return fn
+        n_outer = len(kern.shape) - len(kern.reduce_axes)
+        loop_vars = []
+        self._nest(kern.shape[:n_outer], loop_vars, lambda: self._outer_body(kern, loop_vars))
+        b.ret_void()
+        return fn
+
+    def _nest(self, shape, loop_vars, body):
+        if not shape:
+            body()
+            return
+        with self.for_range(shape[0], f"i{len(loop_vars)}") as i:
+            loop_vars.append(i)
+            self._nest(shape[1:], loop_vars, body)
+            loop_vars.pop()
+
+    def for_range(self, n, name):
+        renderer = self
+
+        class _Loop:
+            def __enter__(self_):
+                b = renderer.b
+                pre = b.block
+                self_.head = renderer.fn.append_basic_block(f"{name}.head")
+                body = renderer.fn.append_basic_block(f"{name}.body")
+                self_.exit = renderer.fn.append_basic_block(f"{name}.exit")
+                b.branch(self_.head)
+                b.position_at_end(self_.head)
+                self_.i = b.phi(i64, name=name)
+                self_.i.add_incoming(i64(0), pre)
+                b.cbranch(b.icmp_signed("<", self_.i, i64(n)), body, self_.exit)
+                b.position_at_end(body)
+                return self_.i
+
+            def __exit__(self_, *exc):
+                b = renderer.b
+                nxt = b.add(self_.i, i64(1), name=f"{name}.next", flags=("nuw", "nsw"))
+                self_.i.add_incoming(nxt, b.block)
+                b.branch(self_.head)
+                b.position_at_end(self_.exit)
+
+        return _Loop()
+
+    def _outer_body(self, kern, outer_vars):
+        b = self.b
+        if not kern.reduce_axes:
+            self.loop_vals = list(outer_vars)
+            self.memo = {}
+            for buf, e, _ in kern.outputs:
+                self.store(buf, K.linearize([K.loop_var(i) for i in range(len(kern.shape))],
+                                            kern.shape), self.emit(e))  # fmt: skip
+            return
+        accs = []
+        with b.goto_entry_block():
+            for buf, e, monoid in kern.outputs:
+                accs.append(b.alloca(llvm_type(_acc_dtype(monoid, buf.dtype)), name="acc"))
+        for acc, (buf, e, monoid) in zip(accs, kern.outputs):
+            b.store(_identity(monoid, _acc_dtype(monoid, buf.dtype)), acc)
+        n_outer = len(outer_vars)
+        inner_vars = []
+
+        def inner():
+            self.loop_vals = list(outer_vars) + list(inner_vars)
+            self.memo = {}
+            for acc, (buf, e, monoid) in zip(accs, kern.outputs):
+                adt = _acc_dtype(monoid, buf.dtype)
+                x = self.convert(self.emit(e), e.dtype, adt)
+                b.store(self.combine(monoid, adt, b.load(acc), x), acc)
+
+        self._nest(kern.shape[n_outer:], inner_vars, inner)
+        self.loop_vals = list(outer_vars)
+        out_shape = kern.shape[:n_outer]
+        off = K.linearize([K.loop_var(i) for i in range(n_outer)], out_shape)
+        self.memo = {}
+        for acc, (buf, e, monoid) in zip(accs, kern.outputs):
+            adt = _acc_dtype(monoid, buf.dtype)
+            self.store(buf, off, self.convert(b.load(acc), adt, buf.dtype))
+
+    def combine(self, monoid, dt, a, x):
+        b = self.b
+        if monoid == "add":
+            return b.fadd(a, x, flags=("reassoc", "nsz")) if _is_float(dt) else b.add(a, x)
+        if monoid == "mul":
+            return b.fmul(a, x, flags=("reassoc", "nsz")) if _is_float(dt) else b.mul(a, x)
+        return self.binary(monoid, dt, a, x)
+
+    def store(self, buf, off, val):
+        b = self.b
+        off = self.emit(off)
+        if buf.dtype == K.BOOL:
+            val = b.zext(val, i8)
+        p = b.gep(b.bitcast(self.args[buf.name], llvm_type(buf.dtype, True).as_pointer()), [off])
+        b.store(val, p)
+
+    # -- expressions -------------------------------------------------------------------------------
+
+    def emit(self, e):
+        v = self.memo.get(e)
+        if v is None:
+            v = self.memo[e] = self._emit(e)
+        return v
+
+    def _emit(self, e):
+        b, dt, opn = self.b, e.dtype, e.op
+        if opn == "const":
+            val = e.args[0]
+            ty = llvm_type(dt)
+            if dt.kind in "iub":
+                return _iconst(ty, int(val))
+            return ir.Constant(ty, float(val))
+        if opn == "var":
+            return self.loop_vals[e.args[0]]
+        if opn == "load":
+            buf, off = e.args
+            p = b.gep(b.bitcast(self.args[buf.name], llvm_type(dt, True).as_pointer()),
+                      [self.emit(off)])  # fmt: skip
+            v = b.load(p)
+            return b.icmp_unsigned("!=", v, i8(0)) if dt == K.BOOL else v
+        args = [self.emit(a) if type(a) is K.Expr else a for a in e.args]
+        if opn == "cast":
+            return self.convert(args[0], e.args[0].dtype, dt)
+        if opn == "select":
+            return b.select(*args)
+        in_dt = e.args[0].dtype
+        if opn in K.COMPARE:
+            return self.compare(opn, in_dt, *args)
+        if in_dt == np.float16 and opn not in ("neg", "abs", "add", "sub", "mul", "div", "max",
+                                               "min", "sign", "is_finite", "square"):  # fmt: skip
+            wide = [b.fpext(a, f32) for a in args]
+            r = self._emit_args(opn, np.dtype(np.float32), wide)
+            return b.fptrunc(r, f16) if r.type == f32 else r
+        return self._emit_args(opn, in_dt, args)
+
+    def _emit_args(self, opn, dt, args):
+        if opn in K.BINARY:
+            return self.binary(opn, dt, *args)
+        return self.unary(opn, dt, args[0])
+
+    def unary(self, opn, dt, x):
+        b = self.b
+        ty = x.type
+        if _is_float(dt):
+            if opn == "neg":
+                return b.fneg(x)
+            if opn == "abs":
+                return b.call(self.intrinsic("llvm.fabs", ty), [x])
+            if opn == "square":
+                return b.fmul(x, x)
+            if opn == "rsqrt":
+                return b.fdiv(ir.Constant(ty, 1.0), b.call(self.intrinsic("llvm.sqrt", ty), [x]))
+            if opn == "sign":
+                one = ir.Constant(ty, 1.0)
+                pos = b.select(b.fcmp_ordered(">", x, ir.Constant(ty, 0.0)), one, x)
+                return b.select(b.fcmp_ordered("<", x, ir.Constant(ty, 0.0)), b.fneg(one), pos)
+            if opn == "round":  # away from zero, as sign(x) * floor(|x| + 0.5)
+                ax = b.call(self.intrinsic("llvm.fabs", ty), [x])
+                fl = b.call(self.intrinsic("llvm.floor", ty), [b.fadd(ax, ir.Constant(ty, 0.5))])
+                return b.call(self.intrinsic("llvm.copysign", ty, 2), [fl, x])
+            if opn == "is_finite":
+                ax = b.call(self.intrinsic("llvm.fabs", ty), [x])
+                return b.fcmp_ordered("<", ax, ir.Constant(ty, float("inf")))
+            if opn in _INTRINSIC:
+                return b.call(self.intrinsic(_INTRINSIC[opn], ty), [x])
+            if opn in _LIBM:
+                return b.call(self.libm(opn, ty), [x])
+            return self.math.call(b, opn, x)
+        if opn == "neg":
+            return b.neg(x)
+        if opn == "not":
+            return b.not_(x)
+        if opn == "square":
+            return b.mul(x, x)
+        if opn == "abs":
+            return x if dt.kind in "ub" else b.select(b.icmp_signed("<", x, ty(0)), b.neg(x), x)
+        if opn == "sign":
+            if dt.kind in "ub":
+                return b.zext(b.icmp_unsigned("!=", x, ty(0)), ty) if dt.kind == "u" else x
+            pos = b.zext(b.icmp_signed(">", x, ty(0)), ty)
+            return b.select(b.icmp_signed("<", x, ty(0)), ty(-1), pos)
+        if opn == "popcount":
+            return b.call(self._int_intrinsic("llvm.ctpop", ty), [x])
+        raise NotImplementedError(f"unary {opn} on {dt}")
+
+    def _int_intrinsic(self, name, ty):
+        full = f"{name}.i{ty.width}"
+        fn = self.module.globals.get(full)
+        return fn or ir.Function(self.module, ir.FunctionType(ty, [ty]), full)
+
+    def binary(self, opn, dt, x, y):
+        b = self.b
+        ty = x.type
+        if _is_float(dt):
+            simple = {"add": b.fadd, "sub": b.fsub, "mul": b.fmul, "div": b.fdiv, "rem": b.frem}
+            if opn in simple:
+                return simple[opn](x, y)
+            if opn == "max":
+                return b.call(self.intrinsic("llvm.maximum", ty, 2), [x, y])
+            if opn == "min":
+                return b.call(self.intrinsic("llvm.minimum", ty, 2), [x, y])
+            if opn == "pow":
+                return b.call(self.intrinsic("llvm.pow", ty, 2), [x, y])
+            return b.call(self.libm(opn, ty, 2), [x, y])
+        signed = dt.kind == "i"
+        if dt == K.BOOL:
+            opn = {"mul": "and", "max": "or", "min": "and"}.get(opn, opn)
+        if opn in ("add", "sub", "mul", "and", "or", "xor"):
+            return getattr(b, {"and": "and_", "or": "or_"}.get(opn, opn))(x, y)
+        if opn in ("max", "min"):
+            cmp = b.icmp_signed if signed else b.icmp_unsigned
+            return b.select(cmp(">" if opn == "max" else "<", x, y), x, y)
+        if opn in ("div", "rem"):
+            zero = b.icmp_unsigned("==", y, ty(0))
+            y0 = b.select(zero, ty(1), y)
+            if signed:
+                y0 = b.select(b.icmp_signed("==", y0, ty(-1)), ty(1), y0)
+                minus1 = b.icmp_signed("==", y, ty(-1))
+                if opn == "div":
+                    q = b.select(minus1, b.neg(x), b.sdiv(x, y0))
+                    return b.select(zero, ty(0), q)
+                return b.srem(x, y0)
+            return b.select(zero, ty(0), b.udiv(x, y0)) if opn == "div" else b.urem(x, y0)
+        if opn in ("shl", "shr", "sar"):
+            bits = ty(ty.width)
+            out = b.icmp_unsigned(">=", y, bits)
+            ys = b.select(out, ty(0), y)
+            if opn == "shl":
+                return b.select(out, ty(0), b.shl(x, ys))
+            if opn == "shr":
+                return b.select(out, ty(0), b.lshr(x, ys))
+            return b.select(out, b.ashr(x, ty(ty.width - 1)), b.ashr(x, ys))
+        raise NotImplementedError(f"binary {opn} on {dt}")
+
+    def compare(self, opn, dt, x, y):
+        b = self.b
+        sym = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}[opn]
+        if _is_float(dt):
+            if opn == "ne":
+                return b.fcmp_unordered("!=", x, y)
+            return b.fcmp_ordered(sym, x, y)
+        if dt.kind == "i":
+            return b.icmp_signed(sym, x, y)
+        return b.icmp_unsigned(sym, x, y)
+
+    def convert(self, x, src, dst):
+        """JAX's convert_element_type: float -> int truncates, NaN -> 0, saturates."""
+        b = self.b
+        src, dst = np.dtype(src), np.dtype(dst)
+        if src == dst:
+            return x
+        ty = llvm_type(dst)
+        if dst == K.BOOL:
+            if _is_float(src):
+                return b.fcmp_unordered("!=", x, ir.Constant(x.type, 0.0))
+            return b.icmp_unsigned("!=", x, x.type(0))
+        if src == K.BOOL:
+            return b.uitofp(x, ty) if _is_float(dst) else b.zext(x, ty)
+        if _is_float(src) and _is_float(dst):
+            return b.fpext(x, ty) if dst.itemsize > src.itemsize else b.fptrunc(x, ty)
+        if _is_float(dst):
+            return b.sitofp(x, ty) if src.kind == "i" else b.uitofp(x, ty)
+        if src.kind in "iu" and dst.kind in "iu":
+            if dst.itemsize < src.itemsize:
+                return b.trunc(x, ty)
+            if dst.itemsize == src.itemsize:
+                return x
+            return b.sext(x, ty) if src.kind == "i" else b.zext(x, ty)
+        # float -> int
+        if src == np.float16:
+            x = b.fpext(x, f32)
+        fty = x.type
+        info = np.iinfo(dst)
+        t = b.select(b.fcmp_unordered("uno", x, x), ir.Constant(fty, 0.0), x)
+        hi = float(2.0 ** (8 * dst.itemsize - (1 if dst.kind == "i" else 0)))
+        conv = b.fptosi(t, ty) if dst.kind == "i" else b.fptoui(t, ty)
+        r = b.select(b.fcmp_ordered(">=", t, ir.Constant(fty, hi)), _iconst(ty, info.max), conv)
+        lo = float(info.min) if dst.kind == "i" else 0.0
+        cmp = "<=" if dst.kind == "i" else "<"
+        return b.select(b.fcmp_ordered(cmp, t, ir.Constant(fty, lo)), _iconst(ty, info.min), r)
+
+    # -- GEMM ------------------------------------------------------------------------------------
+
+    def gemm_kernel(self, g):
+        """Row-major C = op(A) @ op(B) as column-major C^T = op(B)^T op(A)^T (Fortran BLAS)."""
+        fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [ptr] * 4), g.name)
+        fn.linkage = "internal"
+        fn.attributes.add("noinline")
+        a, bb, c, gemm = fn.args
+        self.fn = fn
+        b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
+        dt = g.c.dtype
+        fty = llvm_type(dt)
+        isz = dt.itemsize
+        if g.batch * g.m * g.n == 0:
+            b.ret_void()
+            return fn
+        if g.k == 0:
+            memset = self.module.globals.get("llvm.memset.p0.i64") or ir.Function(
+                self.module, ir.FunctionType(ir.VoidType(), [ptr, i8, i64, i1]),
+                "llvm.memset.p0.i64")  # fmt: skip
+            b.call(memset, [c, i8(0), i64(g.batch * g.m * g.n * isz), i1(0)])
+            b.ret_void()
+            return fn
+
+        def cell(ty, val):
+            p = b.alloca(ty)
+            b.store(ty(val) if not isinstance(val, ir.Value) else val, p)
+            return b.bitcast(p, ptr)
+
+        tx = cell(i8, ord("T" if g.trans_b else "N"))
+        ty_ = cell(i8, ord("T" if g.trans_a else "N"))
+        m, n, k = cell(i32, g.m), cell(i32, g.n), cell(i32, g.k)
+        ldx = cell(i32, max(1, g.k if g.trans_b else g.n))
+        ldy = cell(i32, max(1, g.m if g.trans_a else g.k))
+        ldc = cell(i32, max(1, g.n))
+        alpha, beta = cell(fty, 1.0), cell(fty, 0.0)
+        gty = ir.FunctionType(ir.VoidType(), [ptr] * 13)
+        gfn = b.bitcast(gemm, gty.as_pointer())
+        with self.for_range(g.batch, "b") as bi:
+            pa = b.gep(a, [b.mul(bi, i64(g.a_bstride * isz))])
+            pb = b.gep(bb, [b.mul(bi, i64(g.b_bstride * isz))])
+            pc = b.gep(c, [b.mul(bi, i64(g.m * g.n * isz))])
+            b.call(gfn, [tx, ty_, n, m, k, alpha, pb, ldx, pa, ldy, beta, pc, ldc])
+        b.ret_void()
+        return fn
+
+    # -- the entry -------------------------------------------------------------------------------
+
+    def entry(self, prog, locate, name="entry"):
+        """locate(buffer) -> ("slot", i) | ("ws", byte offset); slot `ws_slot` is the workspace."""
+        fns = []
+        for step in prog.steps:
+            if isinstance(step, K.LoopKernel):
+                fns.append(self.loop_kernel(step))
+            elif isinstance(step, K.GemmKernel):
+                fns.append(self.gemm_kernel(step))
+            else:
+                fns.append(None)
+        fn = ir.Function(self.module, ir.FunctionType(i32, [ptr, ptr]), name)
+        bufs, ext = fn.args
+        self.fn = fn
+        b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
+        pp = ptr.as_pointer()
+        bufs_t, ext_t = b.bitcast(bufs, pp), b.bitcast(ext, pp)
+
+        def addr(buf):
+            where, i = locate(buf)
+            if where == "slot":
+                return b.load(b.gep(bufs_t, [i32(i)]), name=buf.name)
+            base = b.load(b.gep(bufs_t, [i32(locate.ws_slot)]))
+            return b.gep(base, [i64(i)], name=buf.name)
+
+        cb_ty = ir.FunctionType(i32, [i64]).as_pointer()
+        for idx, (step, f) in enumerate(zip(prog.steps, fns)):
+            if isinstance(step, K.LoopKernel):
+                b.call(f, [addr(x) for x in step.inputs + step.out_buffers])
+            elif isinstance(step, K.GemmKernel):
+                which = 1 if step.c.dtype == np.float32 else 2
+                gp = b.load(b.gep(ext_t, [i32(which)]))
+                b.call(f, [addr(step.a), addr(step.b), addr(step.c), gp])
+            else:
+                cb = b.bitcast(b.load(b.gep(ext_t, [i32(0)])), cb_ty)
+                rc = b.call(cb, [i64(idx)])
+                fail = fn.append_basic_block(f"fail{idx}")
+                ok = fn.append_basic_block(f"ok{idx}")
+                b.cbranch(b.icmp_signed("!=", rc, i32(0)), fail, ok)
+                b.position_at_end(fail)
+                b.ret(rc)
+                b.position_at_end(ok)
+        b.ret(i32(0))
+        return fn
+
+
+def _acc_dtype(monoid, dt):
+    """Accumulators: float32 and float16 sums and products accumulate in float64."""
+    if monoid in ("add", "mul") and dt.kind == "f" and dt.itemsize < 8:
+        return np.dtype(np.float64)
+    return dt
+
+
+def _identity(monoid, dt):
+    ty = llvm_type(dt)
+    if dt == K.BOOL:
+        return i1(1 if monoid in ("and", "min", "mul") else 0)
+    if dt.kind == "f":
+        return ir.Constant(ty, {"add": 0.0, "mul": 1.0, "max": -np.inf, "min": np.inf}[monoid])
+    info = np.iinfo(dt)
+    return _iconst(ty, {"add": 0, "mul": 1, "max": int(info.min), "min": int(info.max),
+                        "and": -1, "or": 0}[monoid])  # fmt: skip
+
+
+def _iconst(ty, v):
+    """An integer constant, unsigned values above the signed range written as negative."""
+    v = int(v)
+    if v >= 2 ** (ty.width - 1):
+        v -= 2**ty.width
+    return ty(v)
+
+
+def render(prog, locate):
+    r = Renderer(prog.name)
+    r.entry(prog, locate)
+    return r.module
