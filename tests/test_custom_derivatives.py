@@ -453,3 +453,31 @@ def test_stop_gradient():
     assert out["b"][0].dtype == np.int32 and float(out["a"]) == 1.0
     closed = jtrans.make_jaxpr(lambda x: stop_gradient(x * 2))(jnp.ones(2))
     assert prim_names(closed) == ["mul", "stop_gradient"]
+
+
+# ---------------------------------------------------------------------------------------------
+# more compositions
+
+
+def test_compositions_of_custom_rules():
+    xs = jnp.asarray([0.1, 1.5, 2.0])
+    want_clip = [np.clip(1.0, -0.75, 0.75) * 3 * np.cos(x) for x in [0.1, 1.5, 2.0]]
+    close(vmap(grad(jit(clipped)))(xs), want_clip)
+    close(jtrans.jacrev(vmap(clipped))(xs), np.diag(want_clip))
+    s = 1 / (1 + np.exp(-np.asarray([0.1, 1.5, 2.0])))
+    close(jtrans.jacfwd(vmap(log1pexp))(xs), np.diag(s))
+    close(jtrans.hessian(lambda x: jnp.sum(vmap(log1pexp)(x)))(xs), np.diag(s * (1 - s)))
+    ones = jnp.ones((2, 3))
+    s1 = 1 / (1 + np.exp(-1.0))
+    close(vmap(vmap(grad(log1pexp)))(ones), np.full((2, 3), s1))
+    close(grad(lambda x: jnp.sum(vmap(vmap(log1pexp))(x)))(ones), np.full((2, 3), s1))
+    closed = jtrans.make_jaxpr(vmap(log1pexp))(xs)
+    assert prim_names(closed) == ["custom_jvp_call"]  # batching keeps the rule
+    assert "jvp_fun=vmap(log1pexp_jvp)" in str(closed)
+
+
+def test_hessian_of_custom_vjp_is_forward_mode_error():
+    # as in JAX: forward-over-reverse runs fwd under the outer JVP, which has no rule
+    f = _cv_mul()
+    with pytest.raises(TypeError, match="forward-mode"):
+        jtrans.hessian(lambda x: f(x, x))(jnp.ones(2))
