@@ -77,6 +77,14 @@ def _select(pred, on_true, on_false):
     return lax.select(pred, _bcast(on_true, shape), _bcast(on_false, shape))
 
 
+def _promote_full(name, *xs, inexact=False):
+    """promote_args, with rank-0 operands broadcast too (lax.max/min's derivative rules need
+    operands of one shape)."""
+    xs = (promote_args_inexact if inexact else promote_args)(name, *xs)
+    shape = broadcast_shapes(*(core.get_aval(x).shape for x in xs))
+    return [_bcast(x, shape) for x in xs]
+
+
 def _is_int(x):
     return core.get_aval(x).dtype.kind in "iu"
 
@@ -282,7 +290,7 @@ log10 = _unary("log10", lambda x: lax.div(lax.log(x), _const(x, math.log(10.0)))
 
 def logaddexp(x1, x2, /):
     """log(exp(x1) + exp(x2)) without overflow; the derivative is the softmax weight."""
-    x1, x2 = promote_args_inexact("logaddexp", x1, x2)
+    x1, x2 = _promote_full("logaddexp", x1, x2, inexact=True)
     amax = lax.max(x1, x2)
     delta = lax.sub(x1, x2)
     out = lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta)))))
@@ -291,7 +299,7 @@ def logaddexp(x1, x2, /):
 
 def logaddexp2(x1, x2, /):
     """log2(2**x1 + 2**x2) without overflow."""
-    x1, x2 = promote_args_inexact("logaddexp2", x1, x2)
+    x1, x2 = _promote_full("logaddexp2", x1, x2, inexact=True)
     amax = lax.max(x1, x2)
     delta = lax.sub(x1, x2)
     tail = lax.div(lax.log1p(lax.exp2(lax.neg(lax.abs(delta)))), _const(x1, math.log(2.0)))
@@ -352,7 +360,7 @@ acosh, asinh, atanh = arccosh, arcsinh, arctanh
 
 def hypot(x1, x2, /):
     """sqrt(x1**2 + x2**2) without overflow: the larger magnitude is factored out."""
-    x1, x2 = promote_args_inexact("hypot", x1, x2)
+    x1, x2 = _promote_full("hypot", x1, x2, inexact=True)
     if _is_complex(x1):
         raise JTransTypeError("hypot does not accept complex arguments")
     a, b = lax.abs(x1), lax.abs(x2)
@@ -439,13 +447,20 @@ around = round_ = round
 # ---------------------------------------------------------------------------------------------
 # extrema and clipping
 
-maximum = _binary("maximum", lax.max)
-minimum = _binary("minimum", lax.min)
+
+def maximum(x1, x2, /):
+    """Elementwise maximum (NaN propagates); at ties the derivative splits 0.5 / 0.5."""
+    return lax.max(*_promote_full("maximum", x1, x2))
+
+
+def minimum(x1, x2, /):
+    """Elementwise minimum (NaN propagates); at ties the derivative splits 0.5 / 0.5."""
+    return lax.min(*_promote_full("minimum", x1, x2))
 
 
 def fmax(x1, x2, /):
     """maximum that ignores NaNs (NaN only where both are NaN)."""
-    x1, x2 = promote_args("fmax", x1, x2)
+    x1, x2 = _promote_full("fmax", x1, x2)
     if _is_exact(x1):
         return lax.max(x1, x2)
     return _select(lax.ne(x2, x2), x1, _select(lax.ne(x1, x1), x2, lax.max(x1, x2)))
@@ -453,7 +468,7 @@ def fmax(x1, x2, /):
 
 def fmin(x1, x2, /):
     """minimum that ignores NaNs (NaN only where both are NaN)."""
-    x1, x2 = promote_args("fmin", x1, x2)
+    x1, x2 = _promote_full("fmin", x1, x2)
     if _is_exact(x1):
         return lax.min(x1, x2)
     return _select(lax.ne(x2, x2), x1, _select(lax.ne(x1, x1), x2, lax.min(x1, x2)))
