@@ -411,7 +411,7 @@ def test_checkpoint_values_and_derivatives():
         close(grad(loss(f))(x), want)
         close(jit(grad(loss(f)))(x), want)
         close(grad(jit(loss(f)))(x), want)
-        close(vmap(grad(lambda x: f(x) * 2.0))(x), want)
+        close(vmap(grad(lambda x, f=f: f(x) * 2.0))(x), want)
         close(jvp(f, (x,), (jnp.ones(5),))[1], jvp(sin3, (x,), (jnp.ones(5),))[1])
     close(grad(grad(lambda x: checkpoint(sin3)(x)))(0.7), grad(grad(sin3))(0.7))
     nested = checkpoint(lambda x: checkpoint(sin3)(checkpoint(sin3)(x)))

@@ -28,13 +28,13 @@ from . import partial_eval as pe
 from .jit import jvp_jaxpr
 
 __all__ = [
+    "checkpoint",
+    "checkpoint_policies",
+    "closure_convert",
     "custom_jvp",
     "custom_vjp",
-    "checkpoint",
     "remat",
     "stop_gradient",
-    "closure_convert",
-    "checkpoint_policies",
 ]
 
 
@@ -160,7 +160,7 @@ def _batched_out_avals(avals, size):
 class _Rule:
     """A Python callable carried as an equation parameter, printed by name."""
 
-    __slots__ = ("fun", "__name__")
+    __slots__ = ("__name__", "fun")
 
     def __init__(self, fun, name):
         self.fun = fun
