@@ -1171,8 +1171,10 @@ def _gather_abstract(operand, indices, *, dimension_numbers, slice_sizes, mode, 
     _check_dims("gather", "collapsed_slice_dims", dn.collapsed_slice_dims, operand.ndim)
     _check_batching_dims("gather", operand, indices, dn.operand_batching_dims,
                          dn.start_indices_batching_dims)  # fmt: skip
+    dropped = set(dn.collapsed_slice_dims) | set(dn.operand_batching_dims)
     if len(slice_sizes) != operand.ndim or any(
-        not 0 <= k <= n for k, n in zip(slice_sizes, operand.shape)
+        not 0 <= k <= n and not (d in dropped and k == 1)
+        for d, (k, n) in enumerate(zip(slice_sizes, operand.shape))
     ):
         raise JTransValueError(
             f"gather: slice_sizes {tuple(slice_sizes)} must give one size per operand axis, "
@@ -1352,7 +1354,8 @@ def _scatter_abstract(name):
                 f"other axes equal to the indices' batch shape {batch_shape}"
             )
         _, win = _scatter_to_gather(dn, operand.shape, updates.shape)
-        if any(w > n for w, n in zip(win, operand.shape)):
+        dropped = set(dn.inserted_window_dims) | set(dn.operand_batching_dims)
+        if any(w > n for d, (w, n) in enumerate(zip(win, operand.shape)) if d not in dropped):
             raise JTransValueError(
                 f"{name}: update windows of shape {win} are larger than the operand {operand.shape}"
             )
@@ -1482,7 +1485,9 @@ def _scatter_jvp(primals, tangents, *, dimension_numbers, **params):
 ad.jvp_rules[scatter_p] = _scatter_jvp
 
 
-# scatter_mul: differentiable in the operand always; in the updates only with unique_indices
+# scatter_mul: linear in the operand. With respect to the updates the JVP is exact for
+# unique_indices=True; for possibly repeated indices it divides by the updates (so it is NaN
+# where an update is exactly 0 and its index repeats or unique_indices is not set)
 scatter_mul_p = _scatter_prim("scatter-mul", lambda out, ix, u: np.multiply.at(out, ix, u))
 scatter_mul = _scatter_fn(scatter_mul_p, "operand multiplied by updates at the scattered windows.")
 
@@ -1495,14 +1500,13 @@ def _scatter_mul_jvp(primals, tangents, **params):
     if type(g_op) is not Zero:
         t = scatter_mul_p.bind(g_op, indices, updates, **params)
     if type(g_up) is not Zero:
-        if not params["unique_indices"]:
-            raise NotImplementedError(
-                "differentiating scatter_mul (x.at[i].multiply(v)) with respect to the updates "
-                "is only implemented for unique indices; pass unique_indices=True if the "
-                "indices do not repeat"
-            )
-        placed = scatter_add_p.bind(full_like(operand, 0), indices, g_up, **params)
-        t = ad.add_tangents(t, ew.mul(operand, placed))
+        zeros = full_like(operand, 0)
+        if params["unique_indices"]:
+            t_up = ew.mul(operand, scatter_add_p.bind(zeros, indices, g_up, **params))
+        else:  # out / u_i is the product of everything else at u_i's position (needs u_i != 0)
+            placed = scatter_add_p.bind(zeros, indices, ew.div(g_up, updates), **params)
+            t_up = ew.mul(out, placed)
+        t = ad.add_tangents(t, t_up)
     return out, t
 
 
