@@ -346,8 +346,13 @@ class EvalTrace(Trace):
         out_avals = abstract_eval(prim, [get_aval(a) for a in args], params)
         out = rule(*vals, **params)
         if prim.multiple_results:
-            return [_array_type(o, a.weak_type) for o, a in zip(out, out_avals)]
-        return _array_type(out, out_avals[0].weak_type)
+            return [_array_type(_np_array(o), a.weak_type) for o, a in zip(out, out_avals)]
+        return _array_type(_np_array(out), out_avals[0].weak_type)
+
+
+def _np_array(x):
+    # NumPy returns scalars (np.float32) from 0-d operations; an Array always holds an ndarray
+    return x if type(x) is np.ndarray else np.asarray(x)
 
 
 def _wrap(x, weak):
