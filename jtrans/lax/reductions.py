@@ -127,6 +127,8 @@ def _extremum_jvp(prim):
     def rule(primals, tangents, axes):
         (x,), (g,) = primals, tangents
         ans = prim.bind(x, axes=axes)
+        if _aval(x).size == 0:  # nothing was reduced: the result is the identity
+            return ans, Zero(ad.tangent_aval(_aval(ans)))
         loc = ew.eq(x, _keep(x, axes)(ans))
         loc = st.convert_element_type(loc, _aval(g).dtype)
         counts = reduce_sum(loc, axes)

@@ -483,14 +483,16 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=Non
         return var(a, axis, dtype, ddof=ddof, keepdims=keepdims, where=where)
     dt = _mean_dtype(aval.dtype, dtype)
     a = lax.convert_element_type(a, dt)
-    m = nanmean(a, axis, keepdims=True, where=where)
-    c = lax.sub(a, broadcast_to_shape(m, aval.shape))
-    sq = lax.real(lax.mul(c, lax.conj(c))) if dtypes.is_complex(dt) else lax.mul(c, c)
     mask = lax.bitwise_not(_isnan(a))
     if where is not None:
         mask = lax.bitwise_and(mask, _where_mask(where, aval.shape))
+    m = nanmean(a, axis, keepdims=True, where=where)
+    # zero the ignored entries before squaring, so no NaN reaches a derivative
+    c = lax.sub(_nan_to(a, 0), broadcast_to_shape(m, aval.shape))
+    c = lax.select(mask, c, lax.full_like(a, 0))
+    sq = lax.real(lax.mul(c, lax.conj(c))) if dtypes.is_complex(dt) else lax.mul(c, c)
     rdt = core.get_aval(sq).dtype
-    s = sum(_nan_to(sq, 0), axis, keepdims=keepdims, where=mask)
+    s = sum(sq, axis, keepdims=keepdims)
     n = sum(lax.convert_element_type(mask, rdt), axis, keepdims=keepdims)
     return lax.div(s, lax.sub(n, lax.full_like(n, ddof)))
 
