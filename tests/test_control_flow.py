@@ -49,19 +49,6 @@ def test_cond_eager_and_jit():
     assert float(out) == 1.0
 
 
-def test_cond_only_runs_chosen_branch_eagerly():
-    calls = []
-
-    def t(x):
-        return x + 1
-
-    def f(x):
-        calls.append(1)
-        return x - 1
-
-    assert float(lax.cond(True, t, f, 1.0)) == 2.0
-
-
 def test_cond_pytree_and_operand_kwarg():
     out = lax.cond(
         False,
@@ -508,3 +495,58 @@ def test_python_while_under_jit_raises():
 
     with pytest.raises(ConcretizationTypeError, match="lax.cond"):
         jtrans.jit(f)(1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# DCE rules (used_inputs are reported against the equation's original invars)
+
+
+def _run_replaced(closed, old, new, outs, *args):
+    """Evaluates `closed` with equation `old` replaced by `new`, returning outputs `outs`."""
+    j = closed.jaxpr
+    eqns = [new if e is old else e for e in j.eqns]
+    jaxpr = jtrans.core.Jaxpr(j.constvars, j.invars, [j.outvars[i] for i in outs], eqns)
+    jtrans.core.typecheck_jaxpr(jaxpr)
+    return jtrans.core.eval_jaxpr(jaxpr, closed.consts, *args)
+
+
+def test_scan_dce_rule():
+    from jtrans.lax import control_flow as cf
+
+    def f(xs, y, z):
+        def step(c, x):
+            a, b = c
+            return (a + x, b * y), x * z
+
+        (a, b), ys = lax.scan(step, (0.0, jnp.float32(1.0)), xs)
+        return a, b, ys
+
+    xs, y, z = np.arange(4.0, dtype=np.float32), np.float32(2.0), np.float32(3.0)
+    closed = jtrans.make_jaxpr(f)(xs, y, z)
+    (eqn,) = [e for e in closed.jaxpr.eqns if e.prim is cf.scan_p]
+    used_in, new = cf._scan_dce([True, False, False], eqn)
+    assert len(used_in) == len(eqn.invars)
+    assert new.params["num_carry"] == 1 and len(new.outvars) == 1
+    kept = {v for v, u in zip(eqn.invars, used_in) if u}
+    assert set(closed.jaxpr.invars) & kept == {closed.jaxpr.invars[0]}  # y, z are not read
+    _close(_run_replaced(closed, eqn, new, [0], xs, y, z)[0], xs.sum())
+    used_in, new = cf._scan_dce([False, False, True], eqn)
+    assert new.params["num_carry"] == 0
+    _close(_run_replaced(closed, eqn, new, [2], xs, y, z)[0], xs * z)
+
+
+def test_cond_dce_rule():
+    from jtrans.lax import control_flow as cf
+
+    def f(p, x, y):
+        return lax.cond(p, lambda x, y: (x * 2, y + 1), lambda x, y: (x - 1, y * y), x, y)
+
+    closed = jtrans.make_jaxpr(f)(True, np.float32(1.0), np.float32(5.0))
+    (eqn,) = [e for e in closed.jaxpr.eqns if e.prim is cf.cond_p]
+    used_in, new = cf._cond_dce([True, False], eqn)
+    assert used_in[0] and len(used_in) == len(eqn.invars)
+    assert sum(used_in) == 2 and len(new.outvars) == 1
+    args = (True, np.float32(1.0), np.float32(5.0))
+    _close(_run_replaced(closed, eqn, new, [0], *args)[0], 2.0)
+    used_in, new = cf._cond_dce([False, True], eqn)
+    _close(_run_replaced(closed, eqn, new, [1], *args)[0], 6.0)
