@@ -602,44 +602,46 @@ def _scan_partial_eval(trace, args, params):
                                                  instantiate=carry_uk + [False] * n_ys)  # fmt: skip
     consts, init, xs = _split(args, nc, ncar)
     known_consts = [c for c, u in zip(consts, const_uk) if not u]
-    # residuals that are loop-invariant (a known const, or a const of the known body) are passed
-    # to the unknown scan as consts; the others are stacked as extra ys of the known scan
+    # residuals that do not depend on the carry or xs are loop-invariant: computed once, outside
+    # the loop, and passed to the unknown scan as consts; the others are stacked as extra ys of
+    # the known scan (each distinct variable once)
     kj = jk.jaxpr
     n_kout = len(kj.outvars) - nres
     res_vars = kj.outvars[n_kout:]
-    const_pos = {v: i for i, v in enumerate(kj.invars[: len(known_consts)])}
-    cvar_pos = {v: i for i, v in enumerate(kj.constvars)}
-    invariant = {}  # residual index -> value
-    for r, v in enumerate(res_vars):
-        if type(v) is core.Literal:
-            invariant[r] = v.val
-        elif v in const_pos:
-            invariant[r] = known_consts[const_pos[v]]
-        elif v in cvar_pos:
-            invariant[r] = jk.consts[cvar_pos[v]]
-    stacked = [r for r in range(nres) if r not in invariant]
-    jk2 = ClosedJaxpr(
-        Jaxpr(kj.constvars, kj.invars, kj.outvars[:n_kout] + [res_vars[r] for r in stacked],
-              kj.eqns), jk.consts)  # fmt: skip
+    variant = set(kj.invars[len(known_consts) :])
+    for eqn in kj.eqns:
+        if any(type(v) is Var and v in variant for v in eqn.invars):
+            variant.update(eqn.outvars)
+    inv_idx = [r for r, v in enumerate(res_vars) if type(v) is not Var or v not in variant]
+    stacked = [r for r in range(nres) if r not in inv_idx]
+    stacked_vars = list(dict.fromkeys(res_vars[r] for r in stacked))
+    inv_jaxpr = Jaxpr(kj.constvars, kj.invars, [res_vars[r] for r in inv_idx], kj.eqns)
+    inv_jaxpr = pe.dce_jaxpr(inv_jaxpr)[0]
+    with core.set_current_trace(trace.parent):
+        pad = [None] * (len(kj.invars) - len(known_consts))
+        inv_vals = core.eval_jaxpr(inv_jaxpr, jk.consts, *known_consts, *pad)
+    jk2 = ClosedJaxpr(Jaxpr(kj.constvars, kj.invars, kj.outvars[:n_kout] + stacked_vars, kj.eqns),
+                      jk.consts)  # fmt: skip
+    jk2 = _dce_closed(jk2, [True] * len(jk2.out_avals), [True] * len(kj.invars))
     known_args = known_consts + [a for a, u in zip(init, carry_uk) if not u]
     known_args += [a for a, u in zip(xs, xs_uk) if not u]
     nck = carry_uk.count(False)
     known_outs = core.bind_in(trace.parent, scan_p, known_args, _scan_params(
         params, jaxpr=jk2, num_consts=len(known_consts), num_carry=nck,
         linear=(False,) * len(known_args)))  # fmt: skip
-    n_known_out = len(known_outs) - len(stacked)
-    stacked_vals = known_outs[n_known_out:]
+    n_known_out = len(known_outs) - len(stacked_vars)
+    by_var = dict(zip(stacked_vars, known_outs[n_known_out:]))
+    stacked_vals = [by_var[res_vars[r]] for r in stacked]
     # the unknown scan: consts = invariant residuals + unknown consts; carry = unknown carries;
     # xs = stacked residuals + unknown xs
     uj = ju.jaxpr
     res_in, rest = uj.invars[:nres], uj.invars[nres:]
     nuc = const_uk.count(True)
     nucar = carry_uk.count(True)
-    inv_idx = sorted(invariant)
     invars = ([res_in[r] for r in inv_idx] + rest[:nuc] + rest[nuc : nuc + nucar]
               + [res_in[r] for r in stacked] + rest[nuc + nucar :])  # fmt: skip
     ju2 = ClosedJaxpr(Jaxpr(uj.constvars, invars, uj.outvars, uj.eqns), ju.consts)
-    u_args = ([invariant[r] for r in inv_idx] + [c for c, u in zip(consts, const_uk) if u]
+    u_args = (list(inv_vals) + [c for c, u in zip(consts, const_uk) if u]
               + [a for a, u in zip(init, carry_uk) if u] + stacked_vals
               + [x for x, u in zip(xs, xs_uk) if u])  # fmt: skip
     unknown_outs = trace.stage(scan_p, u_args, _scan_params(
