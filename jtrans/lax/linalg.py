@@ -308,8 +308,8 @@ def _triu(x, k=0):
     return st.select(_tri_mask(_shape(x), k, False), x, st.full_like(x, 0))
 
 
-def _eye(n, m, dtype):
-    return st.convert_element_type(_eye_mask((n, m)), dtype)
+def _eye(n, m, dtype, batch=()):
+    return st.convert_element_type(_eye_mask(tuple(batch) + (n, m)), dtype)
 
 
 def _diag(x):
@@ -787,20 +787,22 @@ def _lu_jvp(primals, tangents):
     # l' = l tril(F, -1), u' = triu(F) u
     (a,), (a_dot,) = primals, tangents
     lu_, pivots, perm = lu_p.bind(a)
-    *_, m, n = _shape(a)
+    *batch, m, n = _shape(a)
     dt = _dtype(a)
     x = _mm(_permutation_matrix(perm, dt), a_dot)
     if m == n:
-        l = ew.add(_tril(lu_, -1), _eye(m, m, dt))
+        l = ew.add(_tril(lu_, -1), _eye(m, m, dt, batch))
         u = _triu(lu_)
     else:  # pad l to (m, m) and u to (n, n) by products with the 0/1 matrix eye(n, m)
         k = min(m, n)
         e_nm = _eye(n, m, dt)
-        l = ew.add(_tril(_mm(lu_, e_nm), -1), _eye(m, m, dt))
-        u_eye = st.convert_element_type(
-            ew.ge(st.broadcasted_iota(np.int32, (n, n), 0), as_operand(np.int32(k))), dt
+        l = ew.add(_tril(_mm(lu_, e_nm), -1), _eye(m, m, dt, batch))
+        nn = (*batch, n, n)
+        u_eye = ew.bitwise_and(
+            _eye_mask(nn),
+            ew.ge(st.broadcasted_iota(np.int32, nn, len(batch)), as_operand(np.int32(k))),
         )
-        u = ew.add(_triu(_mm(e_nm, lu_)), ew.mul(_eye(n, n, dt), u_eye))
+        u = ew.add(_triu(_mm(e_nm, lu_)), st.convert_element_type(u_eye, dt))
     la = triangular_solve(l, x, left_side=True, lower=True, unit_diagonal=True)
     lau = triangular_solve(u, la, left_side=False, lower=False)
     lu_dot = ew.add(_mm(l, _tril(lau, -1)), _mm(_triu(lau), u))
