@@ -236,6 +236,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     start = lax.convert_element_type(start, cdt)
     stop = lax.convert_element_type(stop, cdt)
     bshape = broadcast_shapes(core.get_aval(start).shape, core.get_aval(stop).shape)
+    start, stop = (_bcast_to(v, bshape) for v in (start, stop))
     nd = len(bshape) + 1
     if not -nd <= axis < nd:
         raise JTransValueError(f"linspace: axis {axis} is out of bounds for a result of rank {nd}")
@@ -254,6 +255,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         delta = lax.full_like(delta, np.nan)
     if num == 0:
         out = lax.full(out_shape, 0, cdt)
+    elif num == 1:
+        out = expand(start)
     else:
         ramp = lax.broadcasted_iota(cdt, out_shape, ax)
         out = lax.add(expand(start), lax.mul(ramp, expand(delta)))
@@ -268,6 +271,13 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     return out
 
 
+def _bcast_to(v, shape):
+    s = core.get_aval(v).shape
+    if s == shape:
+        return v
+    return lax.broadcast_in_dim(v, shape, tuple(range(len(shape) - len(s), len(shape))))
+
+
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """base ** linspace(start, stop)."""
     from ._ufuncs import power
@@ -280,11 +290,10 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     base = lax.convert_element_type(asarray_any(base), cdt)
     shape = core.get_aval(lin).shape
     bshape = core.get_aval(base).shape
-    if bshape:
-        nd = len(shape)
-        ax = axis % nd
-        dims = tuple(i for i in range(nd) if i != ax)
-        base = lax.broadcast_in_dim(base, shape, dims[len(dims) - len(bshape) :])
+    nd = len(shape)
+    ax = axis % nd
+    dims = tuple(i for i in range(nd) if i != ax)
+    base = lax.broadcast_in_dim(base, shape, dims[len(dims) - len(bshape) :])
     out = power(base, lin)
     if dtypes.is_int(dt):
         out = lax.floor(out)
