@@ -550,3 +550,26 @@ def test_cond_dce_rule():
     _close(_run_replaced(closed, eqn, new, [0], *args)[0], 2.0)
     used_in, new = cf._cond_dce([False, True], eqn)
     _close(_run_replaced(closed, eqn, new, [1], *args)[0], 6.0)
+
+
+def _typecheck_all(jaxpr):
+    jtrans.core.typecheck_jaxpr(jaxpr)
+    for eqn in jaxpr.eqns:
+        for sub in jtrans.core.subjaxprs(eqn):
+            _typecheck_all(sub.jaxpr)
+
+
+def test_transformed_jaxprs_typecheck():
+    x = np.array([0.3, -0.5], np.float32)
+    xs = np.ones((4, 2), np.float32)
+    fns = [
+        lambda x: jnp.sum(_f_cond(x, x)),
+        lambda x: jnp.sum(lax.switch(1, [jnp.sin, jnp.cos, jnp.exp], x)),
+        lambda x: jnp.sum(lax.scan(lambda c, z: (jnp.sin(c * z), c), x, xs)[1]),
+        lambda x: jnp.sum(_newton_sqrt(x * x + 1.0, max_steps=30)),
+        lambda x: jnp.sum(lax.fori_loop(0, 3, lambda i, c: c * x, x)),
+    ]
+    for f in fns:
+        for g, arg in [(f, x), (jtrans.grad(f), x), (jtrans.jacfwd(f), x),
+                       (jtrans.vmap(jtrans.grad(f)), np.stack([x, 2 * x]))]:  # fmt: skip
+            _typecheck_all(jtrans.make_jaxpr(g)(arg).jaxpr)

@@ -67,7 +67,7 @@ def _strengthen(jaxpr, idxs):
 
 def _leaf_paths(tree, prefix=""):
     if tree.kind is None:
-        return [prefix or "(the carry itself)"]
+        return [prefix]
     if tree.kind is dict:
         keys = [f"[{k!r}]" for k in tree.aux]
     elif hasattr(tree.kind, "_fields"):
