@@ -1451,10 +1451,10 @@ scatter_p = _scatter_prim("scatter", _scatter_set)
 scatter = _scatter_fn(scatter_p, "operand with the scattered windows replaced by updates.")
 
 
-def _gather_back(x, indices, updates_shape, dimension_numbers, params):
+def _gather_back(x, indices, updates_shape, dimension_numbers, params, fill_value=None):
     gdn, sizes = _scatter_to_gather(dimension_numbers, core.get_aval(x).shape, updates_shape)
     return gather_p.bind(x, indices, dimension_numbers=gdn, slice_sizes=sizes,
-                         mode=params["mode"], fill_value=None,
+                         mode=params["mode"], fill_value=fill_value,
                          indices_are_sorted=params["indices_are_sorted"],
                          unique_indices=params["unique_indices"])  # fmt: skip
 
@@ -1482,7 +1482,25 @@ def _scatter_jvp(primals, tangents, *, dimension_numbers, **params):
     return out, scatter_add_p.bind(t_op, indices, t_up, dimension_numbers=dn, **params)
 
 
+def _scatter_transpose(ct, operand, indices, updates, *, dimension_numbers, **params):
+    # scatter is linear in (operand, updates) jointly; reached only when a batched
+    # dynamic_update_slice of tangents is transposed, where indices are unique
+    if not params["unique_indices"]:
+        raise NotImplementedError(
+            "transposing lax.scatter is only implemented for unique_indices=True"
+        )
+    up_aval = updates.aval if ad.is_undefined_primal(updates) else core.get_aval(updates)
+    ct_op = ct_up = None
+    if ad.is_undefined_primal(operand):
+        zeros = full(up_aval.shape, 0, core.get_aval(ct).dtype)
+        ct_op = scatter_p.bind(ct, indices, zeros, dimension_numbers=dimension_numbers, **params)
+    if ad.is_undefined_primal(updates):
+        ct_up = _gather_back(ct, indices, up_aval.shape, dimension_numbers, params, 0)
+    return [ct_op, None, ct_up]
+
+
 ad.jvp_rules[scatter_p] = _scatter_jvp
+transpose_rules[scatter_p] = _scatter_transpose
 
 
 # scatter_mul: linear in the operand. With respect to the updates the JVP is exact for
