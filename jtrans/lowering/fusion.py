@@ -182,6 +182,20 @@ class _Fuser:
             self.step_of[b.name] = step
         self.steps.append(step)
 
+    def _leaves(self, eqn):
+        """The materialized variables the fused tree of `eqn` reads."""
+        out, stack, seen = set(), list(eqn.invars), set()
+        while stack:
+            v = stack.pop()
+            if type(v) is not core.Var or v in seen:
+                continue
+            seen.add(v)
+            if v in self.materialized:
+                out.add(v)
+            else:
+                stack.extend(self.producer[v].invars)
+        return out
+
     def _out_buffer(self, v):
         return self.buffers.get(v) or self._buffer(v, "tmp")
 
@@ -202,6 +216,9 @@ class _Fuser:
         full = K.Index([loop_of[d] for d in range(len(shape))])
         last = self.steps[-1] if self.steps else None
         merge = isinstance(last, LoopStep) and last.sig == sig and id(last) not in self.consumed
+        if merge:  # the new root must not read what the kernel writes
+            written = {b.name for b in last.out_buffers}
+            merge = not any(self.buffers[u].name in written for u in self._leaves(eqn))
         if merge:
             ctx = last.ctx
         else:
