@@ -11,7 +11,6 @@ Invariants:
   bounded by `max_steps` (it is then a masked scan of `max_steps` steps).
 """
 
-import builtins
 import weakref
 
 import numpy as np
@@ -1060,4 +1059,3 @@ __all__ = [
     "while_loop",
     "while_p",
 ]  # fmt: skip
-_builtin_map = builtins.map
