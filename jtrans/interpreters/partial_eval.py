@@ -204,10 +204,12 @@ def dce_jaxpr(jaxpr, used_outputs=None, prune_invars=False):
             continue
         rule = dce_rules.get(eqn.prim)
         if rule is not None:
-            used_in, eqn = rule(used, eqn)
+            # used_in flags the equation's original inputs; the rule may return a pruned eqn
+            used_in, new_eqn = rule(used, eqn)
+            ins = [v for v, u in zip(eqn.invars, used_in) if u]
+            eqn = new_eqn
             if eqn is None:
                 continue
-            ins = [v for v, u in zip(eqn.invars, used_in) if u]
         else:
             ins = eqn.invars
         live.update(v for v in ins if type(v) is Var)
