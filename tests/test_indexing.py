@@ -53,7 +53,9 @@ def test_getitem_traced_matches_numpy(idx):
 
 def test_getitem_traced_index_arrays():
     f = jtrans.jit(lambda x, i, j: x[i, :, j])
-    np.testing.assert_array_equal(np.asarray(f(X, A0[:2], B[:, :1] % 4)), X[A0[:2], :, B[:, :1] % 4])
+    np.testing.assert_array_equal(
+        np.asarray(f(X, A0[:2], B[:, :1] % 4)), X[A0[:2], :, B[:, :1] % 4]
+    )
     g = jtrans.jit(lambda x, i: x[1, i])
     for i in (0, 2, -1, -3):
         np.testing.assert_array_equal(np.asarray(g(X, i)), X[1, i])
@@ -132,14 +134,14 @@ def test_grads_through_indexing(x64):
         lambda x: jnp.diag(jnp.diagonal(x, 1), -1),
     ]
     for fn in fns:
-        f = lambda x, fn=fn: fn(jnp.asarray(x))  # noqa: E731
+        f = lambda x, fn=fn: fn(jnp.asarray(x))
         check_grads(f, (x,), order=2, modes=("fwd", "rev"), atol=1e-5, rtol=1e-5)
 
 
 def test_grad_with_traced_index(x64):
     x = np.random.default_rng(1).standard_normal((4, 3))
     for i in (0, 3, -1):
-        check_grads(lambda x: x[i] * x[jnp.asarray(i)], (x,), order=2)
+        check_grads(lambda x, i=i: x[i] * x[jnp.asarray(i)], (x,), order=2)
     g = jtrans.grad(lambda x, i: x[i].sum())(x, 2)
     np.testing.assert_array_equal(np.asarray(g), np.eye(4)[2][:, None] * np.ones((4, 3)))
 
@@ -175,7 +177,7 @@ def test_vmap_at_updates_is_one_scatter():
     xs = rng.standard_normal((5, 4)).astype(np.float32)
     idx = rng.integers(0, 4, size=(5, 2)).astype(np.int32)
     vs = rng.standard_normal((5, 2)).astype(np.float32)
-    f = lambda x, i, v: x.at[i].add(v)  # noqa: E731
+    f = lambda x, i, v: x.at[i].add(v)
     out = jtrans.vmap(f)(xs, idx, vs)
     ref = []
     for b in range(5):

@@ -8,7 +8,10 @@ from collections import namedtuple as _namedtuple
 import numpy as np
 
 from .. import core, dtypes
+from ..array import Array
+from ..errors import JTransTypeError, JTransValueError
 from ..interpreters import ad, batching
+from . import elementwise as ew
 from ._base import (
     Zero,
     as_operand,
@@ -18,9 +21,6 @@ from ._base import (
     standard_primitive,
     transpose_rules,
 )
-from ..array import Array
-from ..errors import JTransTypeError, JTransValueError
-from . import elementwise as ew
 
 # ---------------------------------------------------------------------------------------------
 # convert_element_type
@@ -611,7 +611,7 @@ def _concatenate_abstract(*xs, dimension):
     if not xs:
         raise JTransValueError("concatenate needs at least one operand")
     x0 = xs[0]
-    if not 0 <= dimension < max(x0.ndim, 0) + (x0.ndim == 0) or x0.ndim == 0:
+    if x0.ndim == 0 or not 0 <= dimension < x0.ndim:
         raise JTransValueError(
             f"concatenate dimension {dimension} is out of bounds for operands of rank {x0.ndim}"
         )
@@ -881,8 +881,8 @@ def _dynamic_slice_batch(vals, dims, slice_sizes):
         return dynamic_slice_p.bind(x, zero, *starts, slice_sizes=(size,) + slice_sizes), 0
     idx = _index_vector(starts, sds, size)
     dn = GatherDimensionNumbers(tuple(range(r)), (), tuple(range(r)))
-    params = dict(dimension_numbers=dn, slice_sizes=slice_sizes, mode=GatherScatterMode.CLIP,
-                  fill_value=None, indices_are_sorted=False, unique_indices=False)  # fmt: skip
+    params = {"dimension_numbers": dn, "slice_sizes": slice_sizes, "mode": GatherScatterMode.CLIP,
+                  "fill_value": None, "indices_are_sorted": False, "unique_indices": False}  # fmt: skip
     return _gather_batch([x, idx], [xd, 0], **params)
 
 
@@ -957,8 +957,8 @@ def _dynamic_update_slice_batch(vals, dims):
     r = len(starts)
     idx = _index_vector(starts, sds, size)
     dn = ScatterDimensionNumbers(tuple(range(r)), (), tuple(range(r)))
-    params = dict(dimension_numbers=dn, indices_are_sorted=True, unique_indices=True,
-                  mode=GatherScatterMode.CLIP)  # fmt: skip
+    params = {"dimension_numbers": dn, "indices_are_sorted": True, "unique_indices": True,
+                  "mode": GatherScatterMode.CLIP}  # fmt: skip
     return _scatter_batch(scatter_p)([x, idx, up], [0, 0, 0], **params)
 
 
@@ -1106,7 +1106,7 @@ def _default_fill(dtype):
 
 def _gather_impl(operand, indices, *, dimension_numbers, slice_sizes, mode, fill_value,
                  indices_are_sorted, unique_indices):  # fmt: skip
-    dn, r = dimension_numbers, operand.ndim
+    dn = dimension_numbers
     starts = _full_starts(operand.shape, indices, dn.start_index_map, dn.operand_batching_dims,
                           dn.start_indices_batching_dims)  # fmt: skip
     hi = np.asarray(operand.shape, np.int64) - np.asarray(slice_sizes, np.int64)
@@ -1209,10 +1209,10 @@ gather_p = standard_primitive("gather", _gather_impl, _gather_abstract)
 def _gather_params(dimension_numbers, slice_sizes, mode, fill_value, indices_are_sorted,
                    unique_indices):  # fmt: skip
     dn = GatherDimensionNumbers(*[tuple(int(d) for d in f) for f in dimension_numbers])
-    return dict(dimension_numbers=dn, slice_sizes=tuple(int(k) for k in slice_sizes),
-                mode=GatherScatterMode.from_any(mode), fill_value=fill_value,
-                indices_are_sorted=bool(indices_are_sorted),
-                unique_indices=bool(unique_indices))  # fmt: skip
+    return {"dimension_numbers": dn, "slice_sizes": tuple(int(k) for k in slice_sizes),
+                "mode": GatherScatterMode.from_any(mode), "fill_value": fill_value,
+                "indices_are_sorted": bool(indices_are_sorted),
+                "unique_indices": bool(unique_indices)}  # fmt: skip
 
 
 def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_indices=False,
@@ -1302,7 +1302,7 @@ batch_rules[gather_p] = _gather_batch
 def _scatter_impl(combine):
     def impl(operand, indices, updates, *, dimension_numbers, indices_are_sorted, unique_indices,
              mode):  # fmt: skip
-        dn, r = dimension_numbers, operand.ndim
+        dn = dimension_numbers
         starts = _full_starts(operand.shape, indices, dn.scatter_dims_to_operand_dims,
                               dn.operand_batching_dims, dn.scatter_indices_batching_dims)  # fmt: skip
         _, win = _scatter_to_gather(dn, operand.shape, updates.shape)
@@ -1552,7 +1552,7 @@ def _scatter_extremum(name, np_ufunc):
         won = ew.eq(updates, _gather_back(out, indices, u_shape, dn, params))
         kept = ew.eq(operand, out)
         dt = core.get_aval(out).dtype
-        one = lambda m: convert_element_type(m, dt)  # noqa: E731
+        one = lambda m: convert_element_type(m, dt)
         count = scatter_add_p.bind(one(kept), indices, one(won), dimension_numbers=dn, **params)
         g_op = full_like(operand, 0) if type(g_op) is Zero else g_op
         g_up = full_like(updates, 0) if type(g_up) is Zero else g_up

@@ -15,14 +15,14 @@ from ..errors import ConcretizationTypeError, JTransTypeError
 from ._util import asarray_any, broadcast_shapes, canonical_axis, check_arraylike
 
 __all__ = [
-    "take",
-    "take_along_axis",
-    "put",
-    "diagonal",
-    "diag",
-    "ix_",
     "NonConcreteBooleanIndexError",
     "_extra_methods",
+    "diag",
+    "diagonal",
+    "ix_",
+    "put",
+    "take",
+    "take_along_axis",
 ]
 
 
@@ -246,7 +246,7 @@ def _basic_take(x, shape, entries):
 
 
 class _Indexer:
-    __slots__ = ("indices", "dnums", "slice_sizes", "gather_shape", "final_shape", "false_axes")
+    __slots__ = ("dnums", "false_axes", "final_shape", "gather_shape", "indices", "slice_sizes")
 
 
 def _normalize(i, n):
@@ -448,12 +448,12 @@ class _IndexUpdateRef:
         return _scatter_update(self.array, self.index, values, fn, **kw)
 
     def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return self._update(values, lax.scatter, dict(indices_are_sorted=indices_are_sorted,
-                            unique_indices=unique_indices, mode=mode))  # fmt: skip
+        return self._update(values, lax.scatter, {"indices_are_sorted": indices_are_sorted,
+                            "unique_indices": unique_indices, "mode": mode})  # fmt: skip
 
     def add(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return self._update(values, lax.scatter_add, dict(indices_are_sorted=indices_are_sorted,
-                            unique_indices=unique_indices, mode=mode))  # fmt: skip
+        return self._update(values, lax.scatter_add, {"indices_are_sorted": indices_are_sorted,
+                            "unique_indices": unique_indices, "mode": mode})  # fmt: skip
 
     def subtract(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
         values = lax.neg(asarray_any(values))
@@ -461,8 +461,8 @@ class _IndexUpdateRef:
                         unique_indices=unique_indices, mode=mode)  # fmt: skip
 
     def multiply(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return self._update(values, lax.scatter_mul, dict(indices_are_sorted=indices_are_sorted,
-                            unique_indices=unique_indices, mode=mode))  # fmt: skip
+        return self._update(values, lax.scatter_mul, {"indices_are_sorted": indices_are_sorted,
+                            "unique_indices": unique_indices, "mode": mode})  # fmt: skip
 
     mul = multiply
 
@@ -485,12 +485,12 @@ class _IndexUpdateRef:
         return power(x, expo)
 
     def min(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return self._update(values, lax.scatter_min, dict(indices_are_sorted=indices_are_sorted,
-                            unique_indices=unique_indices, mode=mode))  # fmt: skip
+        return self._update(values, lax.scatter_min, {"indices_are_sorted": indices_are_sorted,
+                            "unique_indices": unique_indices, "mode": mode})  # fmt: skip
 
     def max(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return self._update(values, lax.scatter_max, dict(indices_are_sorted=indices_are_sorted,
-                            unique_indices=unique_indices, mode=mode))  # fmt: skip
+        return self._update(values, lax.scatter_max, {"indices_are_sorted": indices_are_sorted,
+                            "unique_indices": unique_indices, "mode": mode})  # fmt: skip
 
     def apply(self, func, *, indices_are_sorted=False, unique_indices=False, mode=None):
         """x with func applied at idx (once per element, for unique indices)."""

@@ -4,6 +4,7 @@ rev / pad / gather; static index maps (pad modes, repeat, delete) are computed w
 applied as one gather."""
 
 import builtins
+import itertools
 
 import numpy as np
 
@@ -22,14 +23,57 @@ from ._util import (
 )
 
 __all__ = [
-    "reshape", "ravel", "transpose", "permute_dims", "matrix_transpose", "moveaxis",
-    "swapaxes", "squeeze", "expand_dims", "broadcast_to", "broadcast_arrays", "atleast_1d",
-    "atleast_2d", "atleast_3d", "concatenate", "concat", "stack", "hstack", "vstack", "dstack",
-    "column_stack", "split", "array_split", "hsplit", "vsplit", "dsplit", "tile", "repeat",
-    "flip", "fliplr", "flipud", "roll", "rot90", "pad", "resize", "append", "insert", "delete",
-    "trim_zeros", "ndim", "shape", "size", "unstack",
-    "_method_reshape", "_method_transpose", "_method_flatten", "_method_ravel",
-    "_method_squeeze", "_method_swapaxes", "_method_repeat", "_extra_methods_shape",
+    "_extra_methods_shape",
+    "_method_flatten",
+    "_method_ravel",
+    "_method_repeat",
+    "_method_reshape",
+    "_method_squeeze",
+    "_method_swapaxes",
+    "_method_transpose",
+    "append",
+    "array_split",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+    "broadcast_arrays",
+    "broadcast_to",
+    "column_stack",
+    "concat",
+    "concatenate",
+    "delete",
+    "dsplit",
+    "dstack",
+    "expand_dims",
+    "flip",
+    "fliplr",
+    "flipud",
+    "hsplit",
+    "hstack",
+    "insert",
+    "matrix_transpose",
+    "moveaxis",
+    "ndim",
+    "pad",
+    "permute_dims",
+    "ravel",
+    "repeat",
+    "reshape",
+    "resize",
+    "roll",
+    "rot90",
+    "shape",
+    "size",
+    "split",
+    "squeeze",
+    "stack",
+    "swapaxes",
+    "tile",
+    "transpose",
+    "trim_zeros",
+    "unstack",
+    "vsplit",
+    "vstack",
 ]  # fmt: skip
 
 
@@ -333,7 +377,7 @@ def _split(name, ary, indices_or_sections, axis, equal):
         idx = [concrete_int(i, f"a split index of {name}") for i in indices_or_sections]
         bounds = [0] + idx + [n]
     out = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
+    for lo, hi in itertools.pairwise(bounds):
         lo = builtins.min(builtins.max(lo + n if lo < 0 else lo, 0), n)
         hi = builtins.min(builtins.max(hi + n if hi < 0 else hi, 0), n)
         out.append(lax.slice_in_dim(ary, lo, builtins.max(lo, hi), axis=axis))

@@ -6,7 +6,7 @@ import numpy as np
 import jtrans.numpy as jnp
 from jtrans import lax
 
-from ..opspecs import F32, F64, OpSpec
+from ..opspecs import OpSpec
 
 I = np.array([2, 0, 2], np.int32)
 I2 = np.array([[1, 0], [2, 2]], np.int32)

@@ -6,7 +6,7 @@ import numpy as np
 import jtrans.numpy as jnp
 from jtrans import lax
 
-from ..opspecs import F32, F64, OpSpec
+from ..opspecs import OpSpec
 
 A2 = [((2, 3),), ((0, 3),)]
 A3 = [((2, 3, 4),)]
