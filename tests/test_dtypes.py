@@ -137,8 +137,11 @@ def test_weak_types():
     assert jnp.asarray(2.0).weak_type
     assert not jnp.asarray(2, dtype=jnp.int32).weak_type
     assert not jnp.asarray(True).weak_type
-    # jnp.array of a Python scalar is strongly typed (unlike asarray)
-    assert not jnp.array(2.0).weak_type
+    # jnp.array of a Python scalar is weakly typed too (JAX: only weak inputs give weak arrays)
+    assert jnp.array(2.0).weak_type
+    assert not jnp.array([2.0]).weak_type
+    # the scalar types make strong values
+    assert not jnp.float32(1).weak_type and jnp.float32(1).dtype == jnp.float32
     # weak op weak stays weak; weak op strong takes the strong type
     w = jnp.asarray(2.0)
     assert jnp.add(w, 1.0).weak_type
