@@ -127,8 +127,11 @@ class _Fuser:
             e = self.producer[v]
             if self.kinds[id(e)] == "index" or e.prim in cheap_prims:
                 continue
-            same_loop = all(self.kinds[id(c)] == "elementwise" and c.outvars[0].aval.shape ==
-                            v.aval.shape for c in cons)  # fmt: skip
+            # recomputing is cheaper than a round trip through memory when every consumer
+            # reads v at its own loop index (elementwise of v's shape, or a reduction of v)
+            same_loop = all((self.kinds[id(c)] == "elementwise" and c.outvars[0].aval.shape ==
+                             v.aval.shape) or self.kinds[id(c)] == "reduction"
+                            for c in cons)  # fmt: skip
             if not same_loop:
                 m.add(v)
         return m
