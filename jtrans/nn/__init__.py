@@ -73,9 +73,19 @@ def sigmoid(x):
     return lax.logistic(_float(x))
 
 
+@custom_jvp
+def _softplus(x):
+    return jnp.logaddexp(x, 0.0)
+
+
+# the derivative is sigmoid(x), smooth everywhere (differentiating the max/abs inside the
+# stable formula would give a wrong second derivative at x = 0)
+_softplus.defjvps(lambda g, ans, x: lax.mul(g, lax.logistic(x)))
+
+
 def softplus(x):
     """log(1 + exp(x)), computed stably."""
-    return jnp.logaddexp(_float(x), 0.0)
+    return _softplus(_float(x))
 
 
 def sparse_plus(x):
