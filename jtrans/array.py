@@ -52,6 +52,8 @@ class Array:
 
     def __array__(self, dtype=None, copy=None):
         v = self._value
+        if type(v) is not np.ndarray:
+            v = self._value = np.asarray(v)
         if dtype is not None and np.dtype(dtype) != v.dtype:
             return v.astype(dtype)
         if copy:

@@ -88,3 +88,16 @@ class UnexpectedTracerError(Exception):
             "closure variable, an attribute, a list). Return it from the function instead, "
             "or pass it in as an argument."
         )
+
+
+class NonConcreteBooleanIndexError(IndexError, TypeError):
+    """A boolean mask whose value is not known while tracing was used as an index."""
+
+    def __init__(self, aval):
+        super().__init__(
+            f"Array boolean indices must be concrete; got a traced mask of type "
+            f"{aval.str_short()}. The shape of x[mask] depends on the values of the mask, "
+            "which are unknown under jit/vmap/make_jaxpr. Use jnp.where(mask, x, fill) to keep "
+            "the shape, or a size-bounded form such as jnp.nonzero(mask, size=n) / "
+            "jnp.where(mask, size=n) to build integer indices."
+        )

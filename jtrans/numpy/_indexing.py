@@ -25,19 +25,7 @@ __all__ = [
     "take_along_axis",
 ]
 
-
-class NonConcreteBooleanIndexError(IndexError, TypeError):
-    """A boolean mask whose value is not known while tracing was used as an index."""
-
-    def __init__(self, aval):
-        super().__init__(
-            f"Array boolean indices must be concrete; got a traced mask of type "
-            f"{aval.str_short()}. The shape of x[mask] depends on the values of the mask, "
-            "which are unknown under jit/vmap/make_jaxpr. Use jnp.where(mask, x, fill) to keep "
-            "the shape, or a size-bounded form such as jnp.nonzero(mask, size=n) / "
-            "jnp.where(mask, size=n) to build integer indices."
-        )
-
+from ..errors import NonConcreteBooleanIndexError  # noqa: E402
 
 _INDEX_TYPES = (Array, core.Tracer, np.ndarray, np.generic)
 
