@@ -8,7 +8,7 @@ import pytest
 import jtrans
 import jtrans.numpy as jnp
 
-_CODES = "b1 u1 u2 u4 u8 i1 i2 i4 i8 bf f2 f4 f8 c8 c16 i* f* c*".split()
+_CODES = _TABLE_HEADER = "b1 u1 u2 u4 u8 i1 i2 i4 i8 bf f2 f4 f8 c8 c16 i* f* c*".split()  # noqa: SIM905
 # the table of the documentation, row type x column type -> result ("i*" etc.: weakly typed)
 _TABLE = """
 b1  b1  u1  u2  u4  u8  i1  i2  i4  i8  bf  f2  f4  f8  c8  c16 i*  f*  c*
