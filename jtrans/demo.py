@@ -231,13 +231,16 @@ def _numpy_mlp_grad(params, x, y):
     return loss, ((x.T @ d_h, d_h.sum(0)), (h.T @ d_logits, d_logits.sum(0)))
 
 
-def _time(f, repeat):
+def _time(f, repeat, budget=0.3):
+    """The best time of at least `repeat` runs, more while within `budget` seconds (the minimum
+    is the least disturbed by other work on the machine)."""
     f()  # warm up (traces and compiles jitted functions)
-    best = math.inf
-    for _ in range(repeat):
+    best, start, n = math.inf, time.perf_counter(), 0
+    while n < repeat or (time.perf_counter() - start < budget and n < 200):
         t = time.perf_counter()
         f()
         best = min(best, time.perf_counter() - t)
+        n += 1
     return best
 
 

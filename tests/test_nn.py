@@ -58,6 +58,12 @@ def test_relu_derivative_at_zero_is_zero():
     np.testing.assert_array_equal(np.asarray(gv), [0.0, 0.0, 1.0])
 
 
+def test_softplus_second_derivative_at_zero():
+    # sigmoid'(0) = 1/4; the stable max/abs formula must not make it 0 at x = 0
+    assert float(jtrans.grad(jtrans.grad(nn.softplus))(0.0)) == pytest.approx(0.25)
+    assert float(jtrans.grad(jtrans.grad(nn.log_sigmoid))(0.0)) == pytest.approx(-0.25)
+
+
 def test_softplus_and_sigmoid_stable_at_extremes():
     x = jnp.array([-1000.0, 1000.0])
     np.testing.assert_allclose(np.asarray(nn.softplus(x)), [0.0, 1000.0])
