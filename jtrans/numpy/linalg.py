@@ -93,7 +93,9 @@ def _const(x, v, dtype=None):
 
 
 def _real_abs(x):
-    return lax.abs(x)
+    out = lax.abs(x)
+    # |z| of a complex z is real (guards against an abs impl that keeps the complex dtype)
+    return lax.real(out) if dtypes.is_complex(_dtype(out)) else out
 
 
 def _diag(x):
@@ -240,7 +242,7 @@ def slogdet(a, *, method=None):
     last = len(_shape(d)) - 1
     iota = lax.broadcasted_iota(np.int32, _shape(pivots), last)
     swaps = lax.reduce_sum(lax.convert_element_type(lax.ne(pivots, iota), np.int32), (last,))
-    absd = lax.abs(d)
+    absd = _real_abs(d)
     logabsdet = lax.reduce_sum(lax.log(absd), (last,))
     is_zero = lax.reduce_max(lax.convert_element_type(lax.eq(d, lax.full_like(d, 0)), np.int32),
                              (last,)) if n else None  # fmt: skip
