@@ -62,10 +62,10 @@ SPECS = [
         dtypes=(I32,),
         args_maker=int_args(-5, 5),
         grad=False,
-    ),  # fmt: skip
+    ),
     OpSpec(
         "dot_int", jnp.dot, np.dot, DOT[:4], dtypes=(I32,), args_maker=int_args(-5, 5), grad=False
-    ),  # fmt: skip
+    ),
     OpSpec("vdot", jnp.vdot, np.vdot, [((3,), (3,)), ((2, 3), (6,)), ((), ())]),
     OpSpec("vecdot", jnp.vecdot, np.vecdot, [((3,), (3,)), ((2, 3), (3,)), ((2, 1, 3), (4, 3))]),
     OpSpec("inner", jnp.inner, np.inner, [((3,), (3,)), ((2, 3), (4, 3)), ((), (2,))]),
@@ -76,13 +76,13 @@ SPECS = [
         lambda a, b: jnp.tensordot(a, b, ((0, 2), (1, 0))),
         lambda a, b: np.tensordot(a, b, ((0, 2), (1, 0))),
         [((2, 3, 4), (4, 2, 5))],
-    ),  # fmt: skip
+    ),
     OpSpec(
         "tensordot_0",
         lambda a, b: jnp.tensordot(a, b, 0),
         lambda a, b: np.tensordot(a, b, 0),
         [((2,), (3, 2))],
-    ),  # fmt: skip
+    ),
     _einsum_spec("einsum_matmul", "ij,jk->ik", [((2, 3), (3, 4)), ((0, 3), (3, 2))]),
     _einsum_spec("einsum_implicit", "ij,jk", [((2, 3), (3, 4))]),
     _einsum_spec("einsum_batch", "bij,bjk->bik", [((2, 2, 3), (2, 3, 4))]),
@@ -105,7 +105,7 @@ SPECS = [
         dtypes=(I32,),
         args_maker=int_args(-5, 5),
         grad=False,
-    ),  # fmt: skip
+    ),
     OpSpec("kron", jnp.kron, np.kron, [((2, 3), (2, 2)), ((3,), (2,)), ((2,), (2, 3)), ((), (2,))]),
     OpSpec("trace", jnp.trace, np.trace, [((3, 3),), ((3, 4),), ((2, 3, 4),), ((0, 0),)]),
     OpSpec(
@@ -113,10 +113,8 @@ SPECS = [
         lambda a: jnp.trace(a, 1, 1, 2),
         lambda a: np.trace(a, 1, 1, 2),
         [((2, 3, 4),), ((2, 3, 3),)],
-    ),  # fmt: skip
-    OpSpec(
-        "trace_neg_offset", lambda a: jnp.trace(a, -1), lambda a: np.trace(a, -1), [((3, 3),)]
-    ),  # fmt: skip
+    ),
+    OpSpec("trace_neg_offset", lambda a: jnp.trace(a, -1), lambda a: np.trace(a, -1), [((3, 3),)]),
     OpSpec(
         "trace_int",
         jnp.trace,
@@ -125,12 +123,12 @@ SPECS = [
         dtypes=(I32,),
         args_maker=int_args(-5, 5),
         grad=False,
-    ),  # fmt: skip
+    ),
     OpSpec("cross", jnp.cross, np.cross, [((3,), (3,)), ((4, 3), (3,)), ((2, 3), (2, 3))]),
     OpSpec(
         "cross_axis",
         lambda a, b: jnp.cross(a, b, axisa=0, axisb=0),
         lambda a, b: np.cross(a, b, axisa=0, axisb=0),
         [((3, 2), (3, 2))],
-    ),  # fmt: skip
+    ),
 ]
