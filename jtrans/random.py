@@ -59,10 +59,7 @@ def _stack_words(k0, k1):
 
 def _words(key, name):
     """The two uint32 words of a single key."""
-    key = _check_key(key, name)
-    k0 = lax.reduce_sum(lax.mul(key, np.array([1, 0], _U32)), (0,))
-    k1 = lax.reduce_sum(lax.mul(key, np.array([0, 1], _U32)), (0,))
-    return k0, k1
+    return _unstack(_check_key(key, name))
 
 
 def _check_key(key, name):
@@ -322,9 +319,7 @@ def _bcast(x, shape):
 
 
 def _unstack(key2):
-    k0 = lax.reduce_sum(lax.mul(key2, np.array([1, 0], _U32)), (0,))
-    k1 = lax.reduce_sum(lax.mul(key2, np.array([0, 1], _U32)), (0,))
-    return k0, k1
+    return tuple(lax.index_in_dim(key2, i, 0, keepdims=False) for i in (0, 1))
 
 
 def _clip_to(x, dt):

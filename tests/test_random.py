@@ -243,3 +243,26 @@ def test_choice():
     )
     a = np.float32([10, 20, 30])
     assert set(_np(random.choice(KEY0, a, (10,))).tolist()) <= {10.0, 20.0, 30.0}
+
+
+def test_vmap_permutation_and_choice_equal_loop():
+    keys = random.split(KEY0, 3)
+    vp = _np(jtrans.vmap(lambda k: random.permutation(k, 5))(keys))
+    np.testing.assert_array_equal(vp, [_np(random.permutation(k, 5)) for k in _np(keys)])
+    vc = _np(jtrans.vmap(lambda k: random.choice(k, 5, (3,), replace=False))(keys))
+    np.testing.assert_array_equal(
+        vc, [_np(random.choice(k, 5, (3,), replace=False)) for k in _np(keys)]
+    )
+
+
+def test_gradients_flow_through_sampler_parameters():
+    # reparameterisation: d/dmu, d/dsigma of sum(mu + sigma * eps)
+    eps = _np(random.normal(KEY0, (3,)))
+    g_mu, g_sigma = jtrans.grad(
+        lambda m, s: jnp.sum(random.normal(KEY0, (3,)) * s + m), argnums=(0, 1)
+    )(1.0, 2.0)
+    assert float(g_mu) == 3.0
+    np.testing.assert_allclose(float(g_sigma), eps.sum(), rtol=1e-6)
+    u = _np(random.uniform(KEY0, (3,)))
+    g = jtrans.grad(lambda lo: jnp.sum(random.uniform(KEY0, (3,), minval=lo, maxval=5.0)))(1.0)
+    np.testing.assert_allclose(float(g), 3 - u.sum(), rtol=1e-5)
