@@ -451,10 +451,21 @@ def full_like_scalar(x, v):
     return full_like(x, v)
 
 
+def _to_shape(v, shape):
+    """A rank-0 operand broadcast to `shape` (for derivative formulas that select on it)."""
+    if core.get_aval(v).shape == shape:
+        return v
+    from .structural import broadcast_in_dim
+
+    return broadcast_in_dim(v, shape, ())
+
+
 def _pow_jvp(primals, tangents):
     x, y = primals
     gx, gy = tangents
     ans = pow(x, y)
+    shape = core.get_aval(ans).shape
+    x, y = _to_shape(x, shape), _to_shape(y, shape)
     t = Zero(core.get_aval(ans))
     if type(gx) is not Zero:
         t = ad.add_tangents(t, _pow_jvp_x(gx, x, y))
@@ -497,6 +508,8 @@ def _balanced_eq(x, z, y):
     # 1 where x is the unique extremum, 0.5 where x ties with y, 0 elsewhere (JAX's convention)
     from .structural import convert_element_type, select
 
+    shape = core.get_aval(z).shape
+    x, y = _to_shape(x, shape), _to_shape(y, shape)
     dt = core.get_aval(x).dtype
     one = full_like_scalar(x, 1.0)
     return (
