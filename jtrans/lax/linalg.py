@@ -749,12 +749,21 @@ def _lu_impl(x):
         warnings.simplefilter("ignore")
         lu, piv = scipy.linalg.lu_factor(x, check_finite=False)
     piv = piv.astype(np.int32)
-    perm = np.broadcast_to(np.arange(m, dtype=np.int32), (*batch, m)).copy()
-    for idx in np.ndindex(*batch):
-        p = perm[idx]
-        for i, j in enumerate(piv[idx]):
-            p[i], p[j] = p[j], p[i]
-    return [np.asarray(lu, x.dtype), piv, perm]
+    return [np.asarray(lu, x.dtype), piv, _pivots_to_permutation(piv, m)]
+
+
+def _pivots_to_permutation(piv, m):
+    """Applies the row swaps i <-> piv[..., i] in order to arange(m), for all batch entries."""
+    batch = piv.shape[:-1]
+    perm = np.broadcast_to(np.arange(m, dtype=np.int32), (*batch, m)).reshape(-1, m).copy()
+    pv = piv.reshape(-1, piv.shape[-1])
+    rows = np.arange(perm.shape[0])
+    for i in range(pv.shape[1]):
+        j = pv[:, i]
+        tmp = perm[rows, i].copy()
+        perm[rows, i] = perm[rows, j]
+        perm[rows, j] = tmp
+    return perm.reshape(*batch, m)
 
 
 def _lu_abstract(x):
@@ -816,13 +825,7 @@ _front_batcher(lu_p)
 def lu_pivots_to_permutation(pivots, permutation_size):
     """The permutation that LAPACK's row swaps `pivots` make (eager: concrete pivots only)."""
     piv = core.concrete_or_error(pivots, "lu_pivots_to_permutation")
-    batch = piv.shape[:-1]
-    perm = np.broadcast_to(np.arange(permutation_size, dtype=np.int32),
-                           (*batch, permutation_size)).copy()  # fmt: skip
-    for idx in np.ndindex(*batch):
-        p = perm[idx]
-        for i, j in enumerate(piv[idx]):
-            p[i], p[j] = p[j], p[i]
+    perm = _pivots_to_permutation(np.asarray(piv, np.int32), int(permutation_size))
     return as_operand(perm)
 
 
