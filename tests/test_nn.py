@@ -202,3 +202,20 @@ def test_simple_initializers():
     # conv kernel: receptive field multiplies the fans (HWIO)
     w = np.asarray(initializers.he_normal()(k, (3, 3, 16, 32)))
     assert abs(w.var() / (2 / (9 * 16)) - 1) < 0.1
+
+
+def test_orthogonal_initializer():
+    for shape in [(6, 4), (4, 6), (3, 3, 5)]:
+        w = np.asarray(initializers.orthogonal(scale=2.0)(random.PRNGKey(0), shape))
+        assert w.shape == shape
+        m = w.reshape(-1, shape[-1])
+        gram = m.T @ m if m.shape[0] >= m.shape[1] else m @ m.T
+        np.testing.assert_allclose(gram, 4 * np.eye(gram.shape[0]), atol=1e-5)
+
+
+def test_softmax_jacobian():
+    x = jnp.array([1.0, 2.0, 0.5])
+    y = np.asarray(nn.softmax(x))
+    jac = np.diag(y) - np.outer(y, y)
+    np.testing.assert_allclose(np.asarray(jtrans.jacfwd(nn.softmax)(x)), jac, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(jtrans.jacrev(nn.softmax)(x)), jac, atol=1e-6)
