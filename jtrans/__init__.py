@@ -27,3 +27,4 @@ from .tree_util import tree_flatten, tree_leaves, tree_map, tree_structure, tree
 from . import random, nn, optim, scipy, test_util  # noqa: E402
 
 __version__ = "0.1.0"
+from . import lowering  # noqa: E402,F401  (registers the compiler with jit)
