@@ -409,8 +409,8 @@ transpose_rules[div_p] = lambda ct, x, y: [
 
 
 def _rem_impl(x, y):
-    if x.dtype.kind in "iu":
-        return np.fmod(x, np.where(y == 0, 1, y)).astype(x.dtype)
+    if x.dtype.kind in "iu":  # x rem 0 is x, as in XLA
+        return np.where(y == 0, x, np.fmod(x, np.where(y == 0, 1, y))).astype(x.dtype)
     return np.fmod(x, y)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from .. import core, dtypes, lax
 from ..array import Array
 from ..errors import JTransTypeError, JTransValueError
+from ..interpreters.custom_derivatives import custom_jvp
 from ._util import (
     asarray_any,
     broadcast_shapes,
@@ -291,10 +292,31 @@ log10 = _unary("log10", lambda x: lax.div(lax.log(x), _const(x, math.log(10.0)))
 def logaddexp(x1, x2, /):
     """log(exp(x1) + exp(x2)) without overflow; the derivative is the softmax weight."""
     x1, x2 = _promote_full("logaddexp", x1, x2, inexact=True)
+    return _logaddexp(x1, x2)
+
+
+@custom_jvp
+def _logaddexp(x1, x2):
     amax = lax.max(x1, x2)
     delta = lax.sub(x1, x2)
     out = lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta)))))
     return _select(lax.ne(delta, delta), lax.add(x1, x2), out)  # inf - inf: x1 + x2
+
+
+@_logaddexp.defjvp
+def _logaddexp_jvp(primals, tangents):
+    # d out = t1 exp(x1 - out) + t2 exp(x2 - out); infinities replaced by 0 so that
+    # logaddexp(inf, inf) has finite weights (as JAX does)
+    x1, x2 = primals
+    t1, t2 = tangents
+    out = _logaddexp(x1, x2)
+
+    def finite(v):
+        return _select(lax.is_finite(v), v, lax.full_like(v, 0))
+
+    w1 = lax.exp(lax.sub(finite(x1), finite(out)))
+    w2 = lax.exp(lax.sub(finite(x2), finite(out)))
+    return out, lax.add(lax.mul(t1, w1), lax.mul(t2, w2))
 
 
 def logaddexp2(x1, x2, /):
