@@ -570,10 +570,13 @@ class _JitCache:
 
 
 class Lowered:
-    def __init__(self, closed, name, out_tree):
+    """`jit(f).lower(*args)`: the staged computation, inspectable at every compiler stage."""
+
+    def __init__(self, closed, name, out_tree, jitted=None):
         self.jaxpr = closed
         self.name = name
         self.out_tree = out_tree
+        self._jitted = jitted
 
     def as_text(self, stage="jaxpr"):
         if stage == "jaxpr":
@@ -587,7 +590,23 @@ class Lowered:
         return jit_mod.lower_text(self.jaxpr, self.name, stage)
 
     def compile(self):
-        return self
+        """The executable (compiled now), callable with arguments of the lowered signature."""
+        from .interpreters import jit as jit_mod
+
+        if jit_mod._compiler is not None:
+            jit_mod.compiled_executable(self.jaxpr, self.name)
+        return Compiled(self)
+
+
+class Compiled:
+    def __init__(self, lowered):
+        self.lowered = lowered
+
+    def __call__(self, *args, **kwargs):
+        return self.lowered._jitted(*args, **kwargs)
+
+    def as_text(self, stage="kernels"):
+        return self.lowered.as_text(stage)
 
 
 def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), device=None,
@@ -688,7 +707,7 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
     def lower(*args, **kwargs):
         statics, dyn_args, dyn_kwargs = _split(args, kwargs)
         (closed, _, out_tree), _ = _trace(statics, dyn_args, dyn_kwargs, len(args))
-        return Lowered(closed, name, out_tree)
+        return Lowered(closed, name, out_tree, jitted)
 
     jitted.lower = lower
     jitted._cache = cache

@@ -33,8 +33,9 @@ def _rand_like(rng, x):
 def _vdot(xs, ys):
     total = 0.0
     for x, y in zip(xs, ys):
+        # the bilinear pairing (no conjugation): transposes follow JAX's convention
         x, y = _np(x).astype(np.complex128), _np(y).astype(np.complex128)
-        total += np.sum(np.conj(x) * y).real
+        total += np.sum(x * y).real
     return total
 
 

@@ -26,15 +26,20 @@ def set_compiler(compile_fn):
 _executables = weakref.WeakKeyDictionary()
 
 
+def compiled_executable(jaxpr, name):
+    """The executable for `jaxpr`, compiled on first use and cached with the jaxpr."""
+    exe = _executables.get(jaxpr)
+    if exe is None:
+        exe = _executables[jaxpr] = _compiler(jaxpr, name)
+    return exe
+
+
 def _jit_impl(*args, jaxpr, name):
     if _compiler is None:
         with core.set_current_trace(core.eval_trace):
             outs = core.eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *[core._wrap(a, False) for a in args])
         return [o._value if hasattr(o, "_value") else o for o in outs]
-    exe = _executables.get(jaxpr)
-    if exe is None:
-        exe = _executables[jaxpr] = _compiler(jaxpr, name)
-    return exe(*args)
+    return compiled_executable(jaxpr, name)(*args)
 
 
 core.impl_rules[jit_p] = _jit_impl

@@ -35,7 +35,8 @@ def _upcast_impl(f):
             out = f(*[np.asarray(x, np.float32) for x in xs], **params)
             return np.asarray(out).astype(dt)
         out = f(*xs, **params)
-        if dt is not None and hasattr(out, "dtype") and out.dtype != dt and dt.kind != "b":
+        if (dt is not None and hasattr(out, "dtype") and out.dtype != dt and dt.kind != "b"
+                and not (dt.kind == "c" and out.dtype.kind == "f")):  # fmt: skip
             out = np.asarray(out).astype(dt)
         return np.asarray(out)
 
