@@ -50,6 +50,18 @@ def _argnums_tuple(argnums, nargs, what="argnums"):
     return single, tuple(n % nargs for n in nums)
 
 
+def _partial_argnums(fun, args, kwargs, nums):
+    """fun as a function of args[nums] only, the other arguments fixed."""
+
+    def f_part(*dargs):
+        full = list(args)
+        for i, d in zip(nums, dargs):
+            full[i] = d
+        return fun(*full, **kwargs)
+
+    return f_part
+
+
 def _as_value(x):
     if isinstance(x, (Array, core.Tracer)):
         return x
@@ -240,11 +252,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
         single, nums = _argnums_tuple(argnums, len(args))
         diff_args = [args[i] for i in nums]
 
-        def f_part(*dargs):
-            full = list(args)
-            for i, d in zip(nums, dargs):
-                full[i] = d
-            return fun(*full, **kwargs)
+        f_part = _partial_argnums(fun, args, kwargs, nums)
 
         for leaf in tree_flatten(diff_args)[0]:
             aval = core.get_aval(_as_value(leaf))
@@ -461,11 +469,7 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
         single, nums = _argnums_tuple(argnums, len(args))
         dargs = tuple(args[i] for i in nums)
 
-        def f_part(*d):
-            full = list(args)
-            for i, x in zip(nums, d):
-                full[i] = x
-            return fun(*full, **kwargs)
+        f_part = _partial_argnums(fun, args, kwargs, nums)
 
         d_flat, d_tree = tree_flatten(dargs)
         d_flat = [_as_value(x) for x in d_flat]
@@ -515,11 +519,7 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
         single, nums = _argnums_tuple(argnums, len(args))
         dargs = tuple(args[i] for i in nums)
 
-        def f_part(*d):
-            full = list(args)
-            for i, x in zip(nums, d):
-                full[i] = x
-            return fun(*full, **kwargs)
+        f_part = _partial_argnums(fun, args, kwargs, nums)
 
         for x in tree_flatten(dargs)[0]:
             ad.check_grad_input(core.get_aval(_as_value(x)), "jacrev")
