@@ -6,7 +6,10 @@ the same function and np.stack. A failure here means a wrong batch rule.
 Batchable arguments: those not in `nondiff_argnums`, plus integer/bool array arguments in
 `nondiff_argnums` (indices) when the spec jits them as traced values. Cases that fail because
 of a known-wrong batch rule are listed in XFAIL (strict: they flip when the rule is fixed).
+JTRANS_VMAP_SWEEP_ALL=1 sweeps every shape tuple and dtype of every spec (slow; not default).
 """
+
+import os
 
 import numpy as np
 import pytest
@@ -16,6 +19,7 @@ import jtrans
 from .opspecs import ALL_SPECS
 
 BATCH = 2
+ALL_SHAPES = bool(os.environ.get("JTRANS_VMAP_SWEEP_ALL"))
 
 # "<spec>-<layout>": "<primitive>: <what is wrong>"   (layout ids: see _layouts)
 XFAIL = {}
@@ -48,9 +52,9 @@ def _axes_for(nd):
     return sorted({0, (nd + 1) // 2}) + [-1]
 
 
-def _layouts(spec):
+def _layouts(spec, shapes, dtype):
     """(id, in_axes per argument (None = unbatched), out_axes) for one spec."""
-    args = spec.make_args(_rng(spec), spec.shapes[0], spec.dtypes[0])
+    args = spec.make_args(_rng(spec), shapes, dtype)
     bat = _batchable(spec, args)
     out = []
     for i in bat:
@@ -74,12 +78,17 @@ def _params():
     for spec in ALL_SPECS:
         if not spec.vmap:
             continue
-        for lid, axes, out_axes in _layouts(spec):
-            key = f"{spec.name}-{lid}"
-            marks = ()
-            if key in XFAIL:
-                marks = (pytest.mark.xfail(strict=True, reason=XFAIL[key]),)
-            params.append(pytest.param(spec, axes, out_axes, id=key, marks=marks))
+        for k, shapes in enumerate(spec.shapes if ALL_SHAPES else spec.shapes[:1]):
+            for dt in spec.dtypes if ALL_SHAPES else spec.dtypes[:1]:
+                for lid, axes, out_axes in _layouts(spec, shapes, dt):
+                    key = f"{spec.name}-{lid}"
+                    marks = ()
+                    if key in XFAIL and k == 0:
+                        marks = (pytest.mark.xfail(strict=True, reason=XFAIL[key]),)
+                    if k or dt != spec.dtypes[0]:
+                        key = f"{spec.name}-s{k}-{np.dtype(dt).name}-{lid}"
+                    params.append(pytest.param(spec, shapes, dt, axes, out_axes, id=key,
+                                               marks=marks))  # fmt: skip
     return params
 
 
@@ -95,10 +104,9 @@ def _close(out, ref, tol):
         np.testing.assert_allclose(out, ref, rtol=t, atol=t, equal_nan=True)
 
 
-@pytest.mark.parametrize("spec,in_axes,out_axes", _params())
-def test_vmap_axes(spec, in_axes, out_axes):
+@pytest.mark.parametrize("spec,shapes,dtype,in_axes,out_axes", _params())
+def test_vmap_axes(spec, shapes, dtype, in_axes, out_axes):
     rng = _rng(spec, 1)
-    shapes, dtype = spec.shapes[0], spec.dtypes[0]
     per = [spec.make_args(rng, shapes, dtype) for _ in range(BATCH)]
     base = per[0]
     batched_args = []
