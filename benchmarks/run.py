@@ -74,7 +74,9 @@ def row(section, workload, impls):
     base = res.get("jtrans")
     parts = [f"{k} {v * 1e6:.1f} µs" for k, v in res.items()]
     ratios = [f"vs {k}: {base / v:.2f}×" for k, v in res.items() if k != "jtrans" and base]
-    print(f"  {workload}: " + ", ".join(parts) + ("  (" + ", ".join(ratios) + ")" if ratios else ""))
+    print(
+        f"  {workload}: " + ", ".join(parts) + ("  (" + ", ".join(ratios) + ")" if ratios else "")
+    )
     sys.stdout.flush()
 
 
@@ -158,7 +160,15 @@ def autodiff():
         row("autodiff", "eager grad, MLP 64-128-128-10 b32", impls)
 
 
-SECTIONS = {"eager": eager, "autodiff": autodiff}
+def perf():
+    """The performance issue's jit workloads, side by side (benchmarks/perf.py)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import perf as _perf
+
+    _perf.main([])
+
+
+SECTIONS = {"eager": eager, "autodiff": autodiff, "perf": perf}
 
 
 def main(argv):
