@@ -13,10 +13,12 @@ import time
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-import numpy as np  # noqa: E402
+import itertools
 
-import jtrans  # noqa: E402
-import jtrans.numpy as jnp  # noqa: E402
+import numpy as np
+
+import jtrans
+import jtrans.numpy as jnp
 
 SIZES = (64, 128, 128, 10)
 BATCH = 128
@@ -43,7 +45,7 @@ def timeit(fn, repeats=REPEATS, target=TARGET):
 def make_problem(seed=0):
     rng = np.random.default_rng(seed)
     params = []
-    for m, n in zip(SIZES[:-1], SIZES[1:]):
+    for m, n in itertools.pairwise(SIZES):
         W = (rng.standard_normal((m, n)) / np.sqrt(m)).astype(np.float32)
         b = (rng.standard_normal(n) * 0.1).astype(np.float32)
         params.append((W, b))
@@ -96,7 +98,7 @@ def jax_impls(params, X, Y):
     try:
         import jax
         import jax.numpy as jjnp
-    except Exception:
+    except ImportError:
         return {}
     loss = loss_fn(jjnp)
     p = [(jjnp.asarray(W), jjnp.asarray(b)) for W, b in params]
@@ -117,9 +119,8 @@ def torch_impls(params, X, Y):
     try:
         import torch
         from torch.func import grad, vmap
-    except Exception:
+    except ImportError:
         return {}
-    torch.set_num_threads(1)
 
     def loss(ps, x, y):
         h = x
