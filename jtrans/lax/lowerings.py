@@ -327,3 +327,14 @@ def _transpose_simplify(eqn, producer):
 
 
 S[st.transpose_p] = _transpose_simplify
+
+
+# ---------------------------------------------------------------------------------------------
+# control flow: native branches and loops around sub-programs (jtrans/lowering/control.py)
+
+from ..lowering import control
+from . import control_flow as cf
+
+fusion.control_rules[cf.cond_p] = control.lower_cond
+fusion.control_rules[cf.while_p] = control.lower_while
+fusion.control_rules[cf.scan_p] = control.lower_scan

@@ -31,6 +31,9 @@ reduction_rules = {}
 # gemm_rules[prim] = rule(in_avals, out_aval, **params) -> ((lhs_contract, rhs_contract),
 # (lhs_batch, rhs_batch)) or None (then it is a call-out)
 gemm_rules = {}
+# control_rules[prim] = rule(fuser, eqn): appends a control-flow step (control.py) whose bodies
+# are sub-programs fused from the eqn's sub-jaxprs
+control_rules = {}
 # primitives cheap enough to recompute in every kernel that reads them
 cheap_prims = set()
 
@@ -45,7 +48,7 @@ def _native(avals):
 
 
 def kind_of(eqn):
-    """ "elementwise", "index", "fused", "reduction", "gemm" or "opaque" (a call-out)."""
+    """ "elementwise", "index", "fused", "reduction", "gemm", "control" or "opaque" (a call-out)."""
     p = eqn.prim
     avals = [v.aval for v in eqn.invars] + [v.aval for v in eqn.outvars]
     if not _native(avals):
@@ -60,6 +63,8 @@ def kind_of(eqn):
         return "reduction"
     if p in gemm_rules:
         return "gemm"
+    if p in control_rules:
+        return "control"
     return "opaque"
 
 
@@ -345,6 +350,8 @@ class _Fuser:
                 self._callout(eqn)
             elif kind == "gemm":
                 self._gemm(eqn)
+            elif kind == "control":
+                control_rules[eqn.prim](self, eqn)
             elif kind == "reduction" or eqn.outvars[0] in self.materialized:
                 self._loop_root(eqn)
         steps = [s.kernel if isinstance(s, LoopStep) else s for s in self.steps]

@@ -277,6 +277,8 @@ def check_program(prog):
                     raise KernelIRError(f"{step.name}: {buf} gets an expression of {e.dtype}")
                 if monoid is not None and monoid not in MONOIDS:
                     raise KernelIRError(f"unknown monoid {monoid}")
+        if hasattr(step, "check"):  # a control-flow step checks its sub-programs
+            step.check()
         defined |= {b.name for b in step.out_buffers}
     return True
 
@@ -329,6 +331,8 @@ def pp_kernel(k):
             f"kernel {k.name} gemm batch={k.batch} m={k.m} n={k.n} k={k.k} op(A)={ta} op(B)={tb}"
             f" ({k.a!r}, {k.b!r}) -> ({k.c!r})"
         )
+    elif hasattr(k, "pp_lines"):  # a control-flow step (control.py)
+        lines += k.pp_lines()
     else:
         ops = ", ".join(repr(x) for x in k.operands)
         outs = ", ".join(repr(b) for b in k.out_buffers)

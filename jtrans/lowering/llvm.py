@@ -435,6 +435,8 @@ class Renderer:
                 which = 1 if step.c.dtype == np.float32 else 2
                 gp = b.load(b.gep(ext_t, [i32(which)]))
                 b.call(f, [addr(step.a), addr(step.b), addr(step.c), gp])
+            elif hasattr(step, "render"):  # control flow: native loops/branches (control.py)
+                step.render(self, addr, ext_t)
             else:
                 cb = b.bitcast(b.load(b.gep(ext_t, [i32(0)])), cb_ty)
                 rc = b.call(cb, [i64(idx)])

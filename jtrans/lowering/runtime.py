@@ -188,7 +188,12 @@ class Executable:
 
     def _callout(self, idx):
         try:
-            step = self.callouts[idx]
+            step = self.callouts.get(idx)
+            if step is None:  # inside a control-flow body: idx is the address of a frame
+                from . import control
+
+                control.run_nested_callout(self, idx)
+                return 0
             ins, outs, ws, base = self._tls.stack[-1]
             vals = []
             for x in step.operands:
