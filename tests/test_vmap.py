@@ -322,6 +322,22 @@ def test_batched_index_is_one_gather(rng):
         close(vmap(f, in_axes=axes)(*args), loop(f, list(args), list(axes)))
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="elementwise.broadcast_batcher moves the batch axis to 0 "
+    "(two transposes) whenever an operand is unbatched, even a rank-0 one",
+)
+def test_elementwise_keeps_the_batch_axis_in_place(rng):
+    x, w = rand(rng, 3, 5, 4), rand(rng, 3, 4)
+    for f, args, axes in [(lambda x: x * 2.0, [x], (1,)),
+                          (jnp.multiply, [x, w], (1, None)),
+                          (lambda x, s: x * s, [x, rand(rng, 5)], (1, 0))]:  # fmt: skip
+        g = vmap(f, in_axes=axes, out_axes=1)
+        names = prims(jtrans.make_jaxpr(g)(*args))
+        assert "transpose" not in names, names
+        close(g(*args), loop(f, args, list(axes), 1))
+
+
 def test_batched_reduction_is_one_reduction(rng):
     x = rand(rng, 4, 3, 5)
     f = lambda a: jnp.sum(a, axis=1)
