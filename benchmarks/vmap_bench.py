@@ -121,6 +121,7 @@ def torch_impls(params, X, Y):
         from torch.func import grad, vmap
     except ImportError:
         return {}
+    torch.set_num_threads(1)  # its spinning thread pool collapses on a shared, loaded machine
 
     def loss(ps, x, y):
         h = x
