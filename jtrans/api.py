@@ -6,6 +6,7 @@ import threading
 
 import numpy as np
 
+from . import array as _array_mod
 from . import core, dtypes
 from .array import Array
 from .dtypes import config
@@ -329,13 +330,17 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
     """Vectorizes `fun` over the axes `in_axes` of its arguments (JAX's semantics)."""
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
-    if not (in_axes is None or isinstance(in_axes, (int, tuple, dict))):
-        raise JTransTypeError(f"vmap in_axes must be an int, None, or a tuple/dict of them, got "
-                              f"{type(in_axes).__name__}")  # fmt: skip
+    if not (in_axes is None or isinstance(in_axes, (int, tuple))):
+        raise JTransTypeError(
+            "vmap in_axes must be an int, None, or a tuple with one entry per positional argument "
+            f"(entries may be pytrees, e.g. a dict for a dict argument), got {in_axes!r}"
+        )
 
     @functools.wraps(fun)
     def batched(*args, **kwargs):
-        flat, in_tree = tree_flatten(args)
+        # keyword arguments are always mapped over their axis 0, as in JAX
+        flat, in_tree = tree_flatten((args, kwargs))
+        num_kw = len(tree_flatten(kwargs)[0])
         if isinstance(in_axes, tuple) and len(in_axes) != len(args):
             raise JTransValueError(
                 f"vmap in_axes has {len(in_axes)} entries but the function was called with "
@@ -344,10 +349,10 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
             )
         try:
             dims = (
-                [in_axes] * len(flat)
+                [in_axes] * (len(flat) - num_kw)
                 if not isinstance(in_axes, tuple)
                 else _broadcast_prefix(in_axes, args)
-            )
+            ) + [0] * num_kw
         except JTransValueError as e:
             raise JTransValueError(
                 f"vmap in_axes specification does not match the arguments: {e}"
@@ -388,7 +393,8 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
         box = []
 
         def flat_fun(*xs):
-            out = fun(*tree_unflatten(in_tree, xs), **kwargs)
+            xargs, xkwargs = tree_unflatten(in_tree, xs)
+            out = fun(*xargs, **xkwargs)
             leaves, tree = tree_flatten(out)
             box.append(tree)
             return leaves
@@ -618,6 +624,7 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
             static_argnums=static_argnums,
             static_argnames=static_argnames,
             donate_argnums=donate_argnums,
+            device=device,
         )
     static_nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     static_names = (static_argnames,) if isinstance(static_argnames, str) else \
@@ -701,6 +708,12 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
             return fun(*args, **kwargs)
         statics, dyn_args, dyn_kwargs = _split(args, kwargs)
         (closed, const_args, out_tree), flat = _trace(statics, dyn_args, dyn_kwargs, len(args))
+        if device is not None or _array_mod.device_arrays_made:  # a GPU, or GPU arguments
+            from .lowering import cuda
+
+            outs = cuda.jit_call(device, closed, name, [*const_args, *flat])
+            if outs is not None:
+                return tree_unflatten(out_tree, outs)
         outs = jit_p.bind(*const_args, *flat, name=name, jaxpr=closed)
         return tree_unflatten(out_tree, outs)
 

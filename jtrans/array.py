@@ -1,4 +1,6 @@
-"""jtrans.Array: an immutable array wrapping a buffer (a NumPy array on the CPU).
+"""jtrans.Array: an immutable array wrapping a buffer (a NumPy array on the CPU, a Numba device
+array on a GPU: `DeviceArray`, a subclass whose `_value` is a host copy made on first use, so
+`np.asarray(x)` copies back and every CPU code path reads it unchanged).
 
 Operator methods and array methods (`sum`, `reshape`, `at`, ...) are installed by
 `jtrans.numpy` on both Array and core.Tracer, so traced and concrete code read the same.
@@ -7,21 +9,8 @@ Operator methods and array methods (`sum`, `reshape`, `at`, ...) are installed b
 import numpy as np
 
 from . import core, dtypes
-
-
-class Device:
-    """A place arrays live: the CPU, or a GPU (see the GPU issue)."""
-
-    def __init__(self, platform, id=0):
-        self.platform = platform
-        self.id = id
-        self.device_kind = platform
-
-    def __repr__(self):
-        return f"{'CpuDevice' if self.platform == 'cpu' else 'CudaDevice'}(id={self.id})"
-
-
-cpu_device = Device("cpu", 0)
+from . import device as _device
+from .device import Device, cpu_device  # noqa: F401  (re-exported)
 
 
 class Array:
@@ -145,6 +134,83 @@ class Array:
 
 core.set_array_type(Array)
 
+# set when the first DeviceArray is made: until then, jit's call path skips looking for them
+device_arrays_made = False
+
+
+class DeviceArray(Array):
+    """An Array in a GPU's memory: `_buf` is a flat Numba device array, `_shape` its shape.
+    Reading `_value` (what NumPy code and eager primitives see) copies it to the host once."""
+
+    __slots__ = ("_buf", "_shape", "_dev", "_host")
+
+    def __init__(self, buf, shape, device, weak_type=False, aval=None):
+        if not device_arrays_made:
+            _first_device_array()
+        self._buf, self._shape, self._dev, self._host = buf, tuple(shape), device, None
+        self.weak_type = weak_type
+        self._aval = aval
+
+    @property
+    def _value(self):
+        h = self._host
+        if h is None:
+            h = self._host = self._buf.copy_to_host().reshape(self._shape)
+        return h
+
+    @property
+    def aval(self):
+        a = self._aval
+        if a is None:
+            a = self._aval = core.ShapedArray(self._shape, self._buf.dtype, self.weak_type)
+        return a
+
+    shape = property(lambda self: self._shape)
+    dtype = property(lambda self: self._buf.dtype)
+    ndim = property(lambda self: len(self._shape))
+    size = property(lambda self: int(np.prod(self._shape, dtype=np.int64)))
+    nbytes = property(lambda self: self.size * self._buf.dtype.itemsize)
+    itemsize = property(lambda self: self._buf.dtype.itemsize)
+
+    def __reduce__(self):
+        return (Array, (self._value, self.weak_type))
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    def copy(self):
+        return DeviceArray(_dev_mod().copy(self._buf, self._dev), self._shape, self._dev,
+                           self.weak_type, self._aval)  # fmt: skip
+
+    def block_until_ready(self):
+        _dev_mod().synchronize(self._dev)
+        return self
+
+    def devices(self):
+        return {self._dev}
+
+    @property
+    def device(self):
+        return self._dev
+
+
+def _first_device_array():
+    """From now on jit looks for device arguments (before, it pays nothing for them)."""
+    global device_arrays_made
+    from .interpreters import jit
+
+    def dispatch(args, jaxpr, name):
+        from .lowering import cuda
+
+        return cuda.jit_dispatch(args, jaxpr, name)
+
+    jit.device_dispatch = dispatch
+    device_arrays_made = True
+
+
+def _dev_mod():
+    return _device
+
 
 def to_array(x, dtype=None, weak_type=False):
     """A concrete Array from a NumPy value, list or scalar, with canonical dtype."""
@@ -157,23 +223,44 @@ def to_array(x, dtype=None, weak_type=False):
     return Array(v, weak_type)
 
 
+def put_on(x, device):
+    """The Array `x` (an Array or a NumPy value) on `device`: itself if it is there already."""
+    if device.platform == "cpu":
+        return Array(x._value, x.weak_type) if type(x) is DeviceArray else to_array(x)
+    if type(x) is DeviceArray:
+        if x._dev is device:
+            return x
+        x = Array(x._value, x.weak_type)
+    x = to_array(x)
+    buf = _dev_mod().to_device(x._value, device)
+    return DeviceArray(buf, x.shape, device, x.weak_type)
+
+
 def device_put(x, device=None):
-    """Puts a pytree of values on `device` (the CPU by default) as jtrans Arrays."""
+    """Puts a pytree of values on `device` (a Device or "cpu"/"gpu"; the CPU by default) as
+    jtrans Arrays. Arrays already there are returned as they are."""
     from .tree_util import tree_map
+
+    dev = _dev_mod().as_device(device) if device is not None else cpu_device
 
     def put(leaf):
         if isinstance(leaf, core.Tracer):
             return leaf
         if isinstance(leaf, (bool, int, float, complex)):
-            return to_array(np.asarray(leaf, dtypes.python_scalar_dtype(leaf)), weak_type=True)
-        return to_array(leaf)
+            leaf = to_array(np.asarray(leaf, dtypes.python_scalar_dtype(leaf)), weak_type=True)
+        if device is None and type(leaf) is DeviceArray:
+            return leaf
+        return put_on(leaf, dev)
 
     return tree_map(put, x)
 
 
 def devices(backend=None):
-    return [cpu_device]
+    """The CPU and, when numba.cuda finds one (or runs its simulator), each GPU."""
+    return _dev_mod().devices(backend)
 
 
 def block_until_ready(x):
-    return x
+    from .tree_util import tree_map
+
+    return tree_map(lambda a: a.block_until_ready() if isinstance(a, Array) else a, x)

@@ -34,7 +34,16 @@ def compiled_executable(jaxpr, name):
     return exe
 
 
+# device_dispatch(args, jaxpr, name) -> outputs, or None when no argument lives on a GPU; set
+# when the first device array is made (jtrans/array.py), so CPU-only programs pay nothing
+device_dispatch = None
+
+
 def _jit_impl(*args, jaxpr, name):
+    if device_dispatch is not None:
+        outs = device_dispatch(args, jaxpr, name)
+        if outs is not None:
+            return outs
     if _compiler is None:
         with core.set_current_trace(core.eval_trace):
             outs = core.eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *[core._wrap(a, False) for a in args])

@@ -1,0 +1,140 @@
+"""Devices and device buffers: the CPU and, when Numba finds one, each CUDA GPU.
+
+`numba.cuda` is imported only when a GPU is asked about (`devices()`, `device_put` to a GPU,
+`jit(..., device=gpu)`), so `import jtrans` needs neither a GPU nor Numba's CUDA target. Under
+Numba's CUDA simulator (`NUMBA_ENABLE_CUDASIM=1` before numba.cuda is first imported) the
+simulated GPU is listed like a real one.
+
+A device buffer is a flat (1-D, contiguous) Numba device array; the shape lives with the Array.
+"""
+
+import numpy as np
+
+
+class Device:
+    """A place arrays live. `platform` is "cpu" or "gpu" (JAX's names)."""
+
+    def __init__(self, platform, id=0, device_kind=None):
+        self.platform = platform
+        self.id = id
+        self.device_kind = device_kind or platform
+
+    def __repr__(self):
+        return f"{'CpuDevice' if self.platform == 'cpu' else 'CudaDevice'}(id={self.id})"
+
+    def __reduce__(self):
+        return (_device_by_key, (self.platform, self.id))
+
+
+cpu_device = Device("cpu", 0, "cpu")
+
+_gpus = None  # list of GPU Devices once numba.cuda has been asked
+
+
+def cuda_module():
+    """numba.cuda, imported on first use."""
+    from numba import cuda
+
+    return cuda
+
+
+def simulator():
+    """True when numba.cuda is Numba's CUDA simulator."""
+    from numba.cuda import config
+
+    return bool(config.ENABLE_CUDASIM)
+
+
+def gpu_devices():
+    """The CUDA GPUs Numba can use (empty without a GPU, a driver or the simulator)."""
+    global _gpus
+    if _gpus is None:
+        try:
+            cuda = cuda_module()
+            found = []
+            if cuda.is_available():
+                for i, g in enumerate(cuda.gpus):
+                    name = getattr(g, "name", b"gpu")
+                    name = name.decode() if isinstance(name, bytes) else str(name)
+                    found.append(Device("gpu", i, name))
+        except Exception:  # noqa: BLE001  (no Numba CUDA support at all: no GPUs)
+            found = []
+        _gpus = found
+    return _gpus
+
+
+def devices(backend=None):
+    """All devices (`backend=None`): the CPU, then each GPU; or those of `backend` ("cpu",
+    "gpu" / "cuda")."""
+    if backend is None:
+        return [cpu_device] + gpu_devices()
+    if backend == "cpu":
+        return [cpu_device]
+    if backend in ("gpu", "cuda"):
+        gpus = gpu_devices()
+        if not gpus:
+            raise RuntimeError(
+                f"backend {backend!r} requested, but numba.cuda finds no GPU (no CUDA driver or "
+                "device); set NUMBA_ENABLE_CUDASIM=1 before importing jtrans to use Numba's CUDA "
+                "simulator, or use the CPU"
+            )
+        return gpus
+    raise RuntimeError(f"unknown backend {backend!r}; backends are 'cpu' and 'gpu'")
+
+
+def local_devices(backend=None):
+    return devices(backend)
+
+
+def _device_by_key(platform, id):
+    return cpu_device if platform == "cpu" else gpu_devices()[id]
+
+
+def as_device(device):
+    """A Device from a Device, a backend name ("cpu", "gpu", "cuda") or None (the CPU)."""
+    if device is None:
+        return cpu_device
+    if isinstance(device, Device):
+        return device
+    if isinstance(device, str):
+        return devices(device)[0]
+    raise TypeError(f"expected a jtrans Device or a backend name, got {device!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# device buffers
+
+
+def context(device):
+    """A context manager making `device` Numba's current GPU."""
+    return cuda_module().gpus[device.id]
+
+
+def to_device(host, device):
+    """A flat device buffer holding a copy of the NumPy array `host` (made contiguous)."""
+    host = np.ascontiguousarray(host).reshape(-1)
+    with context(device):
+        return cuda_module().to_device(host)
+
+
+def empty(size, dtype, device):
+    with context(device):
+        return cuda_module().device_array(int(size), np.dtype(dtype))
+
+
+def to_host(buf, shape):
+    """A NumPy copy of a flat device buffer, reshaped to `shape`."""
+    return buf.copy_to_host().reshape(shape)
+
+
+def copy(buf, device):
+    """A new device buffer with the contents of `buf` (device to device)."""
+    out = empty(buf.shape[0], buf.dtype, device)
+    if buf.shape[0]:
+        out.copy_to_device(buf)
+    return out
+
+
+def synchronize(device):
+    with context(device):
+        cuda_module().synchronize()

@@ -1,0 +1,877 @@
+"""Kernel IR -> numba.cuda kernels: the GPU renderer, and the executable that runs them.
+
+The same fusion output the LLVM renderer reads is rendered here as Python source of numba.cuda
+kernels (exec'd and handed to `cuda.jit`, as Numba's own code generation does), cached with the
+program:
+- a loop kernel without reduction is a grid-stride loop over the flat output index;
+- a reduction gives each block one output row at a time (threads stride over the reduced axes,
+  then a shared-memory tree); rows too long for few blocks are split over `gridDim.y` blocks
+  whose partial results a final pass combines;
+- a GEMM step runs one tiled shared-memory kernel per dtype;
+- a call-out runs on the host: copy its operands back, run the NumPy impl, copy the results in.
+Math goes through CUDA's libdevice (`numba.cuda.libdevice`, typed per float width). Numba's
+simulator has no libdevice, so there (and only there) the same kernels spell math with NumPy and
+SciPy on scalars: `_MATH` holds both spellings. Values are computed in their own dtype (float16
+in float32 registers, rounded after each op); every op result is cast back to its dtype, because
+Numba widens small integers.
+"""
+
+import linecache
+import math
+import threading
+import warnings
+import weakref
+
+import numpy as np
+
+from .. import core
+from .. import device as D
+from . import kernel as K
+
+# op -> (libdevice name, NumPy/SciPy spelling for the simulator)
+_MATH = {"exp": ("exp", "np.exp"), "exp2": ("exp2", "np.exp2"), "log": ("log", "np.log"),
+         "log1p": ("log1p", "np.log1p"), "expm1": ("expm1", "np.expm1"),
+         "tanh": ("tanh", "np.tanh"), "sin": ("sin", "np.sin"), "cos": ("cos", "np.cos"),
+         "tan": ("tan", "np.tan"), "asin": ("asin", "np.arcsin"), "acos": ("acos", "np.arccos"),
+         "atan": ("atan", "np.arctan"), "sinh": ("sinh", "np.sinh"), "cosh": ("cosh", "np.cosh"),
+         "asinh": ("asinh", "np.arcsinh"), "acosh": ("acosh", "np.arccosh"),
+         "atanh": ("atanh", "np.arctanh"), "sqrt": ("sqrt", "np.sqrt"), "cbrt": ("cbrt", "np.cbrt"),
+         "erf": ("erf", "_sp.erf"), "erfc": ("erfc", "_sp.erfc"), "lgamma": ("lgamma", "_sp.gammaln"),
+         "floor": ("floor", "np.floor"), "ceil": ("ceil", "np.ceil"), "round": ("round", "_round"),
+         "round_even": ("rint", "np.rint"), "rsqrt": ("rsqrt", "_rsqrt"), "rem": ("fmod", "np.fmod"),
+         "pow": ("pow", "np.power"), "atan2": ("atan2", "np.arctan2"),
+         "nextafter": ("nextafter", "np.nextafter")}  # fmt: skip
+_NP = {np.dtype(t): f"np.{t}" for t in ("bool_", "int8", "int16", "int32", "int64", "uint8",
+                                         "uint16", "uint32", "uint64", "float16", "float32",
+                                         "float64")}  # fmt: skip
+F32 = np.dtype(np.float32)
+
+
+def _reg(dt):
+    """The dtype a value of `dt` is held in (float16 computes in float32)."""
+    return F32 if dt == np.float16 else dt
+
+
+def _acc_dtype(monoid, dt):
+    """Reduction accumulators: small float sums/products in float64 (as on the CPU), bools as
+    int32 0/1 (shared memory holds numbers)."""
+    if dt == K.BOOL:
+        return np.dtype(np.int32)
+    if monoid in ("add", "mul") and dt.kind == "f" and dt.itemsize < 8:
+        return np.dtype(np.float64)
+    return dt
+
+
+def _identity(monoid, dt, bool_out):
+    if bool_out:
+        return "1" if monoid in ("and", "min", "mul") else "0"
+    if dt.kind == "f":
+        v = {"add": "0.0", "mul": "1.0", "max": "-math.inf", "min": "math.inf"}[monoid]
+        return f"{_NP[dt]}({v})"
+    info = np.iinfo(dt)
+    v = {"add": 0, "mul": 1, "max": int(info.min), "min": int(info.max), "and": -1 if dt.kind ==
+         "i" else int(info.max), "or": 0}[monoid]  # fmt: skip
+    return f"{_NP[dt]}({v})"
+
+
+class _Source:
+    """Source of one program's kernels: helper device functions shared by its kernels."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.helpers = {}  # name -> source
+        self.lines = []
+
+    def helper(self, name, src):
+        if name not in self.helpers:
+            deco = "" if self.sim else "@cuda.jit(device=True)\n"
+            self.helpers[name] = deco + src
+        return name
+
+    def text(self):
+        return "\n\n".join(list(self.helpers.values()) + ["\n".join(self.lines)]) + "\n"
+
+
+class _Body:
+    """Straight-line code for one loop body: one local per Expr node, in dependency order."""
+
+    def __init__(self, src, indent, var_names):
+        self.src, self.ind, self.vars = src, indent, var_names
+        self.memo = {}
+        self.n = 0
+
+    def emit(self, line):
+        self.src.lines.append(" " * self.ind + line)
+
+    def val(self, e):
+        s = self.memo.get(e)
+        if s is None:
+            s = self._expr(e)
+            if e.op not in ("const", "var"):
+                name = f"v{len(self.memo)}_{self.ind}"
+                self.emit(f"{name} = {s}")
+                s = name
+            self.memo[e] = s
+        return s
+
+    # -- expressions -----------------------------------------------------------------------------
+
+    def _cast(self, dt, s):
+        if dt == K.BOOL:
+            return f"({s})"
+        if dt == np.float16:
+            return f"{self._helper_r16()}({s})"
+        return f"{_NP[dt]}({s})"
+
+    def _helper_r16(self):
+        return self.src.helper("_r16", "def _r16(x):\n    return np.float32(np.float16(x))")
+
+    def _math(self, opn, dt, *args):
+        lib, simname = _MATH[opn]
+        if self.src.sim:
+            if simname == "_round":
+                fn = self.src.helper("_round", "def _round(x):\n    return np.copysign("
+                                     "np.floor(np.abs(x) + 0.5), x)")  # fmt: skip
+            elif simname == "_rsqrt":
+                fn = self.src.helper("_rsqrt", "def _rsqrt(x):\n    return 1 / np.sqrt(x)")
+            else:
+                fn = simname
+            return f"{_NP[dt]}({fn}({', '.join(args)}))"
+        return f"libdevice.{lib}{'f' if dt == F32 else ''}({', '.join(args)})"
+
+    def _expr(self, e):
+        opn, dt = e.op, e.dtype
+        if opn == "const":
+            v = e.args[0]
+            if dt == K.BOOL:
+                return "True" if v else "False"
+            if dt == K.I64:
+                return str(int(v))
+            if dt.kind == "f":
+                v = float(v)
+                lit = "math.nan" if math.isnan(v) else ("math.inf" if v == math.inf else
+                                                 "-math.inf" if v == -math.inf else repr(v))  # fmt: skip
+                return self._cast(_reg(dt), lit)
+            return f"{_NP[dt]}({int(v)})"
+        if opn == "var":
+            return self.vars[e.args[0]]
+        if opn == "load":
+            buf, off = e.args
+            ld = f"{buf.name}[{self.val(off)}]"
+            return f"np.float32({ld})" if dt == np.float16 else ld
+        args = [self.val(a) for a in e.args]
+        if opn == "cast":
+            return self._convert(args[0], e.args[0].dtype, dt)
+        if opn == "select":
+            return f"({args[1]} if {args[0]} else {args[2]})"
+        in_dt = e.args[0].dtype
+        if opn in K.COMPARE:
+            sym = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}[opn]
+            return f"({args[0]} {sym} {args[1]})"
+        if in_dt.kind == "f":
+            return self._float(opn, dt, args)
+        return self._int(opn, dt, args, e)
+
+    def _float(self, opn, dt, a):
+        r = _reg(dt)
+        c = lambda s: self._cast(dt, s)
+        T = _NP[r]
+        if opn in ("add", "sub", "mul", "div"):
+            sym = {"add": "+", "sub": "-", "mul": "*", "div": "/"}[opn]
+            return c(f"{a[0]} {sym} {a[1]}")
+        if opn == "neg":
+            return c(f"-{a[0]}")
+        if opn == "abs":
+            return c(f"abs({a[0]})")
+        if opn == "square":
+            return c(f"{a[0]} * {a[0]}")
+        if opn == "is_finite":
+            return f"(abs({a[0]}) < math.inf)"
+        if opn in ("max", "min"):
+            sym = ">" if opn == "max" else "<"
+            fn = self.src.helper(f"_f{opn}", f"def _f{opn}(x, y):\n    return x if (x {sym} y or"
+                                 " x != x) else y")  # fmt: skip
+            return f"{fn}({a[0]}, {a[1]})"
+        if opn == "sign":
+            fn = self.src.helper(f"_fsign_{r}", f"def _fsign_{r}(x):\n    if x > 0:\n        return "
+                                 f"{T}(1)\n    if x < 0:\n        return {T}(-1)\n    return x")  # fmt: skip
+            return c(f"{fn}({a[0]})")
+        if opn == "logistic":
+            return c(f"{T}(1) / ({T}(1) + {self._math('exp', r, f'-{a[0]}')})")
+        if opn in _MATH:
+            return c(self._math(opn, r, *a))
+        raise NotImplementedError(f"no CUDA rendering of {opn} on {dt}")
+
+    def _int(self, opn, dt, a, e):
+        c = lambda s: self._cast(dt, s)
+        T = _NP.get(dt)
+        if dt == K.BOOL:
+            sym = {"and": "&", "or": "|", "xor": "^", "mul": "&", "min": "&", "max": "|",
+                   "add": "|", "ne": "^"}  # fmt: skip
+            if opn in sym:
+                return f"({a[0]} {sym[opn]} {a[1]})"
+            if opn == "not":
+                return f"(not {a[0]})"
+            if opn in ("abs", "sign"):
+                return a[0]
+            raise NotImplementedError(f"no CUDA rendering of {opn} on bool")
+        if dt == K.I64 and opn in ("div", "rem") and e.args[1].is_const() and e.args[1].args[0] > 0:
+            # index arithmetic: truncating division by a positive constant
+            sym = "//" if opn == "div" else "%"
+            return f"({a[0]} {sym} {a[1]} if {a[0]} >= 0 else -((-{a[0]}) {sym} {a[1]}))"
+        if opn in ("add", "sub", "mul", "and", "or", "xor"):
+            sym = {"add": "+", "sub": "-", "mul": "*", "and": "&", "or": "|", "xor": "^"}[opn]
+            return c(f"{a[0]} {sym} {a[1]}")
+        if opn == "neg":
+            return c(f"-{a[0]}")
+        if opn == "not":
+            return c(f"~{a[0]}")
+        if opn == "abs":
+            return c(f"abs({a[0]})") if dt.kind == "i" else a[0]
+        if opn == "square":
+            return c(f"{a[0]} * {a[0]}")
+        if opn in ("max", "min"):
+            return f"({a[0]} if {a[0]} {'>' if opn == 'max' else '<'} {a[1]} else {a[1]})"
+        if opn == "sign":
+            if dt.kind == "u":
+                return f"({T}(1) if {a[0]} != 0 else {T}(0))"
+            return f"({T}(1) if {a[0]} > 0 else ({T}(-1) if {a[0]} < 0 else {T}(0)))"
+        if opn in ("div", "rem"):
+            return c(f"{self._divrem(opn, dt)}({a[0]}, {a[1]})")
+        if opn in ("shl", "shr", "sar"):
+            return c(f"{self._shift(opn, dt)}({a[0]}, {a[1]})")
+        if opn == "popcount":
+            bits = dt.itemsize * 8
+            if self.src.sim:
+                fn = self.src.helper("_popc", "def _popc(x, bits):\n    return "
+                                     "bin(int(x) & ((1 << bits) - 1)).count('1')")  # fmt: skip
+                return c(f"{fn}({a[0]}, {bits})")
+            if bits == 64:
+                return c(f"libdevice.popcll(np.int64({a[0]}))")
+            mask = "" if bits == 32 else f" & {(1 << bits) - 1}"
+            return c(f"libdevice.popc(np.int32(np.int64({a[0]}){mask}))")
+        raise NotImplementedError(f"no CUDA rendering of {opn} on {dt}")
+
+    def _divrem(self, opn, dt):
+        """lax semantics: division truncates, x / 0 = 0, x rem 0 = x, MIN / -1 wraps."""
+        name = f"_{opn}_{dt}"
+        if dt.kind == "u":
+            body = ("    if y == 0:\n        return x - x\n    return x // y" if opn == "div" else
+                    "    if y == 0:\n        return x\n    return x % y")  # fmt: skip
+        elif opn == "div":
+            body = (
+                "    if y == 0:\n        return x - x\n    if y == -1:\n        return -x\n"
+                "    q = x // y\n    if q < 0 and q * y != x:\n        q += 1\n    return q"
+            )
+        else:
+            body = ("    if y == 0 or y == -1:\n        return x if y == 0 else x - x\n"
+                    "    q = x // y\n    if q < 0 and q * y != x:\n        q += 1\n"
+                    "    return x - q * y")  # fmt: skip
+        return self.src.helper(name, f"def {name}(x, y):\n{body}")
+
+    def _shift(self, opn, dt):
+        """Shifts by a negative or too large amount give 0 (sar: the sign fill), as in XLA."""
+        name = f"_{opn}_{dt}"
+        bits = dt.itemsize * 8
+        T = _NP[dt]
+        U = _NP[np.dtype(f"uint{bits}")]
+        if opn == "shl":
+            out, op_ = f"{T}(0)", f"{T}(x << y)"
+        elif opn == "shr":
+            out, op_ = f"{T}(0)", f"{T}({U}(x) >> {U}(y))"
+        elif dt.kind == "u":
+            out, op_ = f"{T}(0)", f"{T}(x >> y)"
+        else:
+            out, op_ = f"{T}(x >> {bits - 1})", f"{T}(x >> y)"
+        src = (f"def {name}(x, y):\n    if y < 0 or y >= {bits}:\n        return {out}\n"
+               f"    return {op_}")  # fmt: skip
+        return self.src.helper(name, src)
+
+    def _convert(self, x, src, dst):
+        """JAX's convert_element_type: float -> int truncates toward zero, NaN -> 0, saturates."""
+        if src == dst:
+            return x
+        if dst == K.BOOL:
+            return f"({x} != 0)"
+        if src.kind == "f" and dst.kind in "iu":
+            info = np.iinfo(dst)
+            T = _NP[dst]
+            hi = float(2.0 ** (8 * dst.itemsize - (1 if dst.kind == "i" else 0)))
+            lo = f"if x <= {float(info.min)!r}:" if dst.kind == "i" else "if x < 0.0:"
+            name = f"_f2i_{dst}"
+            fn = self.src.helper(name, f"def {name}(x):\n    if x != x:\n        return {T}(0)\n"
+                                 f"    if x >= {hi!r}:\n        return {T}({int(info.max)})\n"
+                                 f"    {lo}\n        return {T}({int(info.min)})\n"
+                                 f"    return {T}(x)")  # fmt: skip
+            return f"{fn}({x})"
+        if src == K.BOOL and dst.kind in "iu":
+            return f"{_NP[dst]}(1 if {x} else 0)"
+        return self._cast(dst, x)
+
+
+# ---------------------------------------------------------------------------------------------
+# kernels
+
+
+class _Config:
+    """Launch sizes: small under the simulator (every thread is a Python thread there)."""
+
+    def __init__(self, sim):
+        self.tpb = 8 if sim else 256  # threads per block (shared arrays are this long)
+        self.max_blocks = 4 if sim else 4096
+        self.split_rows = 4 if sim else 128  # fewer output rows than this: split long rows
+        self.max_split = 4 if sim else 64
+        self.tile = 4 if sim else 16  # GEMM tile edge
+
+
+class _Launch:
+    """One kernel launch: fn name, buffer argument names, grid and block."""
+
+    def __init__(self, fn, args, grid, block, sig_args):
+        self.fn, self.args, self.grid, self.block, self.sig_args = fn, args, grid, block, sig_args
+
+
+def _render_elementwise(src, kern, cfg):
+    bufs = kern.inputs + kern.out_buffers
+    n = int(np.prod(kern.shape, dtype=np.int64))
+    src.lines.append(f"def {kern.name}({', '.join(b.name for b in bufs)}):")
+    src.lines.append("    n = np.int64(cuda.grid(1))")
+    src.lines.append("    step = np.int64(cuda.gridsize(1))")
+    src.lines.append(f"    while n < {n}:")
+    names = _delinearize(src, "n", kern.shape, 8, "i", 0)
+    body = _Body(src, 8, names)
+    for buf, e, _ in kern.outputs:
+        body.emit(f"{buf.name}[n] = {_store(buf, body.val(e))}")
+    body.emit("n += step")
+    src.lines.append("")
+    blocks = max(1, min(-(-n // cfg.tpb), cfg.max_blocks))
+    return [_Launch(kern.name, [b.name for b in bufs], blocks, cfg.tpb, bufs)]
+
+
+def _delinearize(src, flat, shape, ind, prefix, first):
+    names, stride = [], 1
+    rest = flat
+    out = [None] * len(shape)
+    for k in reversed(range(len(shape))):
+        s = shape[k]
+        name = f"{prefix}{first + k}"
+        if s == 1:
+            src.lines.append(" " * ind + f"{name} = 0")
+        elif k == 0:
+            src.lines.append(" " * ind + f"{name} = {rest}")
+        else:
+            src.lines.append(" " * ind + f"{name} = {rest} % {s}")
+            src.lines.append(" " * ind + f"q{first + k} = {rest} // {s}")
+            rest = f"q{first + k}"
+        out[k] = name
+        stride *= s
+    names.extend(out)
+    return names
+
+
+def _store(buf, v):
+    return f"np.float16({v})" if buf.dtype == np.float16 else v
+
+
+def _combine(monoid, adt, a, x, bool_acc):
+    if bool_acc or monoid in ("and", "or"):
+        sym = "&" if monoid in ("and", "min", "mul") else "|"
+        return f"{a} {sym} {x}" if bool_acc else f"{_NP[adt]}({a} {sym} {x})"
+    if monoid in ("add", "mul"):
+        return f"{_NP[adt]}({a} {'+' if monoid == 'add' else '*'} {x})"
+    sym = ">" if monoid == "max" else "<"
+    if adt.kind == "f":
+        return f"({a} if ({a} {sym} {x} or {a} != {a}) else {x})"
+    return f"({a} if {a} {sym} {x} else {x})"
+
+
+def _finish(buf, adt, acc):
+    """The final value stored for an accumulator."""
+    if buf.dtype == K.BOOL:
+        return f"({acc} != 0)"
+    return f"{_NP[buf.dtype]}({acc})" if adt != buf.dtype else acc
+
+
+def _render_reduction(src, kern, cfg):
+    n_outer = len(kern.shape) - len(kern.reduce_axes)
+    outer, inner = kern.shape[:n_outer], kern.shape[n_outer:]
+    rows = int(np.prod(outer, dtype=np.int64))
+    size = int(np.prod(inner, dtype=np.int64))
+    tpb = cfg.tpb
+    split = 1
+    if rows < cfg.split_rows and size > 2 * tpb:
+        split = int(min(-(-size // (2 * tpb)), cfg.max_split))
+    accs = [(buf, _acc_dtype(m, buf.dtype), m) for buf, _, m in kern.outputs]
+    parts = [K.Buffer(f"{kern.name}_p{j}", (rows * split,), adt, "tmp")
+             for j, (_, adt, _) in enumerate(accs)]  # fmt: skip
+    dests = parts if split > 1 else kern.out_buffers
+    bufs = kern.inputs + dests
+    L = src.lines
+    L.append(f"def {kern.name}({', '.join(b.name for b in bufs)}):")
+    for j, (_, adt, _) in enumerate(accs):
+        L.append(f"    sh{j} = cuda.shared.array({tpb}, {_NP[adt]})")
+    L.append("    tid = cuda.threadIdx.x")
+    L.append("    row = np.int64(cuda.blockIdx.x)")
+    L.append(f"    while row < {rows}:")
+    onames = _delinearize(src, "row", outer, 8, "i", 0)
+    for j, (buf, adt, m) in enumerate(accs):
+        L.append(f"        acc{j} = {_identity(m, adt, buf.dtype == K.BOOL)}")
+    L.append(f"        r = np.int64(cuda.blockIdx.y) * {tpb} + tid")
+    L.append(f"        while r < {size}:")
+    inames = _delinearize(src, "r", inner, 12, "i", n_outer)
+    body = _Body(src, 12, onames + inames)
+    for j, ((buf, e, m), (_, adt, _)) in enumerate(zip(kern.outputs, accs)):
+        x = body.val(e)
+        bool_acc = buf.dtype == K.BOOL
+        x = f"(1 if {x} else 0)" if bool_acc else body._convert(x, _reg(e.dtype), adt)
+        body.emit(f"acc{j} = {_combine(m, adt, f'acc{j}', x, bool_acc)}")
+    body.emit(f"r += {tpb} * cuda.gridDim.y")
+    for j in range(len(accs)):
+        L.append(f"        sh{j}[tid] = acc{j}")
+    L.append("        cuda.syncthreads()")
+    L.append(f"        s = {tpb // 2}")
+    L.append("        while s > 0:")
+    L.append("            if tid < s:")
+    for j, (buf, adt, m) in enumerate(accs):
+        comb = _combine(m, adt, f"sh{j}[tid]", f"sh{j}[tid + s]", buf.dtype == K.BOOL)
+        L.append(f"                sh{j}[tid] = {comb}")
+    L.append("            cuda.syncthreads()")
+    L.append("            s //= 2")
+    L.append("        if tid == 0:")
+    for j, ((buf, adt, m), dest) in enumerate(zip(accs, dests)):
+        if split > 1:
+            L.append(f"            {dest.name}[row * {split} + cuda.blockIdx.y] = sh{j}[0]")
+        else:
+            L.append(
+                f"            {dest.name}[row] = {_store(buf, _finish(buf, adt, f'sh{j}[0]'))}"
+            )
+    L.append("        cuda.syncthreads()")
+    L.append("        row += cuda.gridDim.x")
+    L.append("")
+    launches = [_Launch(kern.name, [b.name for b in bufs],
+                        (max(1, min(rows, cfg.max_blocks)), split), tpb, bufs)]  # fmt: skip
+    if split > 1:  # the final pass: one thread per row combines its partials
+        name = f"{kern.name}_final"
+        fbufs = parts + kern.out_buffers
+        L.append(f"def {name}({', '.join(b.name for b in fbufs)}):")
+        L.append("    row = np.int64(cuda.grid(1))")
+        L.append(f"    while row < {rows}:")
+        for j, (buf, adt, m) in enumerate(accs):
+            p = parts[j].name
+            L.append(f"        acc = {p}[row * {split}]")
+            L.append(f"        for g in range(1, {split}):")
+            comb = _combine(m, adt, "acc", f"{p}[row * {split} + g]", buf.dtype == K.BOOL)
+            L.append(f"            acc = {comb}")
+            L.append(f"        {buf.name}[row] = {_store(buf, _finish(buf, adt, 'acc'))}")
+        L.append("        row += cuda.gridsize(1)")
+        L.append("")
+        launches.append(_Launch(name, [b.name for b in fbufs],
+                                max(1, min(-(-rows // tpb), cfg.max_blocks)), tpb, fbufs))  # fmt: skip
+    return launches, parts
+
+
+def _gemm_source(dt, tile):
+    T = _NP[dt]
+    return f"""def gemm_{dt}(A, B, C, m, n, k, ta, tb, a_bs, b_bs, b0):
+    sA = cuda.shared.array(({tile}, {tile}), {T})
+    sB = cuda.shared.array(({tile}, {tile}), {T})
+    tx = cuda.threadIdx.x
+    ty = cuda.threadIdx.y
+    row = np.int64(cuda.blockIdx.y) * {tile} + ty
+    col = np.int64(cuda.blockIdx.x) * {tile} + tx
+    bi = np.int64(cuda.blockIdx.z) + b0
+    abase = bi * a_bs
+    bbase = bi * b_bs
+    acc = {T}(0)
+    for t in range((k + {tile - 1}) // {tile}):
+        kk = t * {tile} + tx
+        if row < m and kk < k:
+            sA[ty, tx] = A[abase + kk * m + row] if ta else A[abase + row * k + kk]
+        else:
+            sA[ty, tx] = {T}(0)
+        kk = t * {tile} + ty
+        if kk < k and col < n:
+            sB[ty, tx] = B[bbase + col * k + kk] if tb else B[bbase + kk * n + col]
+        else:
+            sB[ty, tx] = {T}(0)
+        cuda.syncthreads()
+        for j in range({tile}):
+            acc = {T}(acc + sA[ty, j] * sB[j, tx])
+        cuda.syncthreads()
+    if row < m and col < n:
+        C[bi * m * n + row * n + col] = acc
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# compiling a program
+
+_n_sources = 0
+
+
+def _namespace(sim):
+    from numba import cuda
+
+    ns = {"cuda": cuda, "np": np, "math": math}
+    if sim:
+        import scipy.special
+
+        ns["_sp"] = scipy.special
+    else:
+        from numba.cuda import libdevice
+
+        ns["libdevice"] = libdevice
+    return ns
+
+
+def _exec(text, name, sim):
+    """The functions defined by `text` (kernel source), registered with linecache so
+    tracebacks and Numba's error messages show the generated lines."""
+    global _n_sources
+    _n_sources += 1
+    filename = f"<jtrans-cuda {name} #{_n_sources}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    ns = _namespace(sim)
+    exec(compile(text, filename, "exec"), ns)  # noqa: S102  (generated kernels)
+    return ns
+
+
+def _numba_type(buf):
+    from numba import from_dtype
+
+    return from_dtype(buf.dtype)[::1]
+
+
+class _Plan:
+    """How one Kernel IR program (the top level, or a branch or loop body) runs: per step,
+    ("launch", step, [_Launch]) | ("gemm", step, None) | ("host", step, None) | ("control",
+    step, [_Plan per sub-program])."""
+
+    def __init__(self, prog, src, cfg, gemm_dtypes):
+        self.prog, self.steps, self.scratch = prog, [], []
+        for step in prog.steps:
+            if isinstance(step, K.LoopKernel):
+                if step.reduce_axes:
+                    launches, parts = _render_reduction(src, step, cfg)
+                    self.scratch += parts
+                else:
+                    launches = _render_elementwise(src, step, cfg)
+                self.steps.append(("launch", step, launches))
+            elif isinstance(step, K.GemmKernel):
+                gemm_dtypes.add(step.c.dtype)
+                self.steps.append(("gemm", step, None))
+            elif isinstance(step, K.CallOut):
+                self.steps.append(("host", step, None))
+            elif hasattr(step, "subs"):  # cond / while / scan (control.py): host control flow
+                subs = [_Plan(sub.prog, src, cfg, gemm_dtypes) for sub in step.subs]
+                self.steps.append(("control", step, subs))
+            else:
+                raise NotImplementedError(f"no CUDA rendering of step {type(step).__name__}")
+
+    def walk(self):
+        for kind, step, x in self.steps:
+            yield kind, step, x
+            if kind == "control":
+                for sub in x:
+                    yield from sub.walk()
+
+
+class CudaProgram:
+    """Every stage of one CUDA compilation: the Kernel IR program, the kernel source, the
+    plan of launches, and the Python kernel functions (compiled by Numba on first launch)."""
+
+    def __init__(self, closed, name, sim=None):
+        from . import _load_rules, fusion, passes
+
+        _load_rules()
+        self.sim = D.simulator() if sim is None else sim
+        self.cfg = _Config(self.sim)
+        self.name = name
+        self.jaxpr, self.consts = passes.optimize(closed.jaxpr, closed.consts)
+        self.program = fusion.fuse(self.jaxpr, self.consts, name)
+        K.check_program(self.program)
+        src = _Source(self.sim)
+        gemm_dtypes = set()
+        self.plan = _Plan(self.program, src, self.cfg, gemm_dtypes)
+        for dt in sorted(gemm_dtypes, key=str):
+            src.lines.append(_gemm_source(dt, self.cfg.tile))
+        self.source = src.text()
+        self.functions = _exec(self.source, name, self.sim)
+
+    def kernels(self):
+        """(name, Python function, Numba signature) for every kernel, for `compile_ptx`."""
+        from numba import from_dtype, types
+
+        out, seen = [], set()
+        for kind, step, launches in self.plan.walk():
+            if kind == "launch":
+                for ln in launches:
+                    sig = tuple(_numba_type(b) for b in ln.sig_args)
+                    out.append((ln.fn, self.functions[ln.fn], sig))
+            elif kind == "gemm" and step.c.dtype not in seen:
+                seen.add(step.c.dtype)
+                t = from_dtype(step.c.dtype)[::1]
+                i = types.int64
+                sig = (t, t, t, i, i, i, types.boolean, types.boolean, i, i, i)
+                name = f"gemm_{step.c.dtype}"
+                out.append((name, self.functions[name], sig))
+        return out
+
+    def ptx(self, cc=(8, 0)):
+        """{kernel name: PTX} through numba.cuda.compile_ptx (needs libNVVM, not a GPU)."""
+        from numba import cuda
+
+        return {name: cuda.compile_ptx(fn, sig, cc=cc)[0] for name, fn, sig in self.kernels()}
+
+
+class CudaExecutable:
+    """Runs a CudaProgram on one GPU: arguments are flat device buffers; returns flat device
+    buffers, one per output. Control flow runs here, on the host, around kernel launches."""
+
+    def __init__(self, prog, device):
+        from numba import cuda
+
+        self.prog, self.device, self.cuda = prog, device, cuda
+        self._jit = {}
+        self._lock = threading.Lock()
+        self.consts = {b.name: D.to_device(c, device) for b, c in prog.program.consts}
+
+    def kernel(self, name):
+        k = self._jit.get(name)
+        if k is None:
+            with self._lock:
+                k = self._jit[name] = self.cuda.jit(self.prog.functions[name])
+        return k
+
+    def __call__(self, args):
+        with D.context(self.device), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return self._run(self.prog.plan, args, None)
+
+    def _run(self, plan, args, dests):
+        """Runs `plan` on input buffers `args`; results land in `dests` (a list of buffers)
+        when given, else in new buffers."""
+        prog, dev = plan.prog, self.device
+        env = dict(self.consts)
+        for b, a in zip(prog.inputs, args):
+            env[b.name] = a
+        if dests is not None:  # results written in place
+            for j, (kind, x, _) in enumerate(prog.out_sources):
+                if kind == "buffer" and x.kind == "out" and x.slot == j:
+                    env[x.name] = dests[j]
+        for b in plan.scratch:
+            env[b.name] = D.empty(b.shape[0], b.dtype, dev)
+        for kind, step, x in plan.steps:
+            scratch = getattr(step, "scratch", None)
+            for b in step.out_buffers:
+                if b.name not in env and b is not scratch:
+                    env[b.name] = D.empty(_size(b), b.dtype, dev)
+            if kind == "launch":
+                if any(d == 0 for i, d in enumerate(step.shape) if i not in step.reduce_axes):
+                    continue
+                for ln in x:
+                    self.kernel(ln.fn)[ln.grid, ln.block](*[env[n] for n in ln.args])
+            elif kind == "gemm":
+                self._gemm(step, env)
+            elif kind == "host":
+                self._host(step, env)
+            else:
+                getattr(self, f"_{step.op}")(step, x, env)
+        outs = []
+        for j, (kind, x, aval) in enumerate(prog.out_sources):
+            dt = np.dtype(aval.dtype)
+            if kind == "literal":
+                src = D.to_device(np.full(aval.shape, x, dt), dev)
+            elif x.kind == "out" and x.slot == j:
+                outs.append(env[x.name])
+                continue
+            else:  # an input, a constant or an output listed twice: a copy
+                src = env[x.name]
+            if dests is None:
+                outs.append(D.copy(src, dev))
+            else:
+                _copy_into(dests[j], src)
+                outs.append(dests[j])
+        return outs
+
+    # -- control flow on the host ------------------------------------------------------------
+
+    def _cond(self, step, subs, env):
+        n = len(subs)
+        if isinstance(step.index, K.Buffer):
+            i = int(env[step.index.name].copy_to_host()[0])
+        else:
+            i = int(step.index)
+        branch = subs[min(max(i, 0), n - 1)]
+        self._run(branch, [env[b.name] for b in step.operands], [env[b.name] for b in step.outputs])
+
+    def _scan(self, step, subs, env):
+        (body,) = subs
+        consts = [env[b.name] for b in step.consts]
+        carry = [env[b.name] for b in step.init]
+        outs = [env[b.name] for b in step.carry_out]
+        if step.length == 0:
+            for o, c in zip(outs, carry):
+                _copy_into(o, c)
+            return
+        spare = [D.empty(_size(b), b.dtype, self.device) for b in step.carry_out]
+        xs = [(env[b.name], _size(b) // max(b.shape[0], 1)) for b in step.xs]
+        ys = [(env[b.name], _size(b) // max(b.shape[0], 1)) for b in step.ys]
+        for j in range(step.length):
+            t = step.length - 1 - j if step.reverse else j
+            # the last iteration writes the step's outputs: alternate backwards from there
+            dst = outs if (step.length - 1 - j) % 2 == 0 else spare
+            x_sl = [x[t * n : (t + 1) * n] for x, n in xs]
+            y_sl = [y[t * n : (t + 1) * n] for y, n in ys]
+            self._run(body, consts + carry + x_sl, dst + y_sl)
+            carry = dst
+
+    def _while(self, step, subs, env):
+        cond, body = subs
+        cc = [env[b.name] for b in step.cconsts]
+        bc = [env[b.name] for b in step.bconsts]
+        carry = [env[b.name] for b in step.init]
+        outs = [env[b.name] for b in step.carry_out]
+        spare = [D.empty(_size(b), b.dtype, self.device) for b in step.carry_out]
+        pred = D.empty(1, np.bool_, self.device)
+        count = 0
+        while step.max_steps is None or count < step.max_steps:
+            self._run(cond, cc + carry, [pred])
+            if not bool(pred.copy_to_host()[0]):
+                break
+            dst = spare if carry is outs else outs
+            self._run(body, bc + carry, dst)
+            carry = dst
+            count += 1
+        if carry is not outs:
+            for o, c in zip(outs, carry):
+                _copy_into(o, c)
+
+    # -- GEMM and call-outs ----------------------------------------------------------------------
+
+    def _gemm(self, g, env):
+        if g.batch * g.m * g.n == 0:
+            return
+        t = self.prog.cfg.tile
+        fn = self.kernel(f"gemm_{g.c.dtype}")
+        grid_x, grid_y = -(-g.n // t), -(-g.m // t)
+        for b0 in range(0, g.batch, 65535):
+            nb = min(65535, g.batch - b0)
+            fn[(grid_x, grid_y, nb), (t, t)](env[g.a.name], env[g.b.name], env[g.c.name], g.m,
+                                             g.n, g.k, bool(g.trans_a), bool(g.trans_b),
+                                             g.a_bstride, g.b_bstride, b0)  # fmt: skip
+
+    def _host(self, step, env):
+        """A call-out: its operands come back to the host, its NumPy impl runs, its results go
+        to the device."""
+        vals = []
+        for x in step.operands:
+            if isinstance(x, K.Buffer):
+                vals.append(D.to_host(env[x.name], x.shape))
+            else:  # a Literal
+                vals.append(np.asarray(x.val, x.aval.dtype))
+        with core.set_current_trace(core.eval_trace):
+            res = core.impl_rules[step.prim](*vals, **step.params)
+        if not step.prim.multiple_results:
+            res = [res]
+        for buf, r in zip(step.out_buffers, res):
+            r = np.ascontiguousarray(np.asarray(r).astype(buf.dtype, copy=False)).reshape(-1)
+            if r.size:
+                env[buf.name].copy_to_device(r)
+
+
+def _copy_into(dst, src):
+    if dst.shape[0]:
+        dst.copy_to_device(src)
+
+
+def _size(b):
+    return int(np.prod(b.shape, dtype=np.int64))
+
+
+# ---------------------------------------------------------------------------------------------
+# the jit entry points
+
+_programs = weakref.WeakKeyDictionary()  # closed jaxpr -> CudaProgram
+_executables = weakref.WeakKeyDictionary()  # closed jaxpr -> {device id: CudaExecutable}
+
+
+def program(closed, name="fun"):
+    prog = _programs.get(closed)
+    if prog is None:
+        prog = _programs[closed] = CudaProgram(closed, name)
+    return prog
+
+
+def executable(closed, name, device):
+    per = _executables.setdefault(closed, {})
+    exe = per.get(device.id)
+    if exe is None:
+        exe = per[device.id] = CudaExecutable(program(closed, name), device)
+    return exe
+
+
+def _buffer_on(x, dtype, device):
+    from ..array import DeviceArray
+
+    if type(x) is DeviceArray and x._dev is device and x._buf.dtype == dtype:
+        return x._buf
+    v = np.asarray(x._value if hasattr(x, "_value") else x)
+    if v.dtype != dtype:
+        v = v.astype(dtype)
+    return D.to_device(v, device)
+
+
+def run(closed, name, args, device):
+    """Runs `closed` on `device` with `args` (Arrays, device or host): a list of DeviceArrays."""
+    from ..array import DeviceArray
+
+    exe = executable(closed, name, device)
+    prog = exe.prog.program
+    bufs = [_buffer_on(a, b.dtype, device) for a, b in zip(args, prog.inputs)]
+    outs = exe(bufs)
+    return [DeviceArray(o, aval.shape, device, aval.weak_type)
+            for o, (_, _, aval) in zip(outs, prog.out_sources)]  # fmt: skip
+
+
+def device_of(args):
+    """The device of the first argument in GPU memory (placement follows the inputs), or None."""
+    from ..array import DeviceArray
+
+    for a in args:
+        if type(a) is DeviceArray:
+            return a._dev
+    return None
+
+
+def jit_dispatch(args, jaxpr, name):
+    """jit_p's impl hook: run on the GPU when an argument lives there; host results (the eval
+    trace wraps them as CPU Arrays). None: not a device computation."""
+    dev = device_of(args)
+    if dev is None:
+        return None
+    return [np.asarray(o._value) for o in run(jaxpr, name, args, dev)]
+
+
+def jit_call(device, closed, name, args):
+    """A top-level `jit` call (eval trace, concrete args) on `device` (a Device, a backend name,
+    or None: where the arguments are). A list of Arrays, or None when it runs on the CPU path."""
+    from ..array import put_on
+
+    if core.current_trace() is not core.eval_trace or any(
+        isinstance(a, core.Tracer) for a in args
+    ):
+        return None
+    dev = D.as_device(device) if device is not None else device_of(args)
+    if dev is None:
+        return None
+    if dev.platform == "cpu":  # explicit CPU placement: device arguments come back first
+        return None if device_of(args) is None else _cpu_call(closed, name, args, put_on)
+    return run(closed, name, args, dev)
+
+
+def _cpu_call(closed, name, args, put_on):
+    from ..interpreters import jit as jit_mod
+
+    host = [put_on(a, D.cpu_device) for a in args]
+    return jit_mod.jit_p.bind(*host, name=name, jaxpr=closed)
