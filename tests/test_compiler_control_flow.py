@@ -263,6 +263,23 @@ def test_callout_error_inside_loop_propagates():
         core.all_primitives.remove(boom_p)  # not a real primitive: keep the coverage test clean
 
 
+def test_transformed_control_flow_under_jit():
+    def loop(x):  # a bounded while: reverse-differentiable (a masked scan)
+        return lax.while_loop(lambda c: c[0] < 5.0, lambda c: (c[0] + jnp.abs(c[1]).sum(),
+                              jnp.sin(c[1]) * 1.1), (0.0, x), max_steps=8)[1].sum()  # fmt: skip
+
+    x = f32(3) + 0.5
+    _check(jtrans.grad(loop), x)
+    _check(lambda x, t: jtrans.jvp(loop, (x,), (t,)), x, f32(3))
+    w = f32(3, 3)
+
+    def seq(h, xs):
+        return lax.scan(lambda h, x: (jnp.tanh(w @ h + x), h.sum()), h, xs)
+
+    _check(jtrans.vmap(seq, in_axes=(0, 1)), f32(4, 3), f32(6, 4, 3))
+    _check(jtrans.vmap(jtrans.grad(lambda h, xs: seq(h, xs)[0].sum())), f32(4, 3), f32(4, 6, 3))
+
+
 # ---------------------------------------------------------------------------------------------
 # the RNN: jit(grad) through a scan, compiled once whatever the length
 
