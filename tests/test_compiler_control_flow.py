@@ -324,10 +324,12 @@ def test_scan_compiles_once_whatever_the_length(monkeypatch):
     firsts, runs, texts = {}, {}, {}
     for steps in (10, 1000):
         xs, ys = _rnn_data(steps)
-        f = jtrans.jit(grad)
-        t0 = time.perf_counter()
-        f(p, xs, ys)
-        firsts[steps] = time.perf_counter() - t0
+        firsts[steps] = np.inf
+        for _ in range(2):  # the better of two fresh compilations (the machine is shared)
+            f = jtrans.jit(grad)
+            t0 = time.perf_counter()
+            f(p, xs, ys)
+            firsts[steps] = min(firsts[steps], time.perf_counter() - t0)
         t0 = time.perf_counter()
         f(p, xs, ys)
         runs[steps] = time.perf_counter() - t0
