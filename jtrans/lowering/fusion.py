@@ -3,7 +3,9 @@
 Elementwise ops and index maps (broadcasts, transposes, reshapes, slices, pads, iota, converts)
 are inlined into the loop nest of the value that consumes them; a reduction ends a fusion and
 fuses its producers; `dot_general` becomes a BLAS call (or a generated reduction loop for
-integers); every other primitive is a call-out to its NumPy impl.
+integers); cond/while/scan become control steps running sub-programs fused from their
+sub-jaxprs in native loops and branches (control.py); every other primitive is a call-out
+to its NumPy impl.
 
 Which values are materialized (get a buffer): the jaxpr's inputs and outputs, the results and
 operands of non-fusible steps, reduction results, and values with several consumers unless they
