@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import core, dtypes, lax
 from .. import numpy as jnp  # the package: attributes are read at call time
-from ..errors import ConcretizationTypeError, JTransTypeError, JTransValueError
+from ..errors import JTransTypeError, JTransValueError
 from ._util import asarray_any, canonical_axes, canonical_axis, check_arraylike, promote_dtypes
 
 _range = builtins.range
@@ -1215,12 +1215,13 @@ def polydiv(u, v, *, trim_leading_zeros=False):
     u, v = _poly_pair("polydiv", u, v, inexact=True)
     m, n = _shape(u)[0] - 1, _shape(v)[0] - 1
     scale = 1.0 / v[0]
-    q = jnp.zeros(builtins.max(m - n + 1, 1), _dtype(u))
-    r = u
+    zero = lax.full((), 0, _dtype(u))
+    q, r = [], u
     for k in _range(0, m - n + 1):
         d = scale * r[k]
-        q = q.at[k].set(d)
-        r = r.at[k : k + n + 1].add(-d * v)
+        q.append(d)
+        r = r - lax.pad(d * v, zero, [(k, m - n - k, 0)])
+    q = jnp.stack(q) if q else jnp.zeros(1, _dtype(u))
     if trim_leading_zeros:
         rv = _concrete(r, "jnp.polydiv with trim_leading_zeros=True")
         tol = np.sqrt(np.finfo(rv.dtype).eps)
