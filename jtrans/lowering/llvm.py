@@ -476,7 +476,72 @@ def _iconst(ty, v):
     return ty(v)
 
 
+def pycall(r, prog, locate, fresh, layout, name="pycall"):
+    """`i32 pycall(args, outs, ctx)`: the Python call path's native half. `args` is the tuple of
+    input ndarrays, `outs` a tuple of the freshly allocated result arrays (output slots listed
+    in `fresh`) followed by the workspace array, `ctx` [ext table, ndarray type, expected dtype
+    descriptor per input, constant addresses...]. Reads data pointers straight from the objects
+    (CPython/NumPy struct offsets in `layout`, probed at import by the runtime), checks that
+    each input is an aligned C-contiguous ndarray of the exact dtype, fills the buffer table on
+    its stack and calls the entry. Returns the entry's code, or -1 - i when input i needs the
+    slow path (conversion), or -1 - n_in for a wrong argument count."""
+    fn = ir.Function(r.module, ir.FunctionType(i32, [ptr, ptr, ptr]), name)
+    args, outs, ctx = fn.args
+    r.fn = fn
+    b = r.b = ir.IRBuilder(fn.append_basic_block("entry"))
+    entry = r.module.globals["entry"]
+    n_in, n_slots = locate.n_in, locate.ws_slot + 1
+    table = b.alloca(ptr, n_slots, name="table")
+    ctx_t = b.bitcast(ctx, ptr.as_pointer())
+
+    def field(obj, off, ty=ptr):
+        return b.load(b.bitcast(b.gep(obj, [i64(off)]), ty.as_pointer()))
+
+    def fail(cond, code):
+        bad = fn.append_basic_block("bad")
+        good = fn.append_basic_block("ok")
+        b.cbranch(cond, bad, good)
+        b.position_at_end(bad)
+        b.ret(i32(code))
+        b.position_at_end(good)
+
+    fail(b.icmp_signed("!=", field(args, layout["tuple_size"], i64), i64(n_in)), -1 - n_in)
+    nd_type = b.load(b.gep(ctx_t, [i32(1)]))
+    want = layout["c_contiguous"] | layout["aligned"]
+    for i in range(n_in):
+        obj = field(args, layout["tuple_items"] + 8 * i)
+        ok = b.icmp_unsigned("==", field(obj, layout["ob_type"]), nd_type)
+        fail(b.not_(ok), -1 - i)
+        descr_ok = b.icmp_unsigned("==", field(obj, layout["descr"]),
+                                   b.load(b.gep(ctx_t, [i32(2 + i)])))  # fmt: skip
+        flags = field(obj, layout["flags"], i32)
+        flags_ok = b.icmp_unsigned("==", b.and_(flags, i32(want)), i32(want))
+        fail(b.not_(b.and_(descr_ok, flags_ok)), -1 - i)
+        b.store(field(obj, layout["data"]), b.gep(table, [i32(i)]))
+    for j in range(locate.n_out):
+        k = fresh.get(j)
+        if k is None:
+            val = ir.Constant(ptr, None)
+        else:
+            val = field(field(outs, layout["tuple_items"] + 8 * k), layout["data"])
+        b.store(val, b.gep(table, [i32(n_in + j)]))
+    for c in range(locate.n_const):
+        val = b.load(b.gep(ctx_t, [i32(2 + n_in + c)]))
+        b.store(val, b.gep(table, [i32(n_in + locate.n_out + c)]))
+    ws = field(field(outs, layout["tuple_items"] + 8 * len(fresh)), layout["data"])
+    wsi = b.ptrtoint(ws, i64)
+    base = b.and_(b.add(wsi, i64(63)), i64(-64))
+    b.store(b.inttoptr(base, ptr), b.gep(table, [i32(locate.ws_slot)]))
+    rc = b.call(entry, [b.bitcast(table, ptr), b.load(b.gep(ctx_t, [i32(0)]))])
+    b.ret(rc)
+    return fn
+
+
 def render(prog, locate):
     r = Renderer(prog.name)
     r.entry(prog, locate)
+    from .runtime import PY_LAYOUT, fresh_outputs
+
+    if PY_LAYOUT is not None:
+        pycall(r, prog, locate, fresh_outputs(prog), PY_LAYOUT)
     return r.module
