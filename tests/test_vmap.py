@@ -19,10 +19,6 @@ jacfwd, jacrev = jtrans.jacfwd, jtrans.jacrev
 
 F32 = np.float32
 
-KWARGS_BUG = (
-    "api.vmap passes **kwargs through unbatched (as closed-over constants); JAX maps "
-    "keyword arguments over their axis 0"
-)
 
 
 def _np(x):
@@ -177,7 +173,6 @@ def test_axis_size_with_all_none_in_axes(rng):
     close(vmap(jnp.sin, axis_size=2)(x), np.sin(x))
 
 
-@pytest.mark.xfail(strict=True, reason=KWARGS_BUG)
 def test_kwargs_are_mapped_over_axis_0(rng):
     # JAX: "arguments passed as keywords are always mapped over their leading axis"
     x, y = rand(rng, 3, 2), rand(rng, 3, 2)
@@ -188,7 +183,6 @@ def test_kwargs_are_mapped_over_axis_0(rng):
     close(out, x * y)
 
 
-@pytest.mark.xfail(strict=True, reason=KWARGS_BUG)
 def test_kwargs_sizes_are_checked(rng):
     x = rand(rng, 3, 2)
     with pytest.raises(ValueError, match="inconsistent sizes"):
@@ -265,11 +259,6 @@ def test_error_in_axes_bad_type(rng):
         vmap(jnp.sin, in_axes=0.5)(rand(rng, 2))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api.vmap accepts a top-level dict in_axes, then fails "
-    "with an unrelated TypeError ('<=' between int and dict)",
-)
 def test_error_top_level_dict_in_axes(rng):
     # JAX: a top-level in_axes must be an int, None or a tuple (one entry per argument)
     with pytest.raises(TypeError, match="in_axes"):
@@ -322,11 +311,6 @@ def test_batched_index_is_one_gather(rng):
         close(vmap(f, in_axes=axes)(*args), loop(f, list(args), list(axes)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="elementwise.broadcast_batcher moves the batch axis to 0 "
-    "(two transposes) whenever an operand is unbatched, even a rank-0 one",
-)
 def test_elementwise_keeps_the_batch_axis_in_place(rng):
     x, w = rand(rng, 3, 5, 4), rand(rng, 3, 4)
     for f, args, axes in [(lambda x: x * 2.0, [x], (1,)),

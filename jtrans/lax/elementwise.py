@@ -49,32 +49,35 @@ def _upcast_impl(f):
 
 
 def broadcast_batcher(prim):
+    # The batch axis stays where the batched operand of highest rank has it; unbatched arrays are
+    # broadcast into that axis and unbatched scalars are left alone.
     def rule(vals, dims, **params):
-        bd = {d for d in dims if d is not None}
-        ranks = {np.ndim(v) for v in vals}
-        if len(bd) == 1 and all(d is not None for d in dims) and len(ranks) == 1:
-            return prim.bind(*vals, **params), dims[0]
-        size = batching.current_axis_size()
-        full_rank = builtins.max(np.ndim(v) - (d is not None) for v, d in zip(vals, dims))
-        out_shape = None
-        for v, d in zip(vals, dims):
-            if np.ndim(v) - (d is not None) == full_rank:
-                s = core.get_aval(v).shape
-                out_shape = (size,) + (s[:d] + s[d + 1 :] if d is not None else s)
-                break
-        new_vals = []
-        for v, d in zip(vals, dims):
-            if d is None and np.ndim(v) == 0:
-                new_vals.append(v)  # an unbatched scalar still broadcasts
-                continue
-            v = batching.bdim_at_front(v, d, size)
-            if np.ndim(v) - 1 < full_rank:  # a batched scalar among arrays
-                from .structural import broadcast_in_dim
+        from .structural import broadcast_in_dim
 
-                v = broadcast_in_dim(v, out_shape, (0,))
-            new_vals.append(v)
+        size = batching.current_axis_size()
+        ranks = [np.ndim(v) - (d is not None) for v, d in zip(vals, dims)]
+        full_rank = builtins.max(ranks)
+        lead = [(v, d) for v, d, r in zip(vals, dims, ranks) if d is not None and r == full_rank]
+        if lead:
+            v0, bdim = lead[0]
+            out_shape = core.get_aval(v0).shape
+        else:  # only batched scalars are batched: the axis goes in front
+            bdim = 0
+            s = next(core.get_aval(v).shape for v, r in zip(vals, ranks) if r == full_rank)
+            out_shape = (size,) + s
+        rest = tuple(i for i in range(full_rank + 1) if i != bdim)
+        new_vals = []
+        for v, d, r in zip(vals, dims, ranks):
+            if d is None and r == 0:
+                new_vals.append(v)  # an unbatched scalar still broadcasts
+            elif d is None:
+                new_vals.append(broadcast_in_dim(v, out_shape, rest))
+            elif r < full_rank:  # a batched scalar among arrays
+                new_vals.append(broadcast_in_dim(v, out_shape, (bdim,)))
+            else:
+                new_vals.append(batching.moveaxis(v, d, bdim))
         out = prim.bind(*new_vals, **params)
-        return out, ([0] * len(out) if prim.multiple_results else 0)
+        return out, ([bdim] * len(out) if prim.multiple_results else bdim)
 
     batch_rules[prim] = rule
     return rule
