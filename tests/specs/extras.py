@@ -85,9 +85,15 @@ def _np_histogramdd(s, **kw):
     return (h.astype(np.int64), *edges)
 
 
+def _histogramdd_flat(s):
+    h, edges = jnp.histogramdd(s, (2, 3, 2))
+    return (h, *edges)
+
+
 _CHOICE3 = _make(_i(-1, 4), _f(), _f(), _f())
 _F2 = [((5,),), ((3, 4),), ((2, 0),)]
 
+# fmt: off
 SPECS = [
     # --- differences, integration -----------------------------------------------------------
     OpSpec("extras.diff", jnp.diff, np.diff, [((5,),), ((3, 4),), ((3, 0),), ((1,),)]),
@@ -158,7 +164,7 @@ SPECS = [
            lambda x, y, w: jnp.histogram2d(x, y, 3, range=[(-2, 2), (-2, 2)], weights=w),
            lambda x, y, w: _np_histogram2d(x, y, w, bins=3, range=[(-2, 2), (-2, 2)]),
            [((20,), (20,), (20,))], tol=1e-4),
-    OpSpec("extras.histogramdd", lambda s: (lambda h, e: (h, *e))(*jnp.histogramdd(s, (2, 3, 2))),
+    OpSpec("extras.histogramdd", _histogramdd_flat,
            lambda s: _np_histogramdd(s, bins=(2, 3, 2)), [((20, 3),)], tol=1e-4, grad=False),
     # --- selection and assembly ---------------------------------------------------------------
     OpSpec("extras.choose_clip", lambda a, x, y, z: jnp.choose(a, [x, y, z], mode="clip"),
@@ -189,7 +195,7 @@ SPECS = [
            args_maker=lambda rng, s, dt: [_f()(rng, s[0], dt),
                                           _perm_rows(rng, (3, 4), dt)[:, :2],
                                           _f()(rng, s[2], dt)],
-           nondiff_argnums=(1,)),  # fmt: skip
+           nondiff_argnums=(1,)),
     OpSpec("extras.fill_diagonal", lambda a, v: jnp.fill_diagonal(a, v, inplace=False),
            _np_fill_diagonal, [((3, 3), ()), ((4, 2), (2,)), ((2, 2, 2), (2,))]),
     # --- set operations -----------------------------------------------------------------------
@@ -254,7 +260,7 @@ SPECS = [
     *[OpSpec(f"extras.{op}_{mode}", lambda a, v, op=op, mode=mode: getattr(jnp, op)(a, v, mode),
              lambda a, v, op=op, mode=mode: getattr(np, op)(a, v, mode),
              [((6,), (3,)), ((3,), (5,)), ((4,), (4,)), ((1,), (1,))], tol=1e-4)
-      for op in ("convolve", "correlate") for mode in ("full", "same", "valid")],  # fmt: skip
+      for op in ("convolve", "correlate") for mode in ("full", "same", "valid")],
     # --- index helpers ------------------------------------------------------------------------
     OpSpec("extras.ravel_multi_index", lambda i, j: jnp.ravel_multi_index((i, j), (3, 4), "clip"),
            lambda i, j: np.ravel_multi_index((i, j), (3, 4), "clip"), [((5,), (5,)), ((), ())],
@@ -276,7 +282,7 @@ SPECS = [
            lambda: np.diag_indices(3, 3), [()], grad=False),
     # --- windows, special ---------------------------------------------------------------------
     *[OpSpec(f"extras.{w}", lambda w=w: getattr(jnp, w)(7), lambda w=w: getattr(np, w)(7), [()],
-             grad=False) for w in ("bartlett", "blackman", "hamming", "hanning")],  # fmt: skip
+             grad=False) for w in ("bartlett", "blackman", "hamming", "hanning")],
     OpSpec("extras.kaiser", lambda beta: jnp.kaiser(6, beta), lambda beta: np.kaiser(6, beta),
            [((),)], domain=(0.5, 8.0), tol=1e-5),
     OpSpec("extras.i0", jnp.i0, np.i0, [((5,),), ((),), ((2, 0),)], domain=(-6.0, 6.0), tol=1e-5),
@@ -321,4 +327,5 @@ SPECS = [
            jnp.vectorize(lambda a: (jnp.sum(a), jnp.max(a)), signature="(n)->(),()"),
            np.vectorize(lambda a: (np.sum(a), np.max(a)), signature="(n)->(),()"),
            [((4, 3),)]),
-]  # fmt: skip
+]
+# fmt: on
