@@ -182,8 +182,8 @@ def test_unravel_index_clips_like_jax():
 def test_polynomial_round_trip():
     p = jnp.poly(jnp.array([1.0, 2.0, -3.0]))
     np.testing.assert_allclose(np.sort(_np(jnp.roots(p)).real), [-3.0, 1.0, 2.0], atol=1e-4)
-    q, r = jnp.polydiv(p, jnp.array([1.0, -1.0]))
+    _, r = jnp.polydiv(p, jnp.array([1.0, -1.0]))
     np.testing.assert_allclose(_np(r), 0.0, atol=1e-5)
     assert r.shape == p.shape  # JAX keeps the remainder untrimmed
-    q2, r2 = jnp.polydiv(p, jnp.array([1.0, -1.0]), trim_leading_zeros=True)
+    _, r2 = jnp.polydiv(p, jnp.array([1.0, -1.0]), trim_leading_zeros=True)
     assert r2.shape[0] < r.shape[0]
