@@ -36,6 +36,10 @@ def _is_float(dt):
 _LIBM = {"tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan", "sinh": "sinh",
          "cosh": "cosh", "asinh": "asinh", "acosh": "acosh", "atanh": "atanh", "cbrt": "cbrt",
          "erfc": "erfc", "lgamma": "lgamma", "atan2": "atan2", "nextafter": "nextafter"}  # fmt: skip
+# GEMMs with fewer multiply-adds than this run on one BLAS thread
+GEMM_SERIAL_MNK = 1 << 22
+# the module global holding the address of the BLAS's thread-local thread-count setter
+BLAS_THREADS_GLOBAL = "jt_blas_set_threads_local"
 # ops with an inline vectorisable approximation in mathlib (others use intrinsics or libm)
 _INTRINSIC = {"sqrt": "llvm.sqrt", "floor": "llvm.floor", "ceil": "llvm.ceil",
               "round_even": "llvm.roundeven", "pow": "llvm.pow", "exp2": "llvm.exp2"}  # fmt: skip
@@ -393,13 +397,42 @@ class Renderer:
         alpha, beta = cell(fty, 1.0), cell(fty, 0.0)
         gty = ir.FunctionType(ir.VoidType(), [ptr] * 13)
         gfn = b.bitcast(gemm, gty.as_pointer())
+        serial = g.batch * g.m * g.n * g.k < GEMM_SERIAL_MNK
+        if serial:  # small products: one BLAS thread (waking a pool costs more than it saves)
+            prev = self._blas_threads(i32(1))
         with self.for_range(g.batch, "b") as bi:
             pa = b.gep(a, [b.mul(bi, i64(g.a_bstride * isz))])
             pb = b.gep(bb, [b.mul(bi, i64(g.b_bstride * isz))])
             pc = b.gep(c, [b.mul(bi, i64(g.m * g.n * isz))])
             b.call(gfn, [tx, ty_, n, m, k, alpha, pb, ldx, pa, ldy, beta, pc, ldc])
+        if serial:
+            self._blas_threads(prev)
         b.ret_void()
         return fn
+
+    def _blas_threads(self, n):
+        """Calls the BLAS's thread-local thread-count setter (OpenBLAS's
+        openblas_set_num_threads_local, its address stored in the global BLAS_THREADS_GLOBAL
+        by the runtime; null: no call) and returns the previous count (n when there is none)."""
+        b = self.b
+        fty = ir.FunctionType(i32, [i32])
+        g = self.module.globals.get(BLAS_THREADS_GLOBAL)
+        if g is None:
+            g = ir.GlobalVariable(self.module, ptr, BLAS_THREADS_GLOBAL)
+            g.initializer = ir.Constant(ptr, None)
+        fp = b.load(g)
+        pre = b.block
+        call = self.fn.append_basic_block("blas_threads")
+        done = self.fn.append_basic_block("blas_threads_done")
+        b.cbranch(b.icmp_unsigned("!=", fp, ir.Constant(ptr, None)), call, done)
+        b.position_at_end(call)
+        prev = b.call(b.bitcast(fp, fty.as_pointer()), [n])
+        b.branch(done)
+        b.position_at_end(done)
+        out = b.phi(i32)
+        out.add_incoming(n, pre)
+        out.add_incoming(prev, call)
+        return out
 
     # -- the entry -------------------------------------------------------------------------------
 

@@ -113,6 +113,43 @@ PY_LAYOUT = _probe_layout()
 _PYCALL = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.py_object, ctypes.py_object, ctypes.c_void_p)
 
 
+_blas_threads_fn = {}
+
+
+def blas_threads_setter(gemm_ptr):
+    """The address of `openblas_set_num_threads_local` in the library that holds `gemm_ptr`
+    (found with dladdr), or 0 when that library has none."""
+    if gemm_ptr not in _blas_threads_fn:
+        addr = 0
+        try:
+
+            class _DlInfo(ctypes.Structure):
+                _fields_ = [("fname", ctypes.c_char_p), ("fbase", ctypes.c_void_p),
+                            ("sname", ctypes.c_char_p), ("saddr", ctypes.c_void_p)]  # fmt: skip
+
+            libc = ctypes.CDLL(None)
+            info = _DlInfo()
+            if libc.dladdr(ctypes.c_void_p(gemm_ptr), ctypes.byref(info)) and info.fname:
+                lib = ctypes.CDLL(info.fname.decode())
+                fn = getattr(lib, "openblas_set_num_threads_local", None)
+                addr = ctypes.cast(fn, ctypes.c_void_p).value if fn is not None else 0
+        except (OSError, AttributeError):
+            addr = 0
+        _blas_threads_fn[gemm_ptr] = addr or 0
+    return _blas_threads_fn[gemm_ptr]
+
+
+def _set_blas_threads_global(engine, gemm_ptr):
+    from .llvm import BLAS_THREADS_GLOBAL
+
+    try:
+        where = engine.get_global_value_address(BLAS_THREADS_GLOBAL)
+    except Exception:  # the module has no GEMM
+        return
+    if where:
+        ctypes.c_void_p.from_address(where).value = blas_threads_setter(gemm_ptr) or None
+
+
 def fresh_outputs(prog):
     """{output slot: index among the freshly allocated results}: outputs that are a buffer the
     program writes (not an input, a constant, a literal or a repeated output)."""
@@ -142,6 +179,7 @@ class Executable:
         ext = (ctypes.c_void_p * 3)(ctypes.cast(self._cb, ctypes.c_void_p).value, *blas_ptrs)
         self._ext = ext
         self._entry = _ENTRY(engine.get_function_address(entry_name))
+        _set_blas_threads_global(engine, blas_ptrs[0])
         self.callouts = {i: s for i, s in enumerate(prog.steps) if isinstance(s, K.CallOut)}
         # the native call path (llvm.pycall): used when the module has it and no top-level
         # call-out needs the Python view of the buffers
