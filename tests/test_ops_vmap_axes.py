@@ -10,7 +10,6 @@ JTRANS_VMAP_SWEEP_ALL=1 sweeps every shape tuple and dtype of every spec (slow; 
 """
 
 import os
-
 import zlib
 
 import numpy as np
