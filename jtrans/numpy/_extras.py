@@ -40,12 +40,21 @@ def _dtype(x):
     return core.get_aval(x).dtype
 
 
+def _to_inexact(dt):
+    """JAX's to_inexact_dtype: bool and ints up to 32 bits become float32, 64-bit ints float64
+    (then canonicalized, so float32 without x64)."""
+    dt = np.dtype(dt)
+    if dtypes.is_inexact(dt):
+        return dt
+    return dtypes.canonicalize_dtype(np.float64 if dt.itemsize >= 8 else np.float32)
+
+
 def _inexact(*args):
     """promote_dtypes, with integer/bool results made floating (JAX's promote_dtypes_inexact)."""
     args = promote_dtypes(*[asarray_any(a) for a in args])
     dt = _dtype(args[0])
     if not dtypes.is_inexact(dt):
-        args = [lax.convert_element_type(a, dtypes.default_float(), a.weak_type) for a in args]
+        args = [lax.convert_element_type(a, _to_inexact(dt), a.weak_type) for a in args]
     return args
 
 
@@ -527,7 +536,7 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):
     if isinstance(bins, str):
         raise NotImplementedError("jnp.histogram: string values for `bins` are not implemented")
     arr = _arr(a, "histogram_bin_edges")
-    dt = _dtype(arr) if dtypes.is_inexact(_dtype(arr)) else dtypes.default_float()
+    dt = _to_inexact(_dtype(arr))
     if np.ndim(bins) == 1:
         return jnp.asarray(bins, dtype=dt)
     nbins = _static_int(bins, "the bins argument of histogram_bin_edges")
@@ -615,7 +624,7 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=None):
     hist = bincount(flat, weights, length=math.prod(nbins))
     hist = jnp.reshape(hist, nbins)[(slice(1, -1),) * D]
     if density:
-        hist = hist.astype(_dtype(sample) if dtypes.is_inexact(_dtype(sample)) else float)
+        hist = hist.astype(_to_inexact(_dtype(sample)))
         hist = hist / jnp.sum(hist)
         for k in _range(D):
             shape = [1] * D
