@@ -143,6 +143,16 @@ def default_float():
     return float64 if config.jax_enable_x64 else float32
 
 
+def to_inexact_dtype(dtype):
+    """The floating type an integer or bool computation is done in (JAX 0.10's rule): bool and
+    integers of up to 32 bits give float32, 64-bit integers the default float; inexact types
+    stay as they are."""
+    dt = np.dtype(dtype)
+    if is_inexact(dt):
+        return dt
+    return canonicalize_dtype(float64) if dt.itemsize == 8 else float32
+
+
 def default_int():
     return int64 if config.jax_enable_x64 else int32
 

@@ -132,7 +132,7 @@ any = _bool_reduction("any", lax.reduce_or, False)
 def _mean_dtype(dt, dtype):
     if dtype is not None:
         return dtypes.check_dtype(dtype)
-    return dt if dtypes.is_inexact(dt) else dtypes.default_float()
+    return dtypes.to_inexact_dtype(dt)
 
 
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
@@ -280,7 +280,7 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
         wa = core.get_aval(w)
         dt = dtypes.result_type(aval.dtype, wa.dtype)
         if not dtypes.is_inexact(dt):
-            dt = dtypes.default_float()
+            dt = dtypes.to_inexact_dtype(dt)
         a = lax.convert_element_type(a, dt)
         w = lax.convert_element_type(w, dt)
         if wa.shape != aval.shape:
@@ -336,7 +336,7 @@ def _quantile(name, a, q, axis, method, keepdims, percent, ignore_nan=False):
             f"{name}: method {method!r} is not supported; use 'linear', 'lower', 'higher', "
             "'nearest' or 'midpoint'"
         )
-    dt = aval.dtype if dtypes.is_inexact(aval.dtype) else dtypes.default_float()
+    dt = dtypes.to_inexact_dtype(aval.dtype)
     q = asarray_any(q)
     qdt = dtypes.result_type(dt, core.get_aval(q).dtype)
     dt = qdt if dtypes.is_inexact(qdt) else dt

@@ -694,8 +694,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     check_arraylike("interp", x, xp, fp)
     x, xp, fp = (asarray_any(v) for v in (x, xp, fp))
     dt, weak = dtypes.result_type(x, xp, fp, return_weak_type_flag=True)
-    if not dtypes.is_inexact(dt):
-        dt = dtypes.default_float()
+    dt = dtypes.to_inexact_dtype(dt)
     x, xp, fp = (lax.convert_element_type(v, dt, weak) for v in (x, xp, fp))
     if core.get_aval(xp).ndim != 1 or core.get_aval(fp).shape != core.get_aval(xp).shape:
         raise JTransValueError(

@@ -161,11 +161,12 @@ def promote_args_inexact(name, *args):
     key = tuple(dtypes.dtype_and_weak(a) for a in args)
     dt, weak = dtypes.result_type_of_avals_key(key)
     if not dtypes.is_inexact(dt):
+        to = dtypes.to_inexact_dtype(dt)
         args = [
-            lax.convert_element_type(asarray_any(a), dtypes.default_float(), w)
+            lax.convert_element_type(asarray_any(a), to, weak)
             if not isinstance(a, _SCALARS)
-            else float(a)
-            for a, (_, w) in zip(args, key)
+            else Array(np.asarray(a, to), weak)
+            for a in args
         ]
     return promote_args(name, *args)
 

@@ -61,7 +61,8 @@ def _promote_inexact(name, *args):
     check_arraylike(name, *args)
     args = promote_dtypes(*args)
     if not dtypes.is_inexact(_dtype(args[0])):
-        args = [lax.convert_element_type(a, dtypes.default_float()) for a in args]
+        to = dtypes.to_inexact_dtype(_dtype(args[0]))
+        args = [lax.convert_element_type(a, to) for a in args]
     return args
 
 
