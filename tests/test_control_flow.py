@@ -210,7 +210,7 @@ def test_scan_pytrees_and_none_ys():
 
 def test_scan_carry_type_error():
     with pytest.raises(TypeError) as e:
-        lax.scan(lambda c, x: (c + x, x), 0, np.ones(3, np.float32))
+        lax.scan(lambda c, x: (c + x, x), jnp.int32(0), np.ones(3, np.float32))
     msg = str(e.value)
     assert "i32[]" in msg and "f32[]" in msg and "carry" in msg
     with pytest.raises(TypeError, match="structure"):
@@ -218,6 +218,27 @@ def test_scan_carry_type_error():
     with pytest.raises(TypeError) as e:
         lax.scan(lambda c, x: ({"h": c["h"].sum()}, x), {"h": jnp.ones(2)}, np.ones(3))
     assert "carry['h']" in str(e.value)
+
+
+def test_weak_carry_takes_the_body_dtype():
+    # as in JAX: a weakly typed init (Python scalar) may change dtype in the body
+    c, ys = lax.scan(lambda c, x: (c + x, c), 0, np.ones(3, np.float32))
+    assert c.dtype == np.float32 and not c.weak_type and float(c) == 3.0
+    np.testing.assert_allclose(ys, [0, 1, 2])
+    out = lax.while_loop(lambda c: c < 3, lambda c: c + jnp.float32(1.5), 0)
+    assert out.dtype == np.float32 and float(out) == 3.0
+    g = jtrans.grad(lambda a: lax.scan(lambda c, x: (c + x * a, None), 0, jnp.arange(3.0))[0])
+    assert float(g(2.0)) == 3.0
+
+
+def test_fori_loop_python_bounds_weak_index():
+    # JAX: Python int bounds give a weak loop index, so a weak carry stays weak
+    out = lax.fori_loop(0, 3, lambda i, c: c + i, 0)
+    assert int(out) == 3 and out.dtype == np.int32 and out.weak_type
+    out = lax.fori_loop(0, 3, lambda i, c: c + i, jnp.int32(0))
+    assert not out.weak_type
+    out = lax.fori_loop(jnp.int32(0), 3, lambda i, c: c + i, 0)
+    assert int(out) == 3 and not out.weak_type
 
 
 def test_scan_weak_carry_promoted():
@@ -463,7 +484,7 @@ def test_while_errors():
     with pytest.raises(TypeError, match="boolean scalar"):
         lax.while_loop(lambda c: c, lambda c: c + 1, 0.0)
     with pytest.raises(TypeError) as e:
-        lax.while_loop(lambda c: c < 3, lambda c: c + 0.5, 0)
+        lax.while_loop(lambda c: c < 3, lambda c: c + 0.5, jnp.int32(0))
     assert "i32[]" in str(e.value) and "f32[]" in str(e.value)
 
 

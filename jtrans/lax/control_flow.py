@@ -16,6 +16,7 @@ import weakref
 import numpy as np
 
 from .. import core, dtypes
+from ..array import Array
 from ..core import ClosedJaxpr, Jaxpr, Var
 from ..errors import JTransTypeError, JTransValueError
 from ..interpreters import ad, batching
@@ -84,17 +85,20 @@ def _aval_str(a):
 
 
 def _check_carry(what, in_tree, out_tree, in_avals, out_avals):
-    """Checks a loop body's carry output against its input. Returns the indices of carries whose
-    input is weakly typed but output strongly typed (to be retraced with strong inputs)."""
+    """Checks a loop body's carry output against its input. Returns {index: new input aval}
+    for carries to retrace with: a weakly typed input whose output is strongly typed, or (as in
+    JAX) of another dtype, takes the output's type."""
     if in_tree != out_tree:
         raise JTransTypeError(
             f"{what}: the body function must return a carry with the same pytree structure as "
             f"its carry input, but the input carry is {in_tree} and the output carry is "
             f"{out_tree}."
         )
-    diffs = []
-    for path, a, b in zip(_leaf_paths(in_tree), in_avals, out_avals):
-        if (a.shape, a.dtype) != (b.shape, b.dtype):
+    diffs, promote = [], {}
+    for i, (path, a, b) in enumerate(zip(_leaf_paths(in_tree), in_avals, out_avals)):
+        if a.weak_type and a.shape == b.shape and (a.dtype != b.dtype or not b.weak_type):
+            promote[i] = a.update(dtype=b.dtype, weak_type=b.weak_type)
+        elif (a.shape, a.dtype) != (b.shape, b.dtype):
             diffs.append(f"  carry{path}: input {_aval_str(a)}, output {_aval_str(b)}")
     if diffs:
         raise JTransTypeError(
@@ -104,8 +108,7 @@ def _check_carry(what, in_tree, out_tree, in_avals, out_avals):
             + "\nMake the initial value match what the body returns (e.g. jnp.float32(0.0) or "
             "jnp.zeros(shape, dtype)), or cast the body's result with .astype."
         )
-    return [i for i, (a, b) in enumerate(zip(in_avals, out_avals)) if a.weak_type and not
-            b.weak_type]  # fmt: skip
+    return promote
 
 
 def _as_array(x):
@@ -523,7 +526,7 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1, _split_transpos
     def body(*args):
         return f(tree_unflatten(init_tree, args[:n]), tree_unflatten(xs_tree, args[n:]))
 
-    for _ in range(2):
+    for _ in range(3):  # retraced at most twice: a weak carry changes dtype, then strength
         jaxpr, consts, out_tree = _trace(body, carry_avals + x_avals)
         if out_tree.kind is not tuple or len(out_tree.children) != 2:
             raise JTransTypeError(f"scan: the body function must return a pair (carry, y), "
@@ -533,9 +536,7 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1, _split_transpos
         promote = _check_carry("scan", init_tree, carry_tree, carry_avals, out_avals)
         if not promote:
             break
-        carry_avals = [
-            a.strip_weak_type() if i in promote else a for i, a in enumerate(carry_avals)
-        ]
+        carry_avals = [promote.get(i, a) for i, a in enumerate(carry_avals)]
     jaxpr = _strengthen(jaxpr, [i for i in range(n) if jaxpr.out_avals[i].weak_type and not
                                 carry_avals[i].weak_type])  # fmt: skip
     init_flat = [st.convert_element_type(x, a.dtype, a.weak_type)
@@ -806,7 +807,7 @@ def while_loop(cond_fun, body_fun, init_val, max_steps=None):
     init_flat, tree = tree_flatten(init_val)
     init_flat = [as_operand(x) for x in init_flat]
     avals = [core.get_aval(x) for x in init_flat]
-    for _ in range(2):
+    for _ in range(3):  # retraced at most twice: a weak carry changes dtype, then strength
         cj, cconsts, ctree = _trace(lambda *xs: cond_fun(tree_unflatten(tree, xs)), avals)
         if ctree.kind is not None or cj.out_avals[0].shape != () or cj.out_avals[0].dtype != \
                 dtypes.bool_:  # fmt: skip
@@ -817,7 +818,7 @@ def while_loop(cond_fun, body_fun, init_val, max_steps=None):
         promote = _check_carry("while_loop", tree, btree, avals, bj.out_avals)
         if not promote:
             break
-        avals = [a.strip_weak_type() if i in promote else a for i, a in enumerate(avals)]
+        avals = [promote.get(i, a) for i, a in enumerate(avals)]
     bj = _strengthen(bj, [i for i, a in enumerate(avals) if bj.out_avals[i].weak_type and not
                           a.weak_type])  # fmt: skip
     init_flat = [st.convert_element_type(x, a.dtype, a.weak_type) for x, a in zip(init_flat, avals)]
@@ -849,12 +850,14 @@ def fori_loop(lower, upper, body_fun, init_val, unroll=None):
     lo, hi = _static_int(lower), _static_int(upper)
     one = np.asarray(1, dt)
     if lo is not None and hi is not None:
+        # as in JAX, Python int bounds give a weakly typed loop index
+        weak_i = all(isinstance(b, int) and not isinstance(b, bool) for b in (lower, upper))
 
         def step(carry, _):
             i, x = carry
-            return (ew.add(i, one), body_fun(i, x)), None
+            return (ew.add(i, 1 if weak_i else one), body_fun(i, x)), None
 
-        start = as_operand(np.asarray(lo, dt))
+        start = Array(np.asarray(lo, dt), weak_i)
         (_, out), _ = scan(step, (start, init_val), None, length=max(hi - lo, 0),
                            unroll=1 if unroll is None else unroll)  # fmt: skip
         return out

@@ -9,6 +9,7 @@ import numpy as np
 import scipy.special as sp
 
 from .. import core, dtypes
+from ..errors import JTransTypeError
 from ..interpreters import ad, batching
 from ._base import (
     Zero,
@@ -16,11 +17,9 @@ from ._base import (
     batch_rules,
     check_dtype_kind,
     check_same_dtypes,
-    instantiate,
     standard_primitive,
     transpose_rules,
 )
-from ..errors import JTransTypeError
 
 _LOW = (dtypes.float16, dtypes.bfloat16)
 _SCALAR_TYPES = (int, float, complex)  # captured before `complex`, `abs`, `max`... are shadowed
@@ -94,7 +93,7 @@ def unop(name, np_fn, kinds, result_dtype=None, upcast=True):
         check_dtype_kind(name, x, kinds)
         if result_dtype is None:
             return x
-        return core.ShapedArray(x.shape, result_dtype(x.dtype), False)
+        return core.ShapedArray(x.shape, result_dtype(x.dtype), x.weak_type)  # JAX keeps weakness
 
     impl = _upcast_impl(np_fn) if upcast else np_fn
     prim = standard_primitive(name, impl, abstract_eval)
@@ -128,7 +127,7 @@ def naryop(name, np_fn, kinds, result_dtype=None, upcast=True, same_dtypes=True)
         if result_dtype is None:
             return a0 if shape == a0.shape and weak == a0.weak_type else \
                 core.ShapedArray(shape, a0.dtype, weak)  # fmt: skip
-        return core.ShapedArray(shape, result_dtype(a0.dtype), False)
+        return core.ShapedArray(shape, result_dtype(a0.dtype), weak)  # weak if all inputs are
 
     impl = _upcast_impl(np_fn) if upcast else np_fn
     prim = standard_primitive(name, impl, abstract_eval)
@@ -157,6 +156,18 @@ def _operands(*xs):
         return [as_operand(x) for x in xs]
     ref = next((x for x in xs if not isinstance(x, _SCALAR_TYPES)), None)
     dt = None if ref is None else core.get_aval(ref).dtype
+    if dt is not None:
+        for x in xs:  # as in JAX, a weak scalar may not change the kind of the operands
+            k = None if not isinstance(x, _SCALAR_TYPES) else "b" if isinstance(x, bool) else \
+                "ifc"[[isinstance(x, t) for t in _SCALAR_TYPES].index(True)]  # fmt: skip
+            dk = "b" if dt == dtypes.bool_ else "f" if dtypes.is_float(dt) else dt.kind
+            if k is not None and "biufc".index(k.replace("u", "i")) > "biufc".index(dk):
+                raise JTransTypeError(
+                    f"lax functions require arguments of the same dtype, got a Python "
+                    f"{type(x).__name__} ({x!r}) with an operand of dtype {dt.name}. Convert "
+                    "the scalar or the array (.astype), or use the jtrans.numpy function, "
+                    "which promotes."
+                )
     return [as_operand(x, dt) for x in xs]
 
 
@@ -349,8 +360,13 @@ not_p = unop("not", lambda x: np.invert(x), _I, upcast=False)
 bitwise_not = _un(not_p)
 ad.defnondiff(not_p)
 
-population_count_p = unop("population_count", lambda x: np.bitwise_count(x).astype(x.dtype),
-                          "iu", upcast=False)  # fmt: skip
+
+def _population_count_impl(x):
+    # counts the bits of the two's-complement pattern (np.bitwise_count counts |x|'s bits)
+    return np.bitwise_count(x.view(np.dtype(f"u{x.dtype.itemsize}"))).astype(x.dtype)
+
+
+population_count_p = unop("population_count", _population_count_impl, "iu", upcast=False)
 population_count = _un(population_count_p)
 ad.defnondiff(population_count_p)
 
@@ -429,7 +445,18 @@ def _pow_impl(x, y):
 
 
 pow_p = naryop("pow", _pow_impl, _F)
-pow = _bin(pow_p)
+
+
+def pow(x, y):
+    """x ** y. As in JAX, y may also be an integer array when x is inexact (the primitive sees
+    y converted to x's dtype, so the compiled and eager paths agree)."""
+    x, y = _operands(x, y)
+    xa, ya = core.get_aval(x), core.get_aval(y)
+    if ya.dtype.kind in "iu" and (dtypes.is_float(xa.dtype) or xa.dtype.kind == "c"):
+        from .structural import convert_element_type
+
+        y = convert_element_type(y, xa.dtype)
+    return pow_p.bind(x, y)
 
 
 def _pow_jvp_x(g, x, y):
@@ -468,6 +495,7 @@ def _pow_jvp(primals, tangents):
     x, y = primals
     gx, gy = tangents
     ans = pow(x, y)
+
     shape = core.get_aval(ans).shape
     x, y = _to_shape(x, shape), _to_shape(y, shape)
     t = Zero(core.get_aval(ans))

@@ -10,6 +10,13 @@ import numpy as np
 from .. import core, dtypes
 from ..array import Array
 from ..errors import JTransTypeError, JTransValueError
+
+
+class ShapeError(JTransValueError, JTransTypeError):
+    """An operand shape a primitive cannot take. JAX raises TypeError from its shape rules and
+    NumPy ValueError; this is both, so either `pytest.raises` works."""
+
+
 from ..interpreters import ad, batching
 from . import elementwise as ew
 from ._base import (
@@ -94,7 +101,7 @@ def _bid_abstract(x, shape, broadcast_dimensions):
     )
     ok = ok and list(broadcast_dimensions) == sorted(set(broadcast_dimensions))
     if not ok:
-        raise JTransValueError(
+        raise ShapeError(
             f"broadcast_in_dim cannot broadcast an array of shape {x.shape} to shape {shape} "
             f"with broadcast_dimensions={broadcast_dimensions}"
         )
@@ -184,7 +191,7 @@ batching._broadcast = _broadcast_hook
 
 def _reshape_abstract(x, new_sizes, dimensions=None):
     if int(np.prod(new_sizes, dtype=np.int64)) != x.size:
-        raise JTransValueError(f"cannot reshape an array of shape {x.shape} (size {x.size}) "
+        raise ShapeError(f"cannot reshape an array of shape {x.shape} (size {x.size}) "
                                f"into shape {tuple(new_sizes)}")  # fmt: skip
     return core.ShapedArray(new_sizes, x.dtype, x.weak_type)
 
@@ -224,7 +231,7 @@ batch_rules[reshape_p] = _reshape_batch
 
 def _transpose_abstract(x, permutation):
     if sorted(permutation) != list(range(x.ndim)):
-        raise JTransValueError(
+        raise ShapeError(
             f"transpose permutation {permutation} is not a permutation of the axes of an "
             f"array of rank {x.ndim}"
         )
@@ -239,7 +246,7 @@ transpose_p = standard_primitive(
 def transpose(x, permutation):
     x = as_operand(x)
     permutation = tuple(int(p) for p in permutation)
-    if permutation == tuple(range(len(permutation))):
+    if permutation == tuple(range(core.get_aval(x).ndim)):
         return x
     return transpose_p.bind(x, permutation=permutation)
 
@@ -275,7 +282,7 @@ batching._moveaxis = _moveaxis_hook
 def _squeeze_abstract(x, dimensions):
     for d in dimensions:
         if x.shape[d] != 1:
-            raise JTransValueError(
+            raise ShapeError(
                 f"cannot squeeze axis {d} of an array of shape {x.shape}: its size is not 1"
             )
     shape = tuple(s for i, s in enumerate(x.shape) if i not in dimensions)
@@ -330,7 +337,7 @@ def _select_n_impl(which, *cases):
 
 def _select_n_abstract(which, *cases):
     if not cases:
-        raise JTransValueError("select_n needs at least one case")
+        raise ShapeError("select_n needs at least one case")
     c0 = cases[0]
     for c in cases[1:]:
         if c.shape != c0.shape or c.dtype != c0.dtype:
@@ -475,7 +482,7 @@ def _not_zero(t):
 
 def _rev_abstract(x, dimensions):
     if any(not 0 <= d < x.ndim for d in dimensions) or len(set(dimensions)) != len(dimensions):
-        raise JTransValueError(
+        raise ShapeError(
             f"rev dimensions {dimensions} must be distinct axes of an array of rank {x.ndim}"
         )
     return x
@@ -531,26 +538,24 @@ def _pad_impl(x, padding_value, padding_config):
 
 def _pad_abstract(x, padding_value, padding_config):
     if padding_value.shape != ():
-        raise JTransValueError(
-            f"pad: padding_value must be a scalar, got shape {padding_value.shape}"
-        )
+        raise ShapeError(f"pad: padding_value must be a scalar, got shape {padding_value.shape}")
     if padding_value.dtype != x.dtype:
         raise JTransTypeError(
             f"pad: padding_value dtype {padding_value.dtype.name} differs from the operand's "
             f"{x.dtype.name}; convert one of them"
         )
     if len(padding_config) != x.ndim:
-        raise JTransValueError(
+        raise ShapeError(
             f"pad: padding_config has {len(padding_config)} entries for an operand of rank "
             f"{x.ndim}; give one (lo, hi, interior) triple per axis"
         )
     shape = []
     for n, (lo, hi, interior) in zip(x.shape, padding_config):
         if interior < 0:
-            raise JTransValueError(f"pad: interior padding must be >= 0, got {padding_config}")
+            raise ShapeError(f"pad: interior padding must be >= 0, got {padding_config}")
         out = lo + hi + n + max(n - 1, 0) * interior
         if out < 0:
-            raise JTransValueError(
+            raise ShapeError(
                 f"pad: padding_config {padding_config} gives a negative size for an operand "
                 f"of shape {x.shape}"
             )
@@ -609,10 +614,10 @@ batch_rules[pad_p] = _pad_batch
 
 def _concatenate_abstract(*xs, dimension):
     if not xs:
-        raise JTransValueError("concatenate needs at least one operand")
+        raise ShapeError("concatenate needs at least one operand")
     x0 = xs[0]
     if x0.ndim == 0 or not 0 <= dimension < x0.ndim:
-        raise JTransValueError(
+        raise ShapeError(
             f"concatenate dimension {dimension} is out of bounds for operands of rank {x0.ndim}"
         )
     for x in xs[1:]:
@@ -624,7 +629,7 @@ def _concatenate_abstract(*xs, dimension):
         if x.ndim != x0.ndim or any(
             a != b for i, (a, b) in enumerate(zip(x.shape, x0.shape)) if i != dimension
         ):
-            raise JTransValueError(
+            raise ShapeError(
                 f"concatenate operands must have equal shapes except along dimension "
                 f"{dimension}, got " + ", ".join(str(a.shape) for a in xs)
             )
@@ -642,7 +647,7 @@ def concatenate(operands, dimension):
     """Concatenates a sequence of same-dtype arrays along axis `dimension`."""
     operands = [as_operand(x) for x in operands]
     if not operands:
-        raise JTransValueError("concatenate needs at least one operand")
+        raise ShapeError("concatenate needs at least one operand")
     dimension = canonical_axis(dimension, core.get_aval(operands[0]).ndim, "dimension")
     if len(operands) == 1:
         return operands[0]
@@ -683,14 +688,14 @@ def _slice_impl(x, start_indices, limit_indices, strides):
 def _slice_abstract(x, start_indices, limit_indices, strides):
     st = strides or (1,) * x.ndim
     if not len(start_indices) == len(limit_indices) == len(st) == x.ndim:
-        raise JTransValueError(
+        raise ShapeError(
             f"slice: start_indices {start_indices}, limit_indices {limit_indices} and strides "
             f"{strides} must each have one entry per axis of the operand of shape {x.shape}"
         )
     shape = []
     for n, a, b, s in zip(x.shape, start_indices, limit_indices, st):
         if not 0 <= a <= b <= n or s < 1:
-            raise JTransValueError(
+            raise ShapeError(
                 f"slice: invalid start_indices {start_indices} / limit_indices {limit_indices} "
                 f"/ strides {strides} for an operand of shape {x.shape}: need "
                 "0 <= start <= limit <= size and stride >= 1"
@@ -788,7 +793,7 @@ def _dynamic_slice_impl(x, *starts, slice_sizes):
 
 def _check_starts(name, x, starts):
     if len(starts) != x.ndim:
-        raise JTransValueError(
+        raise ShapeError(
             f"{name}: got {len(starts)} start indices for an operand of rank {x.ndim}; give "
             "one scalar start per axis"
         )
@@ -802,7 +807,7 @@ def _check_starts(name, x, starts):
 def _dynamic_slice_abstract(x, *starts, slice_sizes):
     _check_starts("dynamic_slice", x, starts)
     if len(slice_sizes) != x.ndim or any(not 0 <= k <= n for k, n in zip(slice_sizes, x.shape)):
-        raise JTransValueError(
+        raise ShapeError(
             f"dynamic_slice: slice_sizes {slice_sizes} must give one size per axis, each at "
             f"most the operand's size {x.shape}"
         )
@@ -818,13 +823,13 @@ def _normalize_starts(operand, start_indices, what):
     if isinstance(start_indices, (core.Tracer, Array, np.ndarray)):
         a = core.get_aval(start_indices)
         if a.ndim != 1:
-            raise JTransValueError(f"{what}: start_indices must be a sequence or 1-D array")
+            raise ShapeError(f"{what}: start_indices must be a sequence or 1-D array")
         start_indices = [
             reshape(slice(start_indices, (i,), (i + 1,)), ()) for i in range(a.shape[0])
         ]
     start_indices = list(start_indices)
     if len(start_indices) != len(shape):
-        raise JTransValueError(
+        raise ShapeError(
             f"{what}: got {len(start_indices)} start indices for an operand of shape {shape}; "
             "give one per axis"
         )
@@ -906,7 +911,7 @@ def _dynamic_update_slice_abstract(x, update, *starts):
             f"operand's {x.dtype.name}"
         )
     if update.ndim != x.ndim or any(u > n for u, n in zip(update.shape, x.shape)):
-        raise JTransValueError(
+        raise ShapeError(
             f"dynamic_update_slice: update of shape {update.shape} does not fit in an operand "
             f"of shape {x.shape} (same rank, each size at most the operand's)"
         )
@@ -1059,7 +1064,7 @@ class GatherScatterMode(_enum.Enum):
             return GatherScatterMode.FILL_OR_DROP
         if s == "promise_in_bounds":
             return GatherScatterMode.PROMISE_IN_BOUNDS
-        raise JTransValueError(
+        raise ShapeError(
             f"unknown gather/scatter mode {s!r}; use 'clip', 'fill', 'drop' or 'promise_in_bounds'"
         )
 
@@ -1137,7 +1142,7 @@ def _check_dims(name, what, dims, bound, sort=True):
         or len(set(dims)) != len(dims)
         or (sort and list(dims) != sorted(dims))
     ):
-        raise JTransValueError(
+        raise ShapeError(
             f"{name}: {what} {tuple(dims)} must be {'sorted, ' if sort else ''}distinct axes "
             f"in [0, {bound})"
         )
@@ -1147,7 +1152,7 @@ def _check_indices(name, indices, index_map, what):
     if indices.dtype.kind not in "iu":
         raise JTransTypeError(f"{name}: indices must be integers, got {indices.str_short()}")
     if indices.ndim < 1 or indices.shape[-1] != len(index_map):
-        raise JTransValueError(
+        raise ShapeError(
             f"{name}: the last axis of the indices ({indices.str_short()}) is the index vector "
             f"and must have size len({what}) = {len(index_map)}"
         )
@@ -1157,7 +1162,7 @@ def _check_batching_dims(name, operand, indices, obd, ibd):
     _check_dims(name, "operand_batching_dims", obd, operand.ndim)
     _check_dims(name, "indices batching dims", ibd, indices.ndim - 1, sort=False)
     if len(obd) != len(ibd) or any(operand.shape[a] != indices.shape[b] for a, b in zip(obd, ibd)):
-        raise JTransValueError(
+        raise ShapeError(
             f"{name}: operand_batching_dims {obd} and indices batching dims {ibd} must pair "
             f"axes of equal size (operand {operand.shape}, indices {indices.shape})"
         )
@@ -1176,7 +1181,7 @@ def _gather_abstract(operand, indices, *, dimension_numbers, slice_sizes, mode, 
         not 0 <= k <= n and not (d in dropped and k == 1)
         for d, (k, n) in enumerate(zip(slice_sizes, operand.shape))
     ):
-        raise JTransValueError(
+        raise ShapeError(
             f"gather: slice_sizes {tuple(slice_sizes)} must give one size per operand axis, "
             f"each between 0 and the operand's size {operand.shape}"
         )
@@ -1184,7 +1189,7 @@ def _gather_abstract(operand, indices, *, dimension_numbers, slice_sizes, mode, 
     if len(dropped) != len(dn.collapsed_slice_dims) + len(dn.operand_batching_dims) or any(
         slice_sizes[d] != 1 for d in dropped
     ):
-        raise JTransValueError(
+        raise ShapeError(
             "gather: collapsed_slice_dims and operand_batching_dims must be disjoint axes of "
             f"slice size 1, got {dn} with slice_sizes {tuple(slice_sizes)}"
         )
@@ -1192,7 +1197,7 @@ def _gather_abstract(operand, indices, *, dimension_numbers, slice_sizes, mode, 
     batch_shape = indices.shape[:-1]
     out_rank = len(batch_shape) + len(offset_sizes)
     if len(dn.offset_dims) != len(offset_sizes):
-        raise JTransValueError(
+        raise ShapeError(
             f"gather: offset_dims {dn.offset_dims} must have one entry per kept slice axis "
             f"({len(offset_sizes)})"
         )
@@ -1348,7 +1353,7 @@ def _scatter_abstract(name):
         scatter_shape = tuple(s for d, s in enumerate(updates.shape)
                               if d not in dn.update_window_dims)  # fmt: skip
         if len(dn.update_window_dims) != n_win or scatter_shape != batch_shape:
-            raise JTransValueError(
+            raise ShapeError(
                 f"{name}: updates of shape {updates.shape} do not match: expected "
                 f"{n_win} window axes (update_window_dims={dn.update_window_dims}) and the "
                 f"other axes equal to the indices' batch shape {batch_shape}"
@@ -1356,7 +1361,7 @@ def _scatter_abstract(name):
         _, win = _scatter_to_gather(dn, operand.shape, updates.shape)
         dropped = set(dn.inserted_window_dims) | set(dn.operand_batching_dims)
         if any(w > n for d, (w, n) in enumerate(zip(win, operand.shape)) if d not in dropped):
-            raise JTransValueError(
+            raise ShapeError(
                 f"{name}: update windows of shape {win} are larger than the operand {operand.shape}"
             )
         return core.ShapedArray(operand.shape, operand.dtype, operand.weak_type)

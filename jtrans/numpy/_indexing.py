@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import core, dtypes, lax
 from ..array import Array
-from ..errors import ConcretizationTypeError, JTransTypeError
+from ..errors import ConcretizationTypeError, JTransTypeError, JTransValueError
 from ._util import asarray_any, broadcast_shapes, canonical_axis, check_arraylike
 
 __all__ = [
@@ -25,7 +25,7 @@ __all__ = [
     "take_along_axis",
 ]
 
-from ..errors import NonConcreteBooleanIndexError  # noqa: E402
+from ..errors import NonConcreteBooleanIndexError
 
 _INDEX_TYPES = (Array, core.Tracer, np.ndarray, np.generic)
 
@@ -538,8 +538,11 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
     if not _is_int_dtype(i_aval.dtype):
         raise JTransTypeError(f"take_along_axis: indices must be integers, got {i_aval.dtype}")
     if axis is None:
+        if i_aval.ndim != 1:
+            raise JTransValueError(
+                f"take_along_axis: indices must be 1-D when axis=None, got shape {i_aval.shape}"
+            )
         arr = lax.reshape(arr, (a_aval.size,))
-        indices = lax.reshape(indices, (i_aval.size,))
         axis = 0
         a_aval, i_aval = core.get_aval(arr), core.get_aval(indices)
     if a_aval.ndim != i_aval.ndim:

@@ -90,6 +90,8 @@ def _reduction(name, lax_fn, identity, promote_int=False, has_initial=True, bool
             comb = {"sum": lax.add, "prod": lax.mul, "max": lax.max, "min": lax.min}[name]
             init = lax.convert_element_type(asarray_any(initial), dt)
             res = comb(res, lax.broadcast_in_dim(init, core.get_aval(res).shape, ()))
+        if core.get_aval(res).weak_type:  # JAX's reductions return strongly typed results
+            res = lax.convert_element_type(res, core.get_aval(res).dtype)
         return _keepdims(res, aval.shape, axes) if keepdims else res
 
     f.__name__ = name
@@ -164,11 +166,17 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     rdt = core.get_aval(sq).dtype
     s = sum(sq, axis=axes, keepdims=keepdims, where=where)
     n = _count(aval.shape, axes, where, rdt)
+    # as in JAX, a non-positive normalizer (ddof >= count) gives NaN (NumPy: inf or negative)
     if isinstance(n, int):
+        if n - ddof <= 0:
+            return lax.mul(s, lax.full_like(s, np.nan))
         return lax.div(s, lax.full_like(s, n - ddof))
     if keepdims:
         n = _keepdims(n, aval.shape, axes)
-    return lax.div(s, lax.sub(n, lax.full_like(n, ddof)))
+    norm = lax.sub(n, lax.full_like(n, ddof))
+    bad = lax.le(norm, lax.full_like(norm, 0))
+    safe = lax.select(bad, lax.full_like(norm, 1), norm)
+    return lax.select(bad, lax.full_like(s, np.nan), lax.div(s, safe))
 
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
@@ -218,8 +226,8 @@ def _cumulative(name, lax_fn, promote=True):
         ax = canonical_axis(axis, core.get_aval(a).ndim)
         if dtype is not None:
             a = lax.convert_element_type(a, dtypes.check_dtype(dtype))
-        elif promote:
-            a = lax.convert_element_type(a, _promote_integer_dtype(aval.dtype))
+        elif promote and aval.dtype == dtypes.bool_:  # as in JAX, int8 stays int8 here
+            a = lax.convert_element_type(a, dtypes.default_int())
         if core.get_aval(a).ndim == 0:
             return lax.reshape(a, (1,))
         return lax_fn(a, axis=ax)
@@ -240,6 +248,8 @@ def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
                 f"cumulative_sum: axis must be given for arrays of rank > 1 (shape {aval.shape})"
             )
         axis = 0
+    if dtype is None:  # unlike cumsum, the array-API functions promote small integers
+        dtype = _promote_integer_dtype(aval.dtype)
     out = cumsum(x, axis, dtype)
     if include_initial:
         ax = canonical_axis(axis, aval.ndim)
@@ -257,6 +267,8 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
                 f"cumulative_prod: axis must be given for arrays of rank > 1 (shape {aval.shape})"
             )
         axis = 0
+    if dtype is None:  # unlike cumsum, the array-API functions promote small integers
+        dtype = _promote_integer_dtype(aval.dtype)
     out = cumprod(x, axis, dtype)
     if include_initial:
         ax = canonical_axis(axis, aval.ndim)
@@ -337,13 +349,14 @@ def _quantile(name, a, q, axis, method, keepdims, percent, ignore_nan=False):
             "'nearest' or 'midpoint'"
         )
     dt = dtypes.to_inexact_dtype(aval.dtype)
+    qdt = dtypes.result_type(dt, q)  # a Python scalar q is weak: float16 data stays float16
     q = asarray_any(q)
-    qdt = dtypes.result_type(dt, core.get_aval(q).dtype)
     dt = qdt if dtypes.is_inexact(qdt) else dt
     a = lax.convert_element_type(a, dt)
     q = lax.convert_element_type(q, dt)
     if percent:
         q = lax.div(q, lax.full_like(q, 100))
+    q = lax.clamp(lax.full_like(q, 0), q, lax.full_like(q, 1))  # JAX clamps q to [0, 1]
     shape = aval.shape
     if axis is None:
         a = lax.reshape(a, (aval.size,))

@@ -11,6 +11,7 @@ import numpy as np
 from .. import core, dtypes, lax
 from ..array import Array
 from ..errors import JTransValueError
+from ..lax.structural import ShapeError
 from ._util import (
     asarray_any,
     broadcast_shapes,
@@ -108,19 +109,17 @@ def _norm_shape(newshape, size, old_shape):
     newshape = [concrete_int(d, "a dimension of the new shape") for d in newshape]
     neg = [i for i, d in enumerate(newshape) if d < 0]
     if len(neg) > 1 or (neg and newshape[neg[0]] != -1):
-        raise JTransValueError(
-            f"can only specify one unknown dimension (-1), got {tuple(newshape)}"
-        )
+        raise ShapeError(f"can only specify one unknown dimension (-1), got {tuple(newshape)}")
     if neg:
         rest = int(np.prod([d for d in newshape if d >= 0], dtype=np.int64))
         if rest == 0 or size % rest:
-            raise JTransValueError(
+            raise ShapeError(
                 f"cannot reshape array of shape {old_shape} (size {size}) into shape "
                 f"{tuple(newshape)}"
             )
         newshape[neg[0]] = size // rest
     if int(np.prod(newshape, dtype=np.int64)) != size:
-        raise JTransValueError(
+        raise ShapeError(
             f"cannot reshape array of shape {old_shape} (size {size}) into shape {tuple(newshape)}"
         )
     return tuple(newshape)
@@ -157,7 +156,7 @@ def transpose(a, axes=None):
         axes = tuple(reversed(range(nd)))
     axes = tuple(int(x) for x in axes)
     if len(axes) != nd:
-        raise JTransValueError(f"axes {axes} don't match an array of rank {nd}")
+        raise ShapeError(f"axes {axes} don't match an array of rank {nd}")
     return lax.transpose(a, canonical_axes(axes, nd, "axes"))
 
 
@@ -304,7 +303,7 @@ def concatenate(arrays, axis=0, dtype=None):
     for a in arrays[1:]:
         s0, s = _shape_of(arrays[0]), _shape_of(a)
         if len(s) != nd or any(x != y for i, (x, y) in enumerate(zip(s0, s)) if i != axis):
-            raise ValueError(
+            raise ShapeError(
                 "All the input array dimensions except for the concatenation axis must match "
                 f"exactly, got shapes {[_shape_of(b) for b in arrays]} for axis {axis}"
             )
@@ -750,7 +749,7 @@ def insert(arr, obj, values, axis=None):
         pos = int(obj)
         if not -n <= pos <= n:
             raise IndexError(f"index {pos} is out of bounds for axis {axis} with size {n}")
-        pos = pos % (n + 1) if pos < 0 else pos
+        pos = pos + n if pos < 0 else pos  # as NumPy: -1 inserts before the last element
         vshp = _shape_of(values)
         vshp = (1,) * builtins.max(nd - len(vshp), 0) + vshp
         values = lax.reshape(values, vshp)

@@ -19,6 +19,13 @@ def _flatten(a):
     return lax.reshape(a, (core.get_aval(a).size,))
 
 
+def _axis_error(name, axis):
+    return JTransValueError(
+        f"jnp.{name}: axis {axis} is out of bounds for an array of dimension 0; pass axis=None "
+        "to sort the flattened array (as in JAX and NumPy)"
+    )
+
+
 def sort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):
     if order is not None:
         raise NotImplementedError("jnp.sort: the order argument is not supported")
@@ -26,7 +33,7 @@ def sort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):
     if axis is None:
         a, axis = _flatten(a), 0
     if core.get_aval(a).ndim == 0:
-        return a
+        raise _axis_error("sort", axis)
     axis = canonical_axis(axis, core.get_aval(a).ndim)
     if descending:
         return lax.rev(lax.sort(a, dimension=axis, is_stable=stable), (axis,))
@@ -41,7 +48,7 @@ def argsort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False)
         a, axis = _flatten(a), 0
     shape = core.get_aval(a).shape
     if not shape:
-        return lax.full((), 0, dtypes.default_int())
+        raise _axis_error("argsort", axis)
     axis = canonical_axis(axis, len(shape))
     it = lax.broadcasted_iota(dtypes.default_int(), shape, axis)
     if descending:
