@@ -338,3 +338,13 @@ from . import control_flow as cf
 fusion.control_rules[cf.cond_p] = control.lower_cond
 fusion.control_rules[cf.while_p] = control.lower_while
 fusion.control_rules[cf.scan_p] = control.lower_scan
+
+# ---------------------------------------------------------------------------------------------
+# indexing: dynamic slices and gathers as index maps; scatter, cumulative reductions and
+# argmax/argmin as native steps (jtrans/lowering/indexing.py)
+
+from ..lowering import indexing as ix
+
+F[st.dynamic_slice_p] = ix.dynamic_slice_rule
+F[st.dynamic_update_slice_p] = ix.dynamic_update_slice_rule
+F[st.gather_p] = ix.gather_rule

