@@ -283,3 +283,11 @@ def test_methods_and_properties():
 
     assert float(jtrans.jit(f)(x)) == float(f(x))
     np.testing.assert_allclose(np.asarray(jtrans.grad(f)(x)), [1, 0, 1, 0, 0, 1])
+
+
+def test_take_along_axis_none_needs_1d_indices():
+    # pinned to JAX: axis=None flattens arr and requires 1-D indices
+    x = jnp.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(jnp.take_along_axis(x, jnp.array([5, 0]), None), [5.0, 0.0])
+    with pytest.raises(ValueError, match="1-D"):
+        jnp.take_along_axis(x, jnp.zeros((2, 1), jnp.int32), None)

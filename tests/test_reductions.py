@@ -146,3 +146,42 @@ def test_quantile_methods_and_median():
                                    np.quantile(x, [0.0, 0.3, 1.0], axis=1, method=m),
                                    rtol=1e-6)  # fmt: skip
     np.testing.assert_allclose(jnp.median(x, axis=0), np.median(x, axis=0), rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# behaviour pinned to JAX 0.10 (found by tools/compare_jax.py)
+
+
+def test_reductions_of_python_scalars_are_strong():
+    for f in (jnp.max, jnp.min, jnp.amax, jnp.ptp, jnp.sum, jnp.mean):
+        out = f(2.5)
+        assert out.dtype == np.float32 and not out.weak_type, f.__name__
+    assert not jnp.max(lax.full((3,), 2.5)).weak_type
+
+
+def test_var_std_nan_when_ddof_reaches_count():
+    x = np.array([1.0, 2.0, 4.0], np.float32)
+    np.testing.assert_allclose(jnp.var(x, ddof=2), 14 / 3, rtol=1e-6)
+    assert np.isnan(jnp.var(x, ddof=3)) and np.isnan(jnp.var(x, ddof=4))
+    assert np.isnan(jnp.std(x, ddof=5))
+    assert np.all(np.isnan(jnp.var(np.ones((2, 2), np.float32), axis=1, ddof=2)))
+    assert np.isnan(jnp.var(x, ddof=3, where=x > 0))
+
+
+def test_cumulative_dtypes():
+    for dt, cum, arr_api in [(np.bool_, np.int32, np.int32), (np.int8, np.int8, np.int32),
+                             (np.uint8, np.uint8, np.uint32), (np.float16, np.float16,
+                                                               np.float16)]:  # fmt: skip
+        x = np.ones(2, dt)
+        assert jnp.cumsum(x).dtype == cum and jnp.cumprod(x).dtype == cum
+        assert jnp.nancumsum(x).dtype == cum
+        assert jnp.cumulative_sum(x).dtype == arr_api
+        assert jnp.cumulative_prod(x).dtype == arr_api
+
+
+def test_median_quantile_dtype_and_clamped_q():
+    assert jnp.median(np.ones(3, np.float16)).dtype == np.float16
+    assert jnp.nanmedian(np.ones(3, np.float16)).dtype == np.float16
+    x = np.arange(4.0, dtype=np.float32)
+    assert float(jnp.quantile(x, 1.5)) == 3.0 and float(jnp.quantile(x, -0.5)) == 0.0
+    assert float(jnp.percentile(x, 150.0)) == 3.0
