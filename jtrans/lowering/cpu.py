@@ -97,3 +97,211 @@ def optimized_ir(llvm_ir):
 
 
 _EMPTY_MODULE = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# the thread pool: parallel loops over the machine's cores
+#
+# `jt_parallel_for(fn, ctx, n)` runs fn(ctx, i) for i < n, the calling thread and the pool's
+# workers taking chunks from a shared counter (so a descheduled worker delays a job by at most
+# the chunk it holds). Workers are Python threads blocked in native code (`jt_pool_worker`),
+# woken through a futex. A job is a descriptor on the caller's stack published in `job`;
+# `active` counts workers looking at a descriptor, and the caller waits for it to drop to zero
+# after unpublishing, so no worker touches a dead descriptor. A second caller that finds the
+# pool busy runs its chunks alone. Linux x86-64 only (futex syscall number, `pause`); elsewhere
+# `pool_address()` is 0 and kernels run serially.
+
+_pool = None
+
+
+def _pool_ir():
+    from llvmlite import ir
+
+    i8, i32, i64 = ir.IntType(8), ir.IntType(32), ir.IntType(64)
+    ptr = i8.as_pointer()
+    m = ir.Module("jt_pool")
+    chunk_ty = ir.FunctionType(ir.VoidType(), [ptr, i64])
+    # descriptor: {fn, ctx, n, next, done}
+    desc_ty = ir.LiteralStructType([chunk_ty.as_pointer(), ptr, i64, i64, i64])
+
+    def glob(name, ty):
+        g = ir.GlobalVariable(m, ty, name)
+        g.initializer = ir.Constant(ty, None)
+        g.align = 64
+        return g
+
+    job = glob("jt_pool_job", desc_ty.as_pointer())
+    gen, sleeping, active = glob("jt_pool_gen", i32), glob("jt_pool_sleeping", i32), glob(
+        "jt_pool_active", i32)  # fmt: skip
+    busy, quit_, nworkers = glob("jt_pool_busy", i32), glob("jt_pool_quit", i32), glob(
+        "jt_pool_nworkers", i32)  # fmt: skip
+    syscall = ir.Function(m, ir.FunctionType(i64, [i64], var_arg=True), "syscall")
+    pause = ir.Function(m, ir.FunctionType(ir.VoidType(), []), "llvm.x86.sse2.pause")
+
+    def atomic_load(b, p):
+        v = b.load_atomic(p, "seq_cst", 4 if p.type.pointee == i32 else 8)
+        return v
+
+    def rmw(b, op, p, v):
+        return b.atomic_rmw(op, p, v, "seq_cst")
+
+    # work(desc): take chunks until none is left
+    work = ir.Function(m, ir.FunctionType(ir.VoidType(), [desc_ty.as_pointer()]), "jt_pool_work")
+    work.linkage = "internal"
+    b = ir.IRBuilder(work.append_basic_block("entry"))
+    d = work.args[0]
+    fn = b.load(b.gep(d, [i32(0), i32(0)]))
+    ctx = b.load(b.gep(d, [i32(0), i32(1)]))
+    n = b.load(b.gep(d, [i32(0), i32(2)]))
+    loop, body, out = (work.append_basic_block(x) for x in ("loop", "body", "out"))
+    b.branch(loop)
+    b.position_at_end(loop)
+    i = rmw(b, "add", b.gep(d, [i32(0), i32(3)]), i64(1))
+    b.cbranch(b.icmp_signed("<", i, n), body, out)
+    b.position_at_end(body)
+    b.call(fn, [ctx, i])
+    rmw(b, "add", b.gep(d, [i32(0), i32(4)]), i64(1))
+    b.branch(loop)
+    b.position_at_end(out)
+    b.ret_void()
+
+    # worker loop
+    w = ir.Function(m, ir.FunctionType(ir.VoidType(), []), "jt_pool_worker")
+    b = ir.IRBuilder(w.append_basic_block("entry"))
+    seen = b.alloca(i32)
+    spins = b.alloca(i32)
+    b.store(atomic_load(b, gen), seen)
+    wait, check, spin, sleep, run, leave = (w.append_basic_block(x) for x in
+                                            ("wait", "check", "spin", "sleep", "run", "leave"))  # fmt: skip
+    b.branch(wait)
+    b.position_at_end(wait)
+    b.store(i32(0), spins)
+    b.branch(check)
+    b.position_at_end(check)
+    g = atomic_load(b, gen)
+    changed = b.icmp_unsigned("!=", g, b.load(seen))
+    newjob = w.append_basic_block("newjob")
+    b.cbranch(changed, newjob, spin)
+    b.position_at_end(spin)
+    s = b.load(spins)
+    b.store(b.add(s, i32(1)), spins)
+    spin_more = w.append_basic_block("spin_more")
+    b.cbranch(b.icmp_signed("<", s, i32(2000)), spin_more, sleep)
+    b.position_at_end(spin_more)
+    b.call(pause, [])
+    b.branch(check)
+    b.position_at_end(sleep)
+    rmw(b, "add", sleeping, i32(1))
+    b.call(syscall, [i64(202), b.bitcast(gen, ptr), i32(128), b.load(seen), ir.Constant(ptr, None)])
+    rmw(b, "sub", sleeping, i32(1))
+    b.branch(wait)
+    b.position_at_end(newjob)
+    b.store(g, seen)
+    b.cbranch(b.icmp_unsigned("!=", atomic_load(b, quit_), i32(0)), leave, run)
+    b.position_at_end(run)
+    rmw(b, "add", active, i32(1))
+    dj = atomic_load(b, job)
+    has = w.append_basic_block("has")
+    done_ = w.append_basic_block("done")
+    b.cbranch(b.icmp_unsigned("!=", dj, ir.Constant(dj.type, None)), has, done_)
+    b.position_at_end(has)
+    b.call(work, [dj])
+    b.branch(done_)
+    b.position_at_end(done_)
+    rmw(b, "sub", active, i32(1))
+    b.branch(wait)
+    b.position_at_end(leave)
+    b.ret_void()
+
+    # parallel_for(fn, ctx, n)
+    pf = ir.Function(m, ir.FunctionType(ir.VoidType(), [chunk_ty.as_pointer(), ptr, i64]),
+                     "jt_parallel_for")  # fmt: skip
+    fn, ctx, n = pf.args
+    b = ir.IRBuilder(pf.append_basic_block("entry"))
+    serial, par, serial_loop, serial_body, ret = (pf.append_basic_block(x) for x in
+                                                  ("serial", "par", "sloop", "sbody", "ret"))  # fmt: skip
+    desc = b.alloca(desc_ty)
+    for k, v in enumerate((fn, ctx, n, i64(0), i64(0))):
+        b.store(v, b.gep(desc, [i32(0), i32(k)]))
+    few = b.icmp_signed("<", n, i64(2))
+    none = b.icmp_signed("<", atomic_load(b, nworkers), i32(1))
+    try_ = pf.append_basic_block("try")
+    b.cbranch(b.or_(few, none), serial, try_)
+    b.position_at_end(try_)
+    pair = b.cmpxchg(busy, i32(0), i32(1), "seq_cst", "seq_cst")
+    b.cbranch(b.extract_value(pair, 1), par, serial)
+    b.position_at_end(serial)
+    b.call(work, [desc])
+    b.branch(ret)
+    b.position_at_end(par)
+    b.store_atomic(desc, job, "seq_cst", 8)
+    rmw(b, "add", gen, i32(1))
+    wake, run2 = pf.append_basic_block("wake"), pf.append_basic_block("run")
+    b.cbranch(b.icmp_signed(">", atomic_load(b, sleeping), i32(0)), wake, run2)
+    b.position_at_end(wake)
+    b.call(syscall, [i64(202), b.bitcast(gen, ptr), i32(129), i32(1 << 30)])
+    b.branch(run2)
+    b.position_at_end(run2)
+    b.call(work, [desc])
+    # wait for the chunks others hold, unpublish, wait for the workers to leave
+    w1, w1b, after = (pf.append_basic_block(x) for x in ("wait_done", "wait_done_b", "unpub"))
+    b.branch(w1)
+    b.position_at_end(w1)
+    dn = atomic_load(b, b.gep(desc, [i32(0), i32(4)]))
+    b.cbranch(b.icmp_signed("<", dn, n), w1b, after)
+    b.position_at_end(w1b)
+    b.call(pause, [])
+    b.branch(w1)
+    b.position_at_end(after)
+    b.store_atomic(ir.Constant(desc_ty.as_pointer(), None), job, "seq_cst", 8)
+    w2, w2b, fin = (pf.append_basic_block(x) for x in ("wait_idle", "wait_idle_b", "fin"))
+    b.branch(w2)
+    b.position_at_end(w2)
+    b.cbranch(b.icmp_signed(">", atomic_load(b, active), i32(0)), w2b, fin)
+    b.position_at_end(w2b)
+    b.call(pause, [])
+    b.branch(w2)
+    b.position_at_end(fin)
+    b.store_atomic(i32(0), busy, "seq_cst", 4)
+    b.branch(ret)
+    b.position_at_end(serial_loop)
+    b.branch(serial_body)
+    b.position_at_end(serial_body)
+    b.branch(ret)
+    b.position_at_end(ret)
+    b.ret_void()
+    return str(m)
+
+
+def pool_address():
+    """The address of `jt_parallel_for`, starting the pool's workers on first use (one per core
+    beyond the first); 0 where there is no pool (one core, or not Linux x86-64)."""
+    global _pool
+    if _pool is None:
+        import ctypes
+        import platform
+        import threading
+
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        cores = int(os.environ.get("JTRANS_NUM_THREADS", cores))
+        if cores < 2 or platform.system() != "Linux" or platform.machine() != "x86_64":
+            _pool = (None, 0)
+            return 0
+        llvm.add_symbol("syscall", ctypes.cast(ctypes.CDLL(None).syscall, ctypes.c_void_p).value)
+        with _lock:
+            mod = llvm.parse_assembly(_pool_ir())
+            mod.verify()
+            _optimize(mod, target_machine())
+            engine = llvm.create_mcjit_compiler(mod, _new_target_machine())
+            engine.finalize_object()
+        worker = ctypes.CFUNCTYPE(None)(engine.get_function_address("jt_pool_worker"))
+        threads = []
+        for k in range(cores - 1):
+            t = threading.Thread(target=worker, name=f"jtrans-pool-{k}", daemon=True)
+            t.start()
+            threads.append(t)
+        ctypes.c_int32.from_address(engine.get_global_value_address("jt_pool_nworkers")).value = (
+            cores - 1
+        )
+        _pool = (engine, engine.get_function_address("jt_parallel_for"), worker, threads)
+    return _pool[1]

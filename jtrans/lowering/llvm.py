@@ -38,6 +38,9 @@ _LIBM = {"tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan", "sinh": "
          "erfc": "erfc", "lgamma": "lgamma", "atan2": "atan2", "nextafter": "nextafter"}  # fmt: skip
 # GEMMs with fewer multiply-adds than this run on one BLAS thread
 GEMM_SERIAL_MNK = 1 << 22
+GEMM_MAX_CHUNKS = 16
+# the module global holding the address of the thread pool's parallel_for (cpu.pool_address)
+PARALLEL_FOR_GLOBAL = "jt_parallel_for_fn"
 # the module global holding the address of the BLAS's thread-local thread-count setter
 BLAS_THREADS_GLOBAL = "jt_blas_set_threads_local"
 # ops with an inline vectorisable approximation in mathlib (others use intrinsics or libm)
@@ -96,8 +99,10 @@ class Renderer:
             self._nest(shape[1:], loop_vars, body)
             loop_vars.pop()
 
-    def for_range(self, n, name):
+    def for_range(self, n, name, start=None):
         renderer = self
+        n = i64(n) if not isinstance(n, ir.Value) else n
+        start = i64(0) if start is None else start
 
         class _Loop:
             def __enter__(self_):
@@ -109,8 +114,8 @@ class Renderer:
                 b.branch(self_.head)
                 b.position_at_end(self_.head)
                 self_.i = b.phi(i64, name=name)
-                self_.i.add_incoming(i64(0), pre)
-                b.cbranch(b.icmp_signed("<", self_.i, i64(n)), body, self_.exit)
+                self_.i.add_incoming(start, pre)
+                b.cbranch(b.icmp_signed("<", self_.i, n), body, self_.exit)
                 b.position_at_end(body)
                 return self_.i
 
@@ -362,16 +367,22 @@ class Renderer:
     # -- GEMM ------------------------------------------------------------------------------------
 
     def gemm_kernel(self, g):
-        """Row-major C = op(A) @ op(B) as column-major C^T = op(B)^T op(A)^T (Fortran BLAS)."""
+        """Row-major C = op(A) @ op(B) as column-major C^T = op(B)^T op(A)^T (Fortran BLAS).
+        Small products make one single-threaded BLAS call per batch entry; large ones are cut
+        into blocks of C (batch entries, or column/row ranges) run by the thread pool
+        (`cpu.pool_address`, through the global PARALLEL_FOR_GLOBAL), each block a
+        single-threaded BLAS call (OpenBLAS's own threads degrade badly when the cores are
+        shared: they synchronise many times per call; the pool's workers take chunks from a
+        counter, so a descheduled thread delays at most one chunk)."""
+        isz = g.c.dtype.itemsize
+        work = g.batch * g.m * g.n * g.k
+        chunk = self._gemm_chunk(g) if work >= GEMM_SERIAL_MNK else None
         fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [ptr] * 4), g.name)
         fn.linkage = "internal"
         fn.attributes.add("noinline")
         a, bb, c, gemm = fn.args
         self.fn = fn
         b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
-        dt = g.c.dtype
-        fty = llvm_type(dt)
-        isz = dt.itemsize
         if g.batch * g.m * g.n == 0:
             b.ret_void()
             return fn
@@ -382,33 +393,106 @@ class Renderer:
             b.call(memset, [c, i8(0), i64(g.batch * g.m * g.n * isz), i1(0)])
             b.ret_void()
             return fn
+        if chunk is None:
+            prev = self._blas_threads(i32(1))
+            self._gemm_block(g, a, bb, c, gemm, i64(0), i64(g.batch), None, None, None)
+            self._blas_threads(prev)
+            b.ret_void()
+            return fn
+        fn_c, n_chunks = chunk
+        ctx = b.alloca(ptr, 4)
+        for i, v in enumerate((a, bb, c, gemm)):
+            b.store(v, b.gep(ctx, [i32(i)]))
+        pf = b.load(self._global_ptr(PARALLEL_FOR_GLOBAL))
+        with b.if_else(b.icmp_unsigned("!=", pf, ir.Constant(ptr, None))) as (then, other):
+            with then:
+                pfty = ir.FunctionType(ir.VoidType(), [fn_c.type, ptr, i64]).as_pointer()
+                b.call(b.bitcast(pf, pfty), [fn_c, b.bitcast(ctx, ptr), i64(n_chunks)])
+            with other:  # no pool (one core, JTRANS_NUM_THREADS=1, not Linux x86-64)
+                prev = self._blas_threads(i32(1))
+                self._gemm_block(g, a, bb, c, gemm, i64(0), i64(g.batch), None, None, None)
+                self._blas_threads(prev)
+        b.ret_void()
+        return fn
+
+    def _global_ptr(self, name):
+        gv = self.module.globals.get(name)
+        if gv is None:
+            gv = ir.GlobalVariable(self.module, ptr, name)
+            gv.initializer = ir.Constant(ptr, None)
+        return gv
+
+    def _gemm_chunk(self, g):
+        """(fn(ctx, i), number of chunks): chunk i of a large GEMM; ctx = [A, B, C, gemm]."""
+        if g.batch >= 2:
+            split, d = None, g.batch
+        else:
+            split, d = ("m", g.m) if g.m >= g.n else ("n", g.n)
+        n_chunks = max(1, min(GEMM_MAX_CHUNKS, d // (1 if split is None else 32)))
+        fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [ptr, i64]),
+                         f"{g.name}_chunk")  # fmt: skip
+        fn.linkage = "internal"
+        ctx, ci = fn.args
+        self.fn = fn
+        b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
+        pp = b.bitcast(ctx, ptr.as_pointer())
+        a, bb, c, gemm = (b.load(b.gep(pp, [i32(i)])) for i in range(4))
+
+        def bound(i):  # i * d // n_chunks, rounded down to 16 inside the range (ends exact)
+            v = b.sdiv(b.mul(i, i64(d)), i64(n_chunks))
+            if split is not None:
+                v = b.and_(v, i64(-16))
+                v = b.select(b.icmp_signed(">=", i, i64(n_chunks)), i64(d), v)
+            return v
+
+        lo, hi = bound(ci), bound(b.add(ci, i64(1)))
+        prev = self._blas_threads(i32(1))
+        with b.if_then(b.icmp_signed("<", lo, hi)):
+            if split is None:
+                self._gemm_block(g, a, bb, c, gemm, lo, hi, None, None, None)
+            else:
+                self._gemm_block(g, a, bb, c, gemm, i64(0), i64(1), split, lo, hi)
+        self._blas_threads(prev)
+        b.ret_void()
+        return fn, n_chunks
+
+    def _gemm_block(self, g, a, bb, c, gemm, b0, b1, split, lo, hi):
+        """BLAS calls for batch entries [b0, b1) (IR values) and, with split "m" or "n", only
+        the rows or columns [lo, hi) of C."""
+        b = self.b
+        fty = llvm_type(g.c.dtype)
+        isz = g.c.dtype.itemsize
 
         def cell(ty, val):
-            p = b.alloca(ty)
+            with b.goto_entry_block():
+                p = b.alloca(ty)
             b.store(ty(val) if not isinstance(val, ir.Value) else val, p)
             return b.bitcast(p, ptr)
 
         tx = cell(i8, ord("T" if g.trans_b else "N"))
         ty_ = cell(i8, ord("T" if g.trans_a else "N"))
-        m, n, k = cell(i32, g.m), cell(i32, g.n), cell(i32, g.k)
+        mv, nv = i32(g.m), i32(g.n)
+        a_off = b_off = c_off = i64(0)
+        if split == "m":  # rows [lo, hi) of C: rows of op(A)
+            mv = b.trunc(b.sub(hi, lo), i32)
+            a_off = b.mul(lo, i64((1 if g.trans_a else g.k) * isz))
+            c_off = b.mul(lo, i64(g.n * isz))
+        elif split == "n":  # columns [lo, hi) of C: columns of op(B)
+            nv = b.trunc(b.sub(hi, lo), i32)
+            b_off = b.mul(lo, i64((g.k if g.trans_b else 1) * isz))
+            c_off = b.mul(lo, i64(isz))
+        m, n, k = cell(i32, mv), cell(i32, nv), cell(i32, g.k)
         ldx = cell(i32, max(1, g.k if g.trans_b else g.n))
         ldy = cell(i32, max(1, g.m if g.trans_a else g.k))
         ldc = cell(i32, max(1, g.n))
         alpha, beta = cell(fty, 1.0), cell(fty, 0.0)
         gty = ir.FunctionType(ir.VoidType(), [ptr] * 13)
         gfn = b.bitcast(gemm, gty.as_pointer())
-        serial = g.batch * g.m * g.n * g.k < GEMM_SERIAL_MNK
-        if serial:  # small products: one BLAS thread (waking a pool costs more than it saves)
-            prev = self._blas_threads(i32(1))
-        with self.for_range(g.batch, "b") as bi:
-            pa = b.gep(a, [b.mul(bi, i64(g.a_bstride * isz))])
-            pb = b.gep(bb, [b.mul(bi, i64(g.b_bstride * isz))])
-            pc = b.gep(c, [b.mul(bi, i64(g.m * g.n * isz))])
+        with self.for_range(b1, "b", start=b0) as bi:
+            pa = b.gep(a, [b.add(b.mul(bi, i64(g.a_bstride * isz)), a_off)])
+            pb = b.gep(bb, [b.add(b.mul(bi, i64(g.b_bstride * isz)), b_off)])
+            pc = b.gep(c, [b.add(b.mul(bi, i64(g.m * g.n * isz)), c_off)])
             b.call(gfn, [tx, ty_, n, m, k, alpha, pb, ldx, pa, ldy, beta, pc, ldc])
-        if serial:
-            self._blas_threads(prev)
-        b.ret_void()
-        return fn
 
     def _blas_threads(self, n):
         """Calls the BLAS's thread-local thread-count setter (OpenBLAS's
@@ -416,11 +500,7 @@ class Renderer:
         by the runtime; null: no call) and returns the previous count (n when there is none)."""
         b = self.b
         fty = ir.FunctionType(i32, [i32])
-        g = self.module.globals.get(BLAS_THREADS_GLOBAL)
-        if g is None:
-            g = ir.GlobalVariable(self.module, ptr, BLAS_THREADS_GLOBAL)
-            g.initializer = ir.Constant(ptr, None)
-        fp = b.load(g)
+        fp = b.load(self._global_ptr(BLAS_THREADS_GLOBAL))
         pre = b.block
         call = self.fn.append_basic_block("blas_threads")
         done = self.fn.append_basic_block("blas_threads_done")

@@ -140,14 +140,19 @@ def blas_threads_setter(gemm_ptr):
 
 
 def _set_blas_threads_global(engine, gemm_ptr):
-    from .llvm import BLAS_THREADS_GLOBAL
+    """Fills the module globals that hold the BLAS thread setter and the pool's parallel_for
+    (absent from modules that need neither)."""
+    from . import cpu
+    from .llvm import BLAS_THREADS_GLOBAL, PARALLEL_FOR_GLOBAL
 
-    try:
-        where = engine.get_global_value_address(BLAS_THREADS_GLOBAL)
-    except Exception:  # the module has no GEMM
-        return
-    if where:
-        ctypes.c_void_p.from_address(where).value = blas_threads_setter(gemm_ptr) or None
+    for name, value in ((BLAS_THREADS_GLOBAL, lambda: blas_threads_setter(gemm_ptr)),
+                        (PARALLEL_FOR_GLOBAL, cpu.pool_address)):  # fmt: skip
+        try:
+            where = engine.get_global_value_address(name)
+        except Exception:  # not in this module
+            continue
+        if where:
+            ctypes.c_void_p.from_address(where).value = value() or None
 
 
 def fresh_outputs(prog):

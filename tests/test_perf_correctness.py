@@ -1,0 +1,147 @@
+"""Correctness of the compiler's fast paths: the native call path (llvm.pycall), GEMMs cut into
+blocks run by the thread pool, single-threaded small GEMMs, and the pool itself."""
+
+import ctypes
+import threading
+
+import numpy as np
+import pytest
+
+import jtrans
+import jtrans.numpy as jnp
+from jtrans.lowering import cpu, llvm, runtime
+
+
+def _rand(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+# -- the native call path ------------------------------------------------------------------------
+
+
+def test_layout_probe_found():
+    assert runtime.PY_LAYOUT is not None  # CPython 3 on a 64-bit machine
+
+
+def test_call_path_converts_inputs_it_cannot_take():
+    f = jtrans.jit(lambda x, y: x * 2.0 + y)
+    x, y = _rand(4, 6), _rand(4, 6, seed=1)
+    want = x * 2 + y
+    np.testing.assert_allclose(np.asarray(f(x, y)), want, rtol=1e-6)
+    # non-contiguous, a broadcast view, another dtype: the general path
+    np.testing.assert_allclose(np.asarray(f(np.asfortranarray(x), y)), want, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(f(jnp.ones((4, 6)), y)), 2 + y, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(f(x.astype(np.float64), y)), want, rtol=1e-6)
+
+
+def test_call_path_outputs_that_are_inputs_literals_or_repeated():
+    f = jtrans.jit(lambda x, y: (y, x + 1.0, 3.0, x + 1.0, x))
+    x, y = _rand(3), _rand(2, seed=1)
+    outs = f(x, y)
+    np.testing.assert_array_equal(np.asarray(outs[0]), y)
+    np.testing.assert_allclose(np.asarray(outs[1]), x + 1)
+    assert float(outs[2]) == 3.0
+    np.testing.assert_allclose(np.asarray(outs[3]), x + 1)
+    np.testing.assert_array_equal(np.asarray(outs[4]), x)
+
+
+def test_call_path_zero_size_and_scalars():
+    f = jtrans.jit(lambda x, s: x * s)
+    np.testing.assert_array_equal(
+        np.asarray(f(np.zeros((0, 3), np.float32), 2.0)), np.zeros((0, 3))
+    )
+    assert float(f(np.float32(3.0), 2.0)) == 6.0
+
+
+def test_call_path_errors_from_call_outs_still_raise():
+    # a call-out whose impl raises inside the native call reports the Python error
+    f = jtrans.jit(lambda x: jnp.linalg.cholesky(x))
+    out = np.asarray(f(np.eye(3, dtype=np.float32) * 4))
+    np.testing.assert_allclose(out, np.eye(3) * 2, rtol=1e-6)
+
+
+def test_call_path_threads():
+    f = jtrans.jit(lambda x: jnp.tanh(x) @ x.T)
+    xs = [_rand(64, 64, seed=i) for i in range(4)]
+    want = [np.tanh(x) @ x.T for x in xs]
+    got = [None] * 4
+
+    def run(i):
+        for _ in range(20):
+            got[i] = np.asarray(f(xs[i]))
+
+    ts = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
+
+
+# -- GEMMs ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ta", [False, True])
+@pytest.mark.parametrize("tb", [False, True])
+@pytest.mark.parametrize("m,n,k", [(160, 40, 700), (40, 300, 400), (257, 251, 129), (3, 5, 2)])
+def test_gemm_blocks(m, n, k, ta, tb):
+    a = _rand(k, m) if ta else _rand(m, k)
+    b = _rand(n, k, seed=1) if tb else _rand(k, n, seed=1)
+    f = jtrans.jit(lambda a, b: (a.T if ta else a) @ (b.T if tb else b))
+    want = (a.T if ta else a).astype(np.float64) @ (b.T if tb else b).astype(np.float64)
+    np.testing.assert_allclose(np.asarray(f(a, b)), want, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_batched_large(dtype):
+    a = _rand(20, 64, 200).astype(dtype)
+    b = _rand(20, 200, 90, seed=1).astype(dtype)
+    f = jtrans.jit(jnp.matmul)
+    np.testing.assert_allclose(np.asarray(f(a, b)), a @ b, rtol=1e-4, atol=1e-3)
+
+
+def test_large_gemm_is_cut_into_chunks():
+    m = n = k = 256
+    assert m * n * k >= llvm.GEMM_SERIAL_MNK
+    text = jtrans.jit(jnp.matmul).lower(_rand(m, k), _rand(k, n)).as_text("llvm")
+    assert "_chunk" in text and llvm.PARALLEL_FOR_GLOBAL in text
+    small = jtrans.jit(jnp.matmul).lower(_rand(8, 8), _rand(8, 8)).as_text("llvm")
+    assert "_chunk" not in small and llvm.BLAS_THREADS_GLOBAL in small
+
+
+def test_mlp_grad_matches_eager():
+    sizes = [100, 300, 200, 10]
+    rng = np.random.default_rng(0)
+    params = [((rng.standard_normal((a, b)) / np.sqrt(a)).astype(np.float32),
+               np.zeros(b, np.float32)) for a, b in zip(sizes[:-1], sizes[1:])]  # fmt: skip
+    x, y = _rand(128, 100), _rand(128, 10, seed=2)
+
+    def loss(params, x, y):
+        h = x
+        for w, b in params[:-1]:
+            h = jnp.maximum(h @ w + b, 0.0)
+        w, b = params[-1]
+        return jnp.mean((h @ w + b - y) ** 2)
+
+    g_jit = jtrans.jit(jtrans.grad(loss))(params, x, y)
+    g_eager = jtrans.grad(loss)(params, x, y)
+    for (gw, gb), (ew, eb) in zip(g_jit, g_eager):
+        np.testing.assert_allclose(np.asarray(gw), np.asarray(ew), rtol=2e-4, atol=1e-5)
+        np.testing.assert_allclose(np.asarray(gb), np.asarray(eb), rtol=2e-4, atol=1e-5)
+
+
+# -- the pool ------------------------------------------------------------------------------------
+
+
+def test_pool_runs_every_chunk_once():
+    addr = cpu.pool_address()
+    if not addr:
+        pytest.skip("no thread pool on this machine")
+    chunk_ty = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int64)
+    pf = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64)(addr)
+    for n in (0, 1, 2, 7, 64):
+        hits = []
+        cb = chunk_ty(lambda ctx, i: hits.append(i))
+        pf(ctypes.cast(cb, ctypes.c_void_p), None, n)
+        assert sorted(hits) == list(range(n))
