@@ -18,6 +18,7 @@ Numba widens small integers.
 
 import linecache
 import math
+import re
 import threading
 import warnings
 import weakref
@@ -75,7 +76,8 @@ def _identity(monoid, dt, bool_out):
 
 
 class _Source:
-    """Source of one program's kernels: helper device functions shared by its kernels."""
+    """Source of one program's kernels. Helper functions are for the simulator only: the CUDA
+    compiler needs a GPU to compile device functions, so real kernels inline everything."""
 
     def __init__(self, sim):
         self.sim = sim
@@ -84,8 +86,7 @@ class _Source:
 
     def helper(self, name, src):
         if name not in self.helpers:
-            deco = "" if self.sim else "@cuda.jit(device=True)\n"
-            self.helpers[name] = deco + src
+            self.helpers[name] = src
         return name
 
     def text(self):
@@ -120,11 +121,8 @@ class _Body:
         if dt == K.BOOL:
             return f"({s})"
         if dt == np.float16:
-            return f"{self._helper_r16()}({s})"
+            return f"np.float32(np.float16({s}))"
         return f"{_NP[dt]}({s})"
-
-    def _helper_r16(self):
-        return self.src.helper("_r16", "def _r16(x):\n    return np.float32(np.float16(x))")
 
     def _math(self, opn, dt, *args):
         lib, simname = _MATH[opn]
@@ -189,13 +187,11 @@ class _Body:
             return f"(abs({a[0]}) < math.inf)"
         if opn in ("max", "min"):
             sym = ">" if opn == "max" else "<"
-            fn = self.src.helper(f"_f{opn}", f"def _f{opn}(x, y):\n    return x if (x {sym} y or"
-                                 " x != x) else y")  # fmt: skip
-            return f"{fn}({a[0]}, {a[1]})"
+            x, y = a
+            return f"({x} if ({x} {sym} {y} or {x} != {x}) else {y})"
         if opn == "sign":
-            fn = self.src.helper(f"_fsign_{r}", f"def _fsign_{r}(x):\n    if x > 0:\n        return "
-                                 f"{T}(1)\n    if x < 0:\n        return {T}(-1)\n    return x")  # fmt: skip
-            return c(f"{fn}({a[0]})")
+            x = a[0]
+            return c(f"({T}(1) if {x} > 0 else ({T}(-1) if {x} < 0 else {x}))")
         if opn == "logistic":
             return c(f"{T}(1) / ({T}(1) + {self._math('exp', r, f'-{a[0]}')})")
         if opn in _MATH:
@@ -237,9 +233,9 @@ class _Body:
                 return f"({T}(1) if {a[0]} != 0 else {T}(0))"
             return f"({T}(1) if {a[0]} > 0 else ({T}(-1) if {a[0]} < 0 else {T}(0)))"
         if opn in ("div", "rem"):
-            return c(f"{self._divrem(opn, dt)}({a[0]}, {a[1]})")
+            return c(_divrem(opn, dt, *a))
         if opn in ("shl", "shr", "sar"):
-            return c(f"{self._shift(opn, dt)}({a[0]}, {a[1]})")
+            return c(_shift(opn, dt, *a))
         if opn == "popcount":
             bits = dt.itemsize * 8
             if self.src.sim:
@@ -252,41 +248,6 @@ class _Body:
             return c(f"libdevice.popc(np.int32(np.int64({a[0]}){mask}))")
         raise NotImplementedError(f"no CUDA rendering of {opn} on {dt}")
 
-    def _divrem(self, opn, dt):
-        """lax semantics: division truncates, x / 0 = 0, x rem 0 = x, MIN / -1 wraps."""
-        name = f"_{opn}_{dt}"
-        if dt.kind == "u":
-            body = ("    if y == 0:\n        return x - x\n    return x // y" if opn == "div" else
-                    "    if y == 0:\n        return x\n    return x % y")  # fmt: skip
-        elif opn == "div":
-            body = (
-                "    if y == 0:\n        return x - x\n    if y == -1:\n        return -x\n"
-                "    q = x // y\n    if q < 0 and q * y != x:\n        q += 1\n    return q"
-            )
-        else:
-            body = ("    if y == 0 or y == -1:\n        return x if y == 0 else x - x\n"
-                    "    q = x // y\n    if q < 0 and q * y != x:\n        q += 1\n"
-                    "    return x - q * y")  # fmt: skip
-        return self.src.helper(name, f"def {name}(x, y):\n{body}")
-
-    def _shift(self, opn, dt):
-        """Shifts by a negative or too large amount give 0 (sar: the sign fill), as in XLA."""
-        name = f"_{opn}_{dt}"
-        bits = dt.itemsize * 8
-        T = _NP[dt]
-        U = _NP[np.dtype(f"uint{bits}")]
-        if opn == "shl":
-            out, op_ = f"{T}(0)", f"{T}(x << y)"
-        elif opn == "shr":
-            out, op_ = f"{T}(0)", f"{T}({U}(x) >> {U}(y))"
-        elif dt.kind == "u":
-            out, op_ = f"{T}(0)", f"{T}(x >> y)"
-        else:
-            out, op_ = f"{T}(x >> {bits - 1})", f"{T}(x >> y)"
-        src = (f"def {name}(x, y):\n    if y < 0 or y >= {bits}:\n        return {out}\n"
-               f"    return {op_}")  # fmt: skip
-        return self.src.helper(name, src)
-
     def _convert(self, x, src, dst):
         """JAX's convert_element_type: float -> int truncates toward zero, NaN -> 0, saturates."""
         if src == dst:
@@ -297,16 +258,48 @@ class _Body:
             info = np.iinfo(dst)
             T = _NP[dst]
             hi = float(2.0 ** (8 * dst.itemsize - (1 if dst.kind == "i" else 0)))
-            lo = f"if x <= {float(info.min)!r}:" if dst.kind == "i" else "if x < 0.0:"
-            name = f"_f2i_{dst}"
-            fn = self.src.helper(name, f"def {name}(x):\n    if x != x:\n        return {T}(0)\n"
-                                 f"    if x >= {hi!r}:\n        return {T}({int(info.max)})\n"
-                                 f"    {lo}\n        return {T}({int(info.min)})\n"
-                                 f"    return {T}(x)")  # fmt: skip
-            return f"{fn}({x})"
+            lo = f"{x} <= {float(info.min)!r}" if dst.kind == "i" else f"{x} < 0.0"
+            return (
+                f"({T}(0) if {x} != {x} else ({T}({int(info.max)}) if {x} >= {hi!r} else "
+                f"({T}({int(info.min)}) if {lo} else {T}({x}))))"
+            )
         if src == K.BOOL and dst.kind in "iu":
             return f"{_NP[dst]}(1 if {x} else 0)"
         return self._cast(dst, x)
+
+
+def _divrem(opn, dt, x, y):
+    """lax semantics: division truncates, x / 0 = 0, x rem 0 = x, MIN / -1 wraps. Python's (and
+    Numba's) // and % floor: a nonzero remainder with operands of opposite signs moves by one."""
+    if dt.kind == "u":
+        return f"({x} - {x} if {y} == 0 else {x} // {y})" if opn == "div" else \
+            f"({x} if {y} == 0 else {x} % {y})"  # fmt: skip
+    fix = f"({x} % {y} != 0 and ({x} < 0) != ({y} < 0))"
+    if opn == "div":
+        return (
+            f"({x} - {x} if {y} == 0 else (-{x} if {y} == -1 else "
+            f"{x} // {y} + (1 if {fix} else 0)))"
+        )
+    return (
+        f"({x} if {y} == 0 else ({x} - {x} if {y} == -1 else "
+        f"{x} % {y} - ({y} if {fix} else {y} - {y})))"
+    )
+
+
+def _shift(opn, dt, x, y):
+    """Shifts by a negative or too large amount give 0 (sar: the sign fill), as in XLA."""
+    bits = dt.itemsize * 8
+    T = _NP[dt]
+    U = _NP[np.dtype(f"uint{bits}")]
+    if opn == "shl":
+        out, op_ = f"{T}(0)", f"{T}({x} << {y})"
+    elif opn == "shr":
+        out, op_ = f"{T}(0)", f"{T}({U}({x}) >> {U}({y}))"
+    elif dt.kind == "u":
+        out, op_ = f"{T}(0)", f"{T}({x} >> {y})"
+    else:
+        out, op_ = f"{T}({x} >> {bits - 1})", f"{T}({x} >> {y})"
+    return f"({out} if ({y} < 0 or {y} >= {bits}) else {op_})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,11 +310,11 @@ class _Config:
     """Launch sizes: small under the simulator (every thread is a Python thread there)."""
 
     def __init__(self, sim):
-        self.tpb = 8 if sim else 256  # threads per block (shared arrays are this long)
-        self.max_blocks = 4 if sim else 4096
+        self.tpb = 4 if sim else 256  # threads per block (shared arrays are this long)
+        self.max_blocks = 2 if sim else 4096
         self.split_rows = 4 if sim else 128  # fewer output rows than this: split long rows
         self.max_split = 4 if sim else 64
-        self.tile = 4 if sim else 16  # GEMM tile edge
+        self.tile = 2 if sim else 16  # GEMM tile edge
 
 
 class _Launch:
@@ -596,6 +589,7 @@ class CudaProgram:
         for dt in sorted(gemm_dtypes, key=str):
             src.lines.append(_gemm_source(dt, self.cfg.tile))
         self.source = src.text()
+        self.helpers = dict(src.helpers)
         self.functions = _exec(self.source, name, self.sim)
 
     def kernels(self):
@@ -616,6 +610,11 @@ class CudaProgram:
                 name = f"gemm_{step.c.dtype}"
                 out.append((name, self.functions[name], sig))
         return out
+
+    def kernel_source(self, name):
+        """The source of kernel `name` and of the helper functions it may call."""
+        m = re.search(rf"^def {name}\(.*?(?=^def |^@|\Z)", self.source, re.MULTILINE | re.DOTALL)
+        return m.group(0) + "".join(self.helpers.values())
 
     def ptx(self, cc=(8, 0)):
         """{kernel name: PTX} through numba.cuda.compile_ptx (needs libNVVM, not a GPU)."""
@@ -858,9 +857,7 @@ def jit_call(device, closed, name, args):
     or None: where the arguments are). A list of Arrays, or None when it runs on the CPU path."""
     from ..array import put_on
 
-    if core.current_trace() is not core.eval_trace or any(
-        isinstance(a, core.Tracer) for a in args
-    ):
+    if core.current_trace() is not core.eval_trace or any(isinstance(a, core.Tracer) for a in args):
         return None
     dev = D.as_device(device) if device is not None else device_of(args)
     if dev is None:
