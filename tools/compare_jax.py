@@ -579,9 +579,14 @@ def compare_outputs(rep, what, jo, xo, tol=None):
             rep.add("value", tag, f"jtrans {_short(jv)} vs jax {_short(xv)}")
 
 
-def run_case(rep, what, jfn, xfn, tol=None):
+def run_case(rep, what, jfn, xfn, tol=None, op_by_op=True):
+    """op_by_op: run JAX under disable_jit (primitives compiled once per shape and shared by
+    functions: much faster); control flow needs False (disable_jit turns it into Python)."""
     rep.ncases += 1
-    with jax.disable_jit():  # op-by-op: primitives compiled once per shape, shared by functions
+    if op_by_op:
+        with jax.disable_jit():
+            xo, xe = _call(xfn)
+    else:
         xo, xe = _call(xfn)
     jo, je = _call(jfn)
     if xe is not None and je is not None:
@@ -1015,7 +1020,8 @@ def run_lax(rep, names_filter):
             ("scan carry type change", lambda L, m: L.scan(lambda c, v: (c + v, c), 0, m.asarray(x))),
         ]  # fmt: skip
         for nm, f in cf:
-            run_case(rep, f"lax.{nm}", lambda f=f: f(jlax, jnp), lambda f=f: f(xlax, xnp))
+            run_case(rep, f"lax.{nm}", lambda f=f: f(jlax, jnp), lambda f=f: f(xlax, xnp),
+                     op_by_op=False)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
