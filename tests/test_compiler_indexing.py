@@ -172,3 +172,80 @@ def test_gather_fuses_with_consumers():
     x, idx = f32(10, 4), np.array([1, 3, 3], np.int32)
     text = _check(lambda x, i: jnp.tanh(x[i]).sum(), x, idx)
     assert "callout" not in text and text.count("kernel ") == 1, text
+
+
+# ---------------------------------------------------------------------------------------------
+# scatter
+
+
+SCATTERS = ["scatter", "scatter-add", "scatter-mul", "scatter-min", "scatter-max"]
+
+
+def test_at_updates_repeated_negative_and_dropped():
+    x = f32(6, 3)
+    idx = np.array([0, 5, -1, 2, 2, 9, -9], np.int32)
+    u = f32(7, 3)
+    for how in ("add", "mul", "min", "max", "set"):
+        _check(lambda x, i, u, h=how: getattr(x.at[i], h)(u * 2.0), x, idx, u, prims=SCATTERS)
+    for mode in ("clip", "drop", "promise_in_bounds"):
+        _check(lambda x, i, u, m=mode: x.at[i].add(u, mode=m), x, idx, u, prims=SCATTERS)
+    # a scalar update broadcast over the window, and integer / bool operands
+    _check(lambda x, i: x.at[i].add(1.0), x, idx, prims=SCATTERS)
+    xi = RNG.randint(-5, 5, (6,)).astype(np.int32)
+    _check(lambda x, i: x.at[i].add(3), xi, idx, prims=SCATTERS)
+    xb = np.array([True, False, False, True])
+    _check(lambda x, i: x.at[i].set(False), xb, np.array([0, 2], np.int32), prims=SCATTERS)
+    _check(lambda x, i: x.at[i].max(True), xb, np.array([1, 1], np.int32), prims=SCATTERS)
+
+
+def test_scatter_shapes_and_forms():
+    p = SCATTERS
+    _check(lambda x, i, u: x.at[i].add(u), f32(4, 2), np.zeros((0,), np.int32), f32(0, 2),
+           prims=p)  # fmt: skip
+    _check(lambda x, i, u: x.at[i].add(u), f32(0, 2), np.zeros((0,), np.int32), f32(0, 2),
+           prims=p)  # fmt: skip
+    _check(lambda x, i: x.at[i].set(7.0), f32(5), np.array(3, np.int32), prims=p)
+    x = f32(4, 5)
+    rows, cols = np.array([3, 0, 3], np.int32), np.array([4, 4, 4], np.int32)
+    _check(lambda x, r, c: x.at[r, c].add(1.0), x, rows, cols, prims=p)
+    _check(lambda x, c: x.at[:, c].set(0.0), x, cols, prims=p)
+    _check(lambda x, c, u: x.at[1:, c].mul(u), x, cols, f32(3, 3), prims=p)
+
+
+def test_vmap_scatters():
+    x, idx, u = f32(3, 6), RNG.randint(-6, 8, (3, 4)).astype(np.int32), f32(3, 4)
+    _check(jtrans.vmap(lambda r, i, v: r.at[i].add(v)), x, idx, u, prims=SCATTERS)
+    _check(jtrans.vmap(lambda r, i, v: r.at[i].set(v), (0, None, 0)), x, idx[0], u,
+           prims=SCATTERS)  # fmt: skip
+    _check(jtrans.vmap(lambda i, r, v: r.at[i].add(v), (0, None, None)), idx, x[0], u[0],
+           prims=SCATTERS)  # fmt: skip
+
+
+def test_grad_of_embedding_lookup():
+    emb, w = f32(20, 5), f32(5)
+    ids = RNG.randint(-20, 20, (6, 3)).astype(np.int32)
+
+    def loss(emb, ids, w):
+        bag = emb[ids].sum(1)
+        return jnp.sum(jnp.tanh(bag @ w))
+
+    g = jtrans.grad(loss)
+    text = _check(g, emb, ids, w, prims=SCATTERS + ["gather"])
+    assert "callout" not in text, text
+    # the indexing loss of a dynamic index in a loop
+    tab = f32(10)
+
+    def h(tab):
+        return lax.fori_loop(0, 10, lambda i, c: c + jnp.sin(tab[(3 * i) % 10]) * c, 1.0)
+
+    text = _check(jtrans.grad(h), tab, tol=1e-4)
+    assert "callout" not in text, text
+
+
+def test_scatter_fuses_its_operands():
+    # the zeros and the broadcast update are computed inside the scatter step
+    def f(i):
+        return jnp.zeros((8, 3)).at[i].add(jnp.ones(3))
+
+    text = _check(f, np.array([1, 1, 7], np.int32), prims=SCATTERS)
+    assert "kernel " not in text and "scatter k0" in text, text

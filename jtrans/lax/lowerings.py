@@ -348,3 +348,9 @@ from ..lowering import indexing as ix
 F[st.dynamic_slice_p] = ix.dynamic_slice_rule
 F[st.dynamic_update_slice_p] = ix.dynamic_update_slice_rule
 F[st.gather_p] = ix.gather_rule
+
+_SCATTERS = {st.scatter_p: None, st.scatter_add_p: "add", st.scatter_mul_p: "mul",
+             st.scatter_min_p: "min", st.scatter_max_p: "max"}  # fmt: skip
+for _p, _combine in _SCATTERS.items():
+    fusion.control_rules[_p] = ix.scatter_rule(_combine)
+fusion.fused_operand_prims |= set(_SCATTERS)

@@ -38,6 +38,9 @@ gemm_rules = {}
 control_rules = {}
 # primitives cheap enough to recompute in every kernel that reads them
 cheap_prims = set()
+# control_rules primitives whose steps read their operands through fused expressions
+# (`_Fuser._expr`), so the operands need no buffer of their own (indexing.py's steps)
+fused_operand_prims = set()
 
 NATIVE_DTYPES = {np.dtype(t) for t in ("bool", "int8", "int16", "int32", "int64", "uint8",
                                         "uint16", "uint32", "uint64", "float16", "float32",
@@ -126,7 +129,7 @@ class _Fuser:
             k = self.kinds[id(e)]
             if k not in FUSIBLE:
                 m |= set(e.outvars)
-                if k != "reduction":
+                if k != "reduction" and e.prim not in fused_operand_prims:
                     m |= {v for v in e.invars if type(v) is core.Var}
         for v, cons in self.consumers.items():
             if v in m or len(cons) < 2:

@@ -18,6 +18,7 @@ This module knows no primitive: jtrans/lax/lowerings.py registers these rules un
 """
 
 import numpy as np
+from llvmlite import ir
 
 from . import kernel as K
 
@@ -158,3 +159,254 @@ def gather_rule(read, idx, in_avals, out_aval, *, dimension_numbers, slice_sizes
         return v
     fv = default_fill(x.dtype) if fill_value is None else fill_value
     return K.Expr("select", (oob, K.const(fv, v.dtype), v), v.dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# native steps: their own loop nests around Kernel IR expressions
+
+
+class NativeStep:
+    """Base of the steps here. `inputs` are the buffers its expressions load, `out_buffers`
+    what it writes; a subclass lists its expressions in `exprs` (name, Expr) and emits its
+    loops in `body(r)`, with `r` a llvm.Renderer positioned in the step's own function."""
+
+    op = "native"
+
+    def __init__(self, name, inputs, outputs, exprs, eqn_names):
+        self.name, self.inputs, self.out_buffers = name, list(inputs), list(outputs)
+        self.exprs, self.eqn_names = list(exprs), list(eqn_names)
+
+    # the checker and printer (kernel.check_program / pp_kernel call these)
+
+    def check(self):
+        allowed = {b.name for b in self.inputs}
+        seen = set()
+        for _, e in self.exprs:
+            K._check_expr(e, allowed, seen)
+
+    def pp_lines(self):
+        ins = ", ".join(map(repr, self.inputs))
+        outs = ", ".join(map(repr, self.out_buffers))
+        lines = [f"{self.op} {self.name} {self.header()} ({ins}) -> ({outs})"]
+        if self.eqn_names:
+            lines.append(f"  # fuses: {' '.join(self.eqn_names)}")
+        return lines + _pp_exprs(self.exprs)
+
+    # code generation: from the entry (llvm.Renderer.entry) or from a control-flow body
+
+    def render(self, r, addr, ext_t):
+        fn = self.function(r)
+        r.b.call(fn, [addr(x) for x in self.inputs + self.out_buffers])
+
+    def emit(self, em, addr):
+        self.render(em.r, addr, em.ext_t)
+
+    def function(self, r):
+        """Renders the step's function; the renderer's builder state is restored after."""
+        saved = {k: getattr(r, k) for k in ("b", "fn", "args", "memo", "loop_vals")
+                 if hasattr(r, k)}  # fmt: skip
+        try:
+            bufs = self.inputs + self.out_buffers
+            fnty = ir.FunctionType(ir.VoidType(), [_ptr] * len(bufs))
+            fn = r.fn = ir.Function(r.module, fnty, self.name)
+            fn.linkage = "internal"
+            fn.attributes.add("noinline")
+            fn.attributes.add("nounwind")
+            for a in fn.args:
+                a.add_attribute("noalias")
+            r.args = {b.name: a for b, a in zip(bufs, fn.args)}
+            r.b = ir.IRBuilder(fn.append_basic_block("entry"))
+            r.memo, r.loop_vals = {}, []
+            self.body(r)
+            r.b.ret_void()
+            return fn
+        finally:
+            for k, v in saved.items():
+                setattr(r, k, v)
+
+    def nest(self, r, shape, body, first=0):
+        """Loops over `shape` whose variables are loop_var(first), loop_var(first + 1)...;
+        `body()` runs innermost with a fresh expression memo."""
+        vals = r.loop_vals
+
+        def rec(k):
+            if k == len(shape):
+                r.loop_vals = vals
+                r.memo = {}
+                body()
+                return
+            with r.for_range(shape[k], f"{self.name}.i{first + k}") as i:
+                del vals[first + k :]
+                vals.append(i)
+                rec(k + 1)
+
+        del vals[first:]
+        rec(0)
+
+
+_ptr = ir.PointerType(ir.IntType(8))
+
+
+def _pp_exprs(named):
+    """Printer lines for expressions named by role (as pp_kernel prints a loop kernel)."""
+    lines, names = [], {}
+
+    def name(e):
+        if e.op == "const":
+            v = e.args[0]
+            return f"{v}:{e.dtype.name}" if e.dtype != I64 else str(v)
+        if e.op == "var":
+            return f"i{e.args[0]}"
+        if e in names:
+            return names[e]
+        if e.op == "load":
+            rhs = f"{e.args[0].name}[{name(e.args[1])}]"
+        else:
+            rhs = f"{e.op} " + ", ".join(name(a) if type(a) is K.Expr else repr(a) for a in e.args)
+        n = names[e] = f"%{len(names)}"
+        lines.append(f"  {n}:{e.dtype.name} = {rhs}")
+        return n
+
+    for role, e in named:
+        lines.append(f"  {role} = {name(e)}")
+    return lines
+
+
+def _store(r, buf, off, val):
+    """buf[off] = val with `off` an LLVM int64 value."""
+    from .llvm import llvm_type
+
+    b = r.b
+    if buf.dtype == K.BOOL:
+        val = b.zext(val, ir.IntType(8))
+    p = b.gep(b.bitcast(r.args[buf.name], llvm_type(buf.dtype, True).as_pointer()), [off])
+    b.store(val, p)
+
+
+def _load(r, buf, off):
+    from .llvm import llvm_type
+
+    b = r.b
+    p = b.gep(b.bitcast(r.args[buf.name], llvm_type(buf.dtype, True).as_pointer()), [off])
+    v = b.load(p)
+    return b.icmp_unsigned("!=", v, ir.IntType(8)(0)) if buf.dtype == K.BOOL else v
+
+
+def _combine(r, monoid, dt, acc, x):
+    if dt == K.BOOL:
+        monoid = {"add": "or", "mul": "and"}.get(monoid, monoid)
+    return r.combine(monoid, dt, acc, x)
+
+
+class ScatterStep(NativeStep):
+    """out = operand, then for each update (in the order of the impl: index vectors outer,
+    window inner) out[target] = combine(out[target], update), or = update for a plain scatter;
+    `valid` (FILL_OR_DROP) skips updates whose window is out of bounds. The init loop runs over
+    the operand's shape, the update loop over `loop_shape`; both are loop_var-indexed."""
+
+    op = "scatter"
+
+    def __init__(self, name, inputs, out, init, loop_shape, target, update, valid, combine,
+                 eqn_names):  # fmt: skip
+        exprs = [("init", init), ("target", target), ("update", update)]
+        if valid is not None:
+            exprs.append(("valid", valid))
+        super().__init__(name, inputs, [out], exprs, eqn_names)
+        self.out, self.init, self.loop_shape = out, init, tuple(loop_shape)
+        self.target, self.update, self.valid, self.combine = target, update, valid, combine
+
+    def header(self):
+        how = "=" if self.combine is None else f"{self.combine}="
+        return f"loop[{','.join(map(str, self.loop_shape))}] {self.out.name}[target] {how} update"
+
+    def check(self):
+        super().check()
+        if self.init.dtype != self.out.dtype or self.update.dtype != self.out.dtype:
+            raise K.KernelIRError(f"{self.name}: scatter of {self.update.dtype} into {self.out}")
+        if self.target.dtype != I64 or (self.valid is not None and self.valid.dtype != K.BOOL):
+            raise K.KernelIRError(f"{self.name}: bad target or valid expression")
+
+    def body(self, r):
+        out = self.out
+        shape = out.shape
+        n = len(shape)
+        if all(shape):
+
+            def init():
+                off = K.linearize([K.loop_var(k) for k in range(n)], shape)
+                _store(r, out, r.emit(off), r.emit(self.init))
+
+            self.nest(r, shape, init)
+        if not all(self.loop_shape) or not all(shape):
+            return
+
+        def update():
+            b = r.b
+            if self.valid is not None:
+                with b.if_then(r.emit(self.valid)):
+                    self._update(r)
+            else:
+                self._update(r)
+
+        self.nest(r, self.loop_shape, update)
+
+    def _update(self, r):
+        off = r.emit(self.target)
+        val = r.emit(self.update)
+        if self.combine is not None:
+            val = _combine(r, self.combine, self.out.dtype, _load(r, self.out, off), val)
+        _store(r, self.out, off, val)
+
+
+# ---------------------------------------------------------------------------------------------
+# fusion: step rules (fusion.control_rules[prim] = rule(fuser, eqn)); operands are materialized
+# buffers (or literals), read through the fuser's expressions
+
+
+def _ctx():
+    return {"memo": {}, "inputs": {}, "roots": set(), "eqns": {}}
+
+
+def scatter_rule(combine):
+    """The rule of a scatter whose updates combine with `combine` (a monoid; None: replace)."""
+
+    def rule(fz, eqn):
+        operand, indices, updates = eqn.invars
+        p = eqn.params
+        dn = p["dimension_numbers"]
+        x, u = operand.aval, updates.aval
+        out = fz._out_buffer(eqn.outvars[0])
+        ctx = _ctx()
+        init = fz._expr(operand, K.Index([K.loop_var(k) for k in range(x.ndim)]), ctx)
+        # loops: the scatter (index vector) axes of the updates outer, their window axes inner
+        wdims = list(dn.update_window_dims)
+        sdims = [d for d in range(u.ndim) if d not in wdims]
+        order = sdims + wdims
+        loop_of = {d: K.loop_var(k) for k, d in enumerate(order)}
+        upd = fz._expr(updates, K.Index([loop_of[d] for d in range(u.ndim)]), ctx)
+        batch = [loop_of[d] for d in sdims]
+        dropped = set(dn.inserted_window_dims) | set(dn.operand_batching_dims)
+        kept = [d for d in range(x.ndim) if d not in dropped]
+        win = [1] * x.ndim
+        offset = {}
+        for d, w in zip(kept, wdims):
+            win[d] = u.shape[w]
+            offset[d] = loop_of[w]
+
+        def read_index(k):
+            return fz._expr(indices, K.Index(list(batch) + [K.iconst(k)]), ctx)
+
+        fill = _is_fill(p["mode"])
+        starts, oob = _window_starts(read_index, x.shape, win,
+                                     list(dn.scatter_dims_to_operand_dims),
+                                     list(dn.operand_batching_dims),
+                                     list(dn.scatter_indices_batching_dims), batch, fill)  # fmt: skip
+        dims = [K.iadd(s, offset.get(d, K.iconst(0))) for d, s in enumerate(starts)]
+        target = K.linearize(dims, x.shape)
+        valid = None if oob is None else K.op("not", oob)
+        step = ScatterStep(f"k{len(fz.steps)}", list(ctx["inputs"].values()), out, init,
+                           [u.shape[d] for d in order], target, upd, valid, combine,
+                           [eqn.prim.name, *ctx["eqns"].values()])  # fmt: skip
+        fz._add_step(step)
+
+    return rule
