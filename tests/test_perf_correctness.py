@@ -145,3 +145,38 @@ def test_pool_runs_every_chunk_once():
         cb = chunk_ty(lambda ctx, i: hits.append(i))
         pf(ctypes.cast(cb, ctypes.c_void_p), None, n)
         assert sorted(hits) == list(range(n))
+
+
+# -- parallel loop kernels -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(300_001,), (1000, 333), (7, 40_000), (3, 5, 20_000)])
+def test_parallel_elementwise_and_reductions(shape):
+    x = np.random.default_rng(0).uniform(-3, 3, shape).astype(np.float32)
+
+    def f(x):
+        y = jnp.tanh(x) * jnp.exp(-x * x) + jnp.sin(x) / (1 + x * x)
+        return y, jnp.sum(y), jnp.max(y, axis=-1), jnp.sum(y, axis=0), jnp.min(x)
+
+    got = jtrans.jit(f)(x)
+    x64 = x.astype(np.float64)
+    y = np.tanh(x64) * np.exp(-x64 * x64) + np.sin(x64) / (1 + x64 * x64)
+    want = (y, y.sum(), y.max(axis=-1), y.sum(axis=0), x.min())
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(np.asarray(g), w, rtol=1e-4, atol=1e-4 * np.sqrt(x.size))
+    # the same result on every call (chunks are combined in a fixed order)
+    assert float(jtrans.jit(f)(x)[1]) == float(got[1])
+
+
+def test_large_loop_is_cut_into_chunks():
+    text = jtrans.jit(lambda x: jnp.sum(jnp.exp(x))).lower(np.ones(10**6, np.float32))
+    assert "_chunk" in text.as_text("llvm")
+    small = jtrans.jit(lambda x: jnp.sum(jnp.exp(x))).lower(np.ones(1000, np.float32))
+    assert "_chunk" not in small.as_text("llvm")
+
+
+def test_parallel_integer_and_bool_reductions():
+    x = np.arange(400_000, dtype=np.int32) % 1000 - 500
+    f = jtrans.jit(lambda x: (jnp.sum(x), jnp.max(x), jnp.any(x > 498), jnp.all(x > -501)))
+    s, m, a, b = f(x)
+    assert int(s) == int(x.sum()) and int(m) == 499 and bool(a) and bool(b)

@@ -39,6 +39,10 @@ _LIBM = {"tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan", "sinh": "
 # GEMMs with fewer multiply-adds than this run on one BLAS thread
 GEMM_SERIAL_MNK = 1 << 22
 GEMM_MAX_CHUNKS = 16
+# loop kernels with at least this many iterations run in chunks on the thread pool
+PARALLEL_MIN_ELEMENTS = 1 << 17
+PARALLEL_MIN_CHUNK = 1 << 14
+PARALLEL_MAX_CHUNKS = 16
 # the module global holding the address of the thread pool's parallel_for (cpu.pool_address)
 PARALLEL_FOR_GLOBAL = "jt_parallel_for_fn"
 # the module global holding the address of the BLAS's thread-local thread-count setter
@@ -69,8 +73,20 @@ class Renderer:
 
     # -- loop kernels ----------------------------------------------------------------------------
 
+    _range0 = None  # (lo, hi) of the first loop of the nest being emitted (a chunk)
+    _partials = None  # {output name: slot pointer} for a chunk of a full reduction
+
     def loop_kernel(self, kern):
+        """The kernel's function (one pointer argument per input and output buffer). Large
+        kernels are cut along their first loop into chunks run by the thread pool: a chunk of
+        an elementwise or partial-reduction kernel writes its own rows; a chunk of a full
+        reduction writes partial accumulators, combined in chunk order afterwards (so results
+        do not depend on the number of threads)."""
         bufs = kern.inputs + kern.out_buffers
+        n_outer = len(kern.shape) - len(kern.reduce_axes)
+        n_chunks = self._loop_chunks(kern)
+        full_red = n_chunks > 1 and n_outer == 0
+        chunk = self._loop_chunk(kern, n_chunks, full_red) if n_chunks > 1 else None
         fnty = ir.FunctionType(ir.VoidType(), [ptr] * len(bufs))
         fn = ir.Function(self.module, fnty, kern.name)
         fn.linkage = "internal"
@@ -84,15 +100,93 @@ class Renderer:
         if any(d == 0 for i, d in enumerate(kern.shape) if i not in kern.reduce_axes):
             b.ret_void()
             return fn
-        n_outer = len(kern.shape) - len(kern.reduce_axes)
+        if chunk is not None:
+            self._run_chunks(kern, fn, chunk, n_chunks, full_red)
+            b.ret_void()
+            return fn
         loop_vars = []
         self._nest(kern.shape[:n_outer], loop_vars, lambda: self._outer_body(kern, loop_vars))
         b.ret_void()
         return fn
 
+    def _loop_chunks(self, kern):
+        """How many chunks the kernel's first loop is cut into (1: run it whole)."""
+        size = int(np.prod(kern.shape, dtype=np.int64))
+        if size < PARALLEL_MIN_ELEMENTS or not kern.shape:
+            return 1
+        if kern.reduce_axes and any(m not in ("add", "mul", "max", "min", "and", "or")
+                                    for _, _, m in kern.outputs):  # fmt: skip
+            return 1
+        return int(min(kern.shape[0], PARALLEL_MAX_CHUNKS, size // PARALLEL_MIN_CHUNK))
+
+    def _loop_chunk(self, kern, n_chunks, full_red):
+        """fn(ctx, i): rows [i d / n, (i + 1) d / n) of the kernel's first loop (d its length);
+        ctx holds the buffer addresses, then (full reductions) one partials array per output."""
+        bufs = kern.inputs + kern.out_buffers
+        fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [ptr, i64]),
+                         f"{kern.name}_chunk")  # fmt: skip
+        fn.linkage = "internal"
+        fn.attributes.add("nounwind")
+        ctx, ci = fn.args
+        self.fn = fn
+        b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
+        pp = b.bitcast(ctx, ptr.as_pointer())
+        self.args = {buf.name: b.load(b.gep(pp, [i32(k)])) for k, buf in enumerate(bufs)}
+        d = kern.shape[0]
+        lo = b.sdiv(b.mul(ci, i64(d)), i64(n_chunks))
+        hi = b.sdiv(b.mul(b.add(ci, i64(1)), i64(d)), i64(n_chunks))
+        self._range0 = (lo, hi)
+        if full_red:
+            self._partials = {}
+            for k, (buf, _, monoid) in enumerate(kern.outputs):
+                aty = llvm_type(_acc_dtype(monoid, buf.dtype))
+                base = b.bitcast(b.load(b.gep(pp, [i32(len(bufs) + k)])), aty.as_pointer())
+                self._partials[buf.name] = b.gep(base, [ci])
+        n_outer = len(kern.shape) - len(kern.reduce_axes)
+        loop_vars = []
+        self._nest(kern.shape[:n_outer], loop_vars, lambda: self._outer_body(kern, loop_vars))
+        self._range0 = self._partials = None
+        b.ret_void()
+        return fn
+
+    def _run_chunks(self, kern, fn, chunk, n_chunks, full_red):
+        b = self.b
+        bufs = kern.inputs + kern.out_buffers
+        ctx = b.alloca(ptr, len(bufs) + (len(kern.outputs) if full_red else 0))
+        for k, a in enumerate(fn.args):
+            b.store(a, b.gep(ctx, [i32(k)]))
+        parts = []
+        if full_red:
+            for k, (buf, _, monoid) in enumerate(kern.outputs):
+                adt = _acc_dtype(monoid, buf.dtype)
+                arr = b.alloca(llvm_type(adt), n_chunks)
+                parts.append((arr, adt))
+                b.store(b.bitcast(arr, ptr), b.gep(ctx, [i32(len(bufs) + k)]))
+        ctx_p = b.bitcast(ctx, ptr)
+        pf = b.load(self._global_ptr(PARALLEL_FOR_GLOBAL))
+        with b.if_else(b.icmp_unsigned("!=", pf, ir.Constant(ptr, None))) as (then, other):
+            with then:
+                pfty = ir.FunctionType(ir.VoidType(), [chunk.type, ptr, i64]).as_pointer()
+                b.call(b.bitcast(pf, pfty), [chunk, ctx_p, i64(n_chunks)])
+            with other:
+                with self.for_range(n_chunks, "chunk") as ci:
+                    b.call(chunk, [ctx_p, ci])
+        for (arr, adt), (buf, _, monoid) in zip(parts, kern.outputs):
+            acc = b.load(b.gep(arr, [i32(0)]))
+            for k in range(1, n_chunks):
+                acc = self.combine(monoid, adt, acc, b.load(b.gep(arr, [i32(k)])))
+            self.store(buf, K.iconst(0), self.convert(acc, adt, buf.dtype))
+
     def _nest(self, shape, loop_vars, body):
         if not shape:
             body()
+            return
+        if not loop_vars and self._range0 is not None:  # the first loop of a chunk
+            (lo, hi), self._range0 = self._range0, None
+            with self.for_range(hi, f"i{len(loop_vars)}", start=lo) as i:
+                loop_vars.append(i)
+                self._nest(shape[1:], loop_vars, body)
+                loop_vars.pop()
             return
         with self.for_range(shape[0], f"i{len(loop_vars)}") as i:
             loop_vars.append(i)
@@ -161,6 +255,9 @@ class Renderer:
         self.memo = {}
         for acc, (buf, e, monoid) in zip(accs, kern.outputs):
             adt = _acc_dtype(monoid, buf.dtype)
+            if self._partials is not None:  # a chunk of a full reduction: its partial result
+                b.store(b.load(acc), self._partials[buf.name])
+                continue
             self.store(buf, off, self.convert(b.load(acc), adt, buf.dtype))
 
     def combine(self, monoid, dt, a, x):
