@@ -249,3 +249,70 @@ def test_scatter_fuses_its_operands():
 
     text = _check(f, np.array([1, 1, 7], np.int32), prims=SCATTERS)
     assert "kernel " not in text and "scatter k0" in text, text
+
+
+# ---------------------------------------------------------------------------------------------
+# cumulative reductions and argmax / argmin
+
+CUMS = ["cumsum", "cumprod", "cummax", "cummin"]
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod", "cummax", "cummin"])
+def test_cumulative(name):
+    fn = getattr(lax, name)
+    x = f32(3, 5)
+    x[1, 2] = np.nan
+    for axis in (0, 1):
+        for reverse in (False, True):
+            _check(lambda x, a=axis, r=reverse: fn(x * 1.5, a, r), x, prims=CUMS)
+    xi = RNG.randint(-3, 4, (4, 3)).astype(np.int32)
+    _check(lambda x: fn(x, 0), xi, prims=CUMS)
+    _check(lambda x: fn(x, 1, True), xi.astype(np.uint8), prims=CUMS)
+    _check(lambda x: fn(x, 1), x.astype(np.float16), prims=CUMS, tol=1e-2)
+    _check(lambda x: fn(x, 0), f32(0, 3), prims=CUMS)
+    _check(lambda x: fn(x, 1), f32(2, 0), prims=CUMS)
+
+
+def test_cumulative_jnp_and_grad():
+    x = f32(4, 6)
+    _check(lambda x: jnp.cumsum(jnp.exp(x), axis=1), x, prims=CUMS)
+    _check(lambda x: jnp.cumsum(x), x, prims=CUMS)
+    _check(lambda x: lax.cummax(x > 0, 1), x, prims=CUMS)
+    _check(jtrans.grad(lambda x: jnp.sum(jnp.cumsum(x, 0) ** 2)), x, prims=CUMS)
+    _check(jtrans.grad(lambda x: jnp.sum(jnp.cumprod(x, 1))), x, prims=CUMS, tol=1e-4)
+    _check(jtrans.vmap(lambda r: jnp.cumsum(r)), x, prims=CUMS)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_argmax_argmin(name):
+    fn = getattr(jnp, name)
+    x = f32(4, 5)
+    _check(lambda x: fn(x, axis=1), x, prims=["argmax", "argmin"])
+    _check(lambda x: fn(x * 2.0 + 1.0, axis=0), x, prims=["argmax", "argmin"])
+    _check(lambda x: fn(x), x, prims=["argmax", "argmin"])
+    # ties: the first; NaN counts as the extremum (its first occurrence)
+    t = np.array([[1.0, 3.0, 3.0, -1.0], [np.nan, 2.0, np.nan, 5.0], [0.0, 0.0, 0.0, 0.0]],
+                 np.float32)  # fmt: skip
+    _check(lambda x: fn(x, axis=1), t, prims=["argmax", "argmin"])
+    _check(lambda x: fn(x, axis=1), np.array([[-np.inf, -np.inf], [np.inf, np.inf]], np.float32),
+           prims=["argmax", "argmin"])  # fmt: skip
+    xi = RNG.randint(-3, 3, (3, 6)).astype(np.int32)
+    _check(lambda x: fn(x, axis=1), xi, prims=["argmax", "argmin"])
+    _check(lambda x: fn(x, axis=0), xi.astype(np.uint16), prims=["argmax", "argmin"])
+    _check(lambda x: fn(x, axis=1), xi > 0, prims=["argmax", "argmin"])
+    _check(lambda x: fn(x, axis=1), x.astype(np.float16), prims=["argmax", "argmin"])
+    _check(lambda x: fn(x, axis=1), f32(0, 3), prims=["argmax", "argmin"])
+    _check(jtrans.vmap(lambda r: fn(r)), x, prims=["argmax", "argmin"])
+
+
+def test_steps_inside_loop_bodies():
+    def f(xs):
+        def body(c, x):
+            k = jnp.argmax(x + c[0])
+            c = c.at[k % 4].add(jnp.cumsum(x)[k])
+            return c, jnp.cumprod(x[::-1])
+
+        return lax.scan(body, jnp.zeros(4), xs)
+
+    text = _check(f, f32(6, 4), tol=1e-4)
+    assert "callout" not in text, text

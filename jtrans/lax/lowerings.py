@@ -354,3 +354,11 @@ _SCATTERS = {st.scatter_p: None, st.scatter_add_p: "add", st.scatter_mul_p: "mul
 for _p, _combine in _SCATTERS.items():
     fusion.control_rules[_p] = ix.scatter_rule(_combine)
 fusion.fused_operand_prims |= set(_SCATTERS)
+
+_CUMULATIVE = {reductions.cumsum_p: "add", reductions.cumprod_p: "mul",
+               reductions.cummax_p: "max", reductions.cummin_p: "min"}  # fmt: skip
+for _p, _monoid in _CUMULATIVE.items():
+    fusion.control_rules[_p] = ix.cumulative_rule(_monoid)
+fusion.control_rules[reductions.argmax_p] = ix.arg_rule("max")
+fusion.control_rules[reductions.argmin_p] = ix.arg_rule("min")
+fusion.fused_operand_prims |= set(_CUMULATIVE) | {reductions.argmax_p, reductions.argmin_p}

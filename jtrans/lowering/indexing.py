@@ -410,3 +410,166 @@ def scatter_rule(combine):
         fz._add_step(step)
 
     return rule
+
+
+# ---------------------------------------------------------------------------------------------
+# cumulative reductions and argmax/argmin: sequential loops along one axis
+
+
+def _axis_loops(shape, axis, reverse=False):
+    """The operand index for loops over the other axes (loop vars 0..r-2, in order) and, innermost
+    (loop var r-1), the axis itself, counted from the end when `reverse`."""
+    r = len(shape)
+    outer = [d for d in range(r) if d != axis]
+    dims = [None] * r
+    for k, d in enumerate(outer):
+        dims[d] = K.loop_var(k)
+    j = K.loop_var(r - 1)
+    dims[axis] = _isub(K.iconst(shape[axis] - 1), j) if reverse else j
+    return dims, [shape[d] for d in outer]
+
+
+class CumulativeStep(NativeStep):
+    """out[..., t, ...] = x[..., 0, ...] (+) ... (+) x[..., t, ...] along `axis` (from the end
+    when reversed), for a monoid (+); float16 accumulates in float32 as the impl does."""
+
+    op = "cumulative"
+
+    def __init__(self, name, inputs, out, x, axis, reverse, monoid, eqn_names):
+        super().__init__(name, inputs, [out], [("x", x)], eqn_names)
+        self.out, self.x, self.axis, self.reverse, self.monoid = out, x, axis, reverse, monoid
+
+    def header(self):
+        rev = " reverse" if self.reverse else ""
+        return (
+            f"{self.monoid} along axis {self.axis}{rev} of [{','.join(map(str, self.out.shape))}]"
+        )
+
+    def check(self):
+        super().check()
+        if self.x.dtype != self.out.dtype or self.monoid not in K.MONOIDS:
+            raise K.KernelIRError(f"{self.name}: bad cumulative {self.monoid} of {self.x.dtype}")
+
+    def body(self, r):
+        from .llvm import _identity, llvm_type
+
+        shape, axis = self.out.shape, self.axis
+        if not all(shape):
+            return
+        dt = self.out.dtype
+        adt = np.dtype(np.float32) if dt == np.float16 else dt
+        b = r.b
+        with b.goto_entry_block():
+            acc = b.alloca(llvm_type(adt), name="acc")
+        # the output index is the operand's
+        out_dims, outer = _axis_loops(shape, axis, self.reverse)
+        off = K.linearize(out_dims, shape)
+
+        def outer_body():
+            r.b.store(_identity(self.monoid, adt), acc)
+
+            def inner():
+                x = r.convert(r.emit(self.x), dt, adt)
+                v = _combine(r, self.monoid, adt, r.b.load(acc), x)
+                r.b.store(v, acc)
+                _store(r, self.out, r.emit(off), r.convert(v, adt, dt))
+
+            self.nest(r, [shape[axis]], inner, first=len(outer))
+
+        self.nest(r, outer, outer_body)
+
+
+class ArgStep(NativeStep):
+    """The first index of the maximum (`kind` "max") or minimum along `axis`; NaN counts as the
+    extremum (its first occurrence wins)."""
+
+    op = "arg"
+
+    def __init__(self, name, inputs, out, x, shape, axis, kind, eqn_names):
+        super().__init__(name, inputs, [out], [("x", x)], eqn_names)
+        self.out, self.x, self.shape, self.axis, self.kind = out, x, tuple(shape), axis, kind
+
+    def header(self):
+        return f"arg{self.kind} along axis {self.axis} of [{','.join(map(str, self.shape))}]"
+
+    def check(self):
+        super().check()
+        if self.out.dtype.kind not in "iu" or self.shape[self.axis] == 0:
+            raise K.KernelIRError(f"{self.name}: bad arg{self.kind}")
+
+    def body(self, r):
+        from .llvm import llvm_type
+
+        shape, axis = self.shape, self.axis
+        if not all(shape):
+            return
+        dt = self.x.dtype
+        i64 = ir.IntType(64)
+        b = r.b
+        with b.goto_entry_block():
+            best = b.alloca(llvm_type(dt), name="best")
+            where = b.alloca(i64, name="where")
+        n_outer = len(shape) - 1
+        off = K.linearize([K.loop_var(k) for k in range(n_outer)], self.out.shape)
+
+        def outer_body():
+            b = r.b
+            r.loop_vals = r.loop_vals[:n_outer] + [i64(0)]
+            r.memo = {}
+            b.store(r.emit(self.x), best)
+            b.store(i64(0), where)
+
+            def inner():
+                b = r.b
+                x, cur = r.emit(self.x), b.load(best)
+                sym = ">" if self.kind == "max" else "<"
+                if dt.kind == "f":
+                    better = b.or_(b.fcmp_ordered(sym, x, cur), b.fcmp_unordered("uno", x, x))
+                    better = b.and_(better, b.fcmp_ordered("ord", cur, cur))
+                elif dt.kind == "i":
+                    better = b.icmp_signed(sym, x, cur)
+                else:
+                    better = b.icmp_unsigned(sym, x, cur)
+                b.store(b.select(better, x, cur), best)
+                b.store(b.select(better, r.loop_vals[n_outer], b.load(where)), where)
+
+            self.nest(r, [shape[axis]], inner, first=n_outer)
+            b = r.b
+            r.loop_vals = r.loop_vals[:n_outer]
+            r.memo = {}
+            idx = r.convert(b.load(where), I64, self.out.dtype)
+            _store(r, self.out, r.emit(off), idx)
+
+        self.nest(r, [shape[d] for d in range(len(shape)) if d != axis], outer_body)
+
+
+def cumulative_rule(monoid):
+    def rule(fz, eqn):
+        (x,) = eqn.invars
+        axis, reverse = eqn.params["axis"], eqn.params["reverse"]
+        shape = x.aval.shape
+        ctx = _ctx()
+        dims, _ = _axis_loops(shape, axis, reverse)
+        e = fz._expr(x, K.Index(dims), ctx)
+        out = fz._out_buffer(eqn.outvars[0])
+        step = CumulativeStep(f"k{len(fz.steps)}", list(ctx["inputs"].values()), out, e, axis,
+                              reverse, monoid, [eqn.prim.name, *ctx["eqns"].values()])  # fmt: skip
+        fz._add_step(step)
+
+    return rule
+
+
+def arg_rule(kind):
+    def rule(fz, eqn):
+        (x,) = eqn.invars
+        axis = eqn.params["axes"][0]
+        shape = x.aval.shape
+        ctx = _ctx()
+        dims, _ = _axis_loops(shape, axis)
+        e = fz._expr(x, K.Index(dims), ctx)
+        out = fz._out_buffer(eqn.outvars[0])
+        step = ArgStep(f"k{len(fz.steps)}", list(ctx["inputs"].values()), out, e, shape, axis,
+                       kind, [eqn.prim.name, *ctx["eqns"].values()])  # fmt: skip
+        fz._add_step(step)
+
+    return rule
