@@ -41,7 +41,9 @@ def _optimize(mod, tm):
     pto = llvm.create_pipeline_tuning_options(speed_level=3)
     pto.loop_vectorization = True
     pto.slp_vectorization = True
-    pto.loop_unrolling = True
+    # no separate unrolling: the vectoriser interleaves the loops that matter, and unrolling
+    # grew the MLP-gradient module's compile time by ~35% (benchmarks/NOTES.md)
+    pto.loop_unrolling = False
     pb = llvm.create_pass_builder(tm, pto)
     pb.getModulePassManager().run(mod, pb)
 
@@ -56,9 +58,33 @@ def _cache_path(llvm_ir):
     return os.path.join(d, key[:32] + ".o")
 
 
+_engines = {}  # IR text -> (engine, optimized text): the same module is compiled once
+MAX_ENGINES = 256
+
+
+def clear_cache():
+    """Forgets the in-memory compiled modules (the next compile of each IR text is cold)."""
+    with _lock:
+        _engines.clear()
+
+
 def compile_module(llvm_ir):
     """Optimizes and JIT-compiles an LLVM IR module text; returns (engine, optimized text or
-    None when the object code came from the disk cache)."""
+    None when the object code came from the disk cache). A text compiled before in this
+    process returns the same engine (its code is read-only; its globals are process-wide)."""
+    with _lock:
+        hit = _engines.get(llvm_ir)
+        if hit is not None:
+            return hit
+    out = _compile_module(llvm_ir)
+    with _lock:
+        if len(_engines) >= MAX_ENGINES:
+            _engines.pop(next(iter(_engines)))
+        _engines[llvm_ir] = out
+    return out
+
+
+def _compile_module(llvm_ir):
     with _lock:
         tm = target_machine()
         path = _cache_path(llvm_ir)
