@@ -463,6 +463,49 @@ def _render_reduction(src, kern, cfg):
     return launches, parts
 
 
+def _render_scatter(src, step, cfg):
+    """A scatter: the init loop over the output (grid-stride), then the updates in the impl's
+    order by one thread (exact for every combiner, and for repeated targets)."""
+    out = step.out
+    bufs = step.inputs + [out]
+    args = ", ".join(b.name for b in bufs)
+    n = int(np.prod(out.shape, dtype=np.int64))
+    m = int(np.prod(step.loop_shape, dtype=np.int64))
+    L = src.lines
+    L.append(f"def {step.name}({args}):")
+    L.append("    n = np.int64(cuda.grid(1))")
+    L.append(f"    while n < {n}:")
+    body = _Body(src, 8, _delinearize(src, "n", out.shape, 8, "i", 0))
+    body.emit(f"{out.name}[n] = {_store(out, body.val(step.init))}")
+    body.emit("n += cuda.gridsize(1)")
+    L.append("")
+    L.append(f"def {step.name}_upd({args}):")
+    L.append("    if cuda.grid(1) != 0:")
+    L.append("        return")
+    L.append(f"    for n in range({m}):")
+    body = _Body(src, 8, _delinearize(src, "n", step.loop_shape, 8, "i", 0))
+    ind = 8
+    if step.valid is not None:
+        body.emit(f"if {body.val(step.valid)}:")
+        body.ind = ind = 12
+    t = body.val(step.target)
+    v = body.val(step.update)
+    if step.combine is not None:
+        dt = out.dtype
+        old = f"np.float32({out.name}[{t}])" if dt == np.float16 else f"{out.name}[{t}]"
+        monoid = {"add": "or", "mul": "and"}.get(step.combine, step.combine)
+        if dt == K.BOOL:
+            v = f"({old} {'&' if monoid in ('and', 'min') else '|'} {v})"
+        else:
+            v = _combine(step.combine, _reg(dt), old, v, False)
+            v = f"np.float32(np.float16({v}))" if dt == np.float16 else v
+    src.lines.append(" " * ind + f"{out.name}[{t}] = {_store(out, v)}")
+    L.append("")
+    blocks = max(1, min(-(-n // cfg.tpb), cfg.max_blocks))
+    return [_Launch(step.name, [b.name for b in bufs], blocks, cfg.tpb, bufs),
+            _Launch(f"{step.name}_upd", [b.name for b in bufs], 1, 1, bufs)]  # fmt: skip
+
+
 def _gemm_source(dt, tile):
     T = _NP[dt]
     return f"""def gemm_{dt}(A, B, C, m, n, k, ta, tb, a_bs, b_bs, b0):
@@ -555,11 +598,15 @@ class _Plan:
                 self.steps.append(("gemm", step, None))
             elif isinstance(step, K.CallOut):
                 self.steps.append(("host", step, None))
+            elif getattr(step, "op", None) == "scatter":  # indexing.ScatterStep
+                self.steps.append(("launch", step, _render_scatter(src, step, cfg)))
             elif hasattr(step, "subs"):  # cond / while / scan (control.py): host control flow
                 subs = [_Plan(sub.prog, src, cfg, gemm_dtypes) for sub in step.subs]
                 self.steps.append(("control", step, subs))
             else:
-                raise NotImplementedError(f"no CUDA rendering of step {type(step).__name__}")
+                raise HostFallback(
+                    f"no CUDA rendering of Kernel IR step {type(step).__name__} ({step.name})"
+                )
 
     def walk(self):
         for kind, step, x in self.steps:
@@ -666,7 +713,9 @@ class CudaExecutable:
                 if b.name not in env and b is not scratch:
                     env[b.name] = D.empty(_size(b), b.dtype, dev)
             if kind == "launch":
-                if any(d == 0 for i, d in enumerate(step.shape) if i not in step.reduce_axes):
+                if isinstance(step, K.LoopKernel) and any(
+                    d == 0 for i, d in enumerate(step.shape) if i not in step.reduce_axes
+                ):
                     continue
                 for ln in x:
                     self.kernel(ln.fn)[ln.grid, ln.block](*[env[n] for n in ln.args])
@@ -821,11 +870,25 @@ def _buffer_on(x, dtype, device):
     return D.to_device(v, device)
 
 
-def run(closed, name, args, device):
-    """Runs `closed` on `device` with `args` (Arrays, device or host): a list of DeviceArrays."""
-    from ..array import DeviceArray
+class HostFallback(NotImplementedError):
+    """The program holds a Kernel IR step this renderer has no CUDA form for."""
 
-    exe = executable(closed, name, device)
+
+def run(closed, name, args, device):
+    """Runs `closed` on `device` with `args` (Arrays, device or host): a list of DeviceArrays.
+    A program with a step that has no CUDA rendering yet runs on the CPU path (inputs copied
+    back, results copied to the device)."""
+    from ..array import DeviceArray, put_on
+
+    try:
+        exe = executable(closed, name, device)
+    except HostFallback:
+        from ..interpreters import jit as jit_mod
+
+        host = [np.asarray(put_on(a, D.cpu_device)._value) for a in args]
+        outs = jit_mod.compiled_executable(closed, name)(*host)
+        return [DeviceArray(D.to_device(np.asarray(o, aval.dtype), device), aval.shape, device,
+                            aval.weak_type) for o, aval in zip(outs, closed.out_avals)]  # fmt: skip
     prog = exe.prog.program
     bufs = [_buffer_on(a, b.dtype, device) for a, b in zip(args, prog.inputs)]
     outs = exe(bufs)
