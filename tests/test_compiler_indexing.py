@@ -316,3 +316,39 @@ def test_steps_inside_loop_bodies():
 
     text = _check(f, f32(6, 4), tol=1e-4)
     assert "callout" not in text, text
+
+
+# ---------------------------------------------------------------------------------------------
+# reduce_window (pooling)
+
+WINDOWS = ["reduce_window_sum", "reduce_window_max", "reduce_window_min"]
+
+
+@pytest.mark.parametrize(
+    "window, strides, padding",
+    [((1, 3, 3), (1, 2, 2), "SAME"), ((1, 2, 2), (1, 2, 2), "VALID"),
+     ((2, 3, 2), (1, 1, 1), ((0, 1), (1, 2), (2, -1))), ((1, 1, 1), (1, 1, 1), "VALID")],
+)  # fmt: skip
+def test_reduce_window(window, strides, padding):
+    x = f32(2, 7, 6)
+    x[0, 3, 3] = np.nan
+    for init, op in ((0.0, lax.add), (-jnp.inf, lax.max), (jnp.inf, lax.min)):
+        _check(lambda x, i=init, o=op: lax.reduce_window(x * 2.0, i, o, window, strides, padding),
+               x, prims=WINDOWS)  # fmt: skip
+
+
+def test_reduce_window_dilations_dtypes_and_grad():
+    x = f32(9, 8)
+    _check(lambda x: lax.reduce_window(x, 0.0, lax.add, (2, 3), (2, 1), ((1, 1), (0, 2)),
+                                       (2, 1), (1, 2)), x, prims=WINDOWS)  # fmt: skip
+    xi = RNG.randint(-9, 9, (5, 6)).astype(np.int32)
+    _check(lambda x: lax.reduce_window(x, np.int32(-(2**31)), lax.max, (2, 2), (1, 1), "SAME"),
+           xi, prims=WINDOWS)  # fmt: skip
+    _check(lambda x: lax.reduce_window(x, 0.0, lax.add, (3, 3), (1, 1), "VALID"), f32(2, 5),
+           prims=WINDOWS)  # fmt: skip
+    # avg pooling's gradient is a windowed sum of the dilated cotangent
+
+    def avg(x):
+        return jnp.sum(jnp.tanh(lax.reduce_window(x, 0.0, lax.add, (2, 2), (2, 2), "SAME")))
+
+    _check(jtrans.grad(avg), f32(5, 7), prims=WINDOWS, tol=1e-4)

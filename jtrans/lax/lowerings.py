@@ -362,3 +362,9 @@ for _p, _monoid in _CUMULATIVE.items():
 fusion.control_rules[reductions.argmax_p] = ix.arg_rule("max")
 fusion.control_rules[reductions.argmin_p] = ix.arg_rule("min")
 fusion.fused_operand_prims |= set(_CUMULATIVE) | {reductions.argmax_p, reductions.argmin_p}
+
+fusion.control_rules[reductions.reduce_window_sum_p] = ix.reduce_window_rule("add", lambda d: 0)
+fusion.control_rules[reductions.reduce_window_max_p] = ix.reduce_window_rule("max", ix.max_identity)
+fusion.control_rules[reductions.reduce_window_min_p] = ix.reduce_window_rule("min", ix.min_identity)
+fusion.fused_operand_prims |= {reductions.reduce_window_sum_p, reductions.reduce_window_max_p,
+                               reductions.reduce_window_min_p}  # fmt: skip

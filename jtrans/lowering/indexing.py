@@ -573,3 +573,73 @@ def arg_rule(kind):
         fz._add_step(step)
 
     return rule
+
+
+# ---------------------------------------------------------------------------------------------
+# reduce_window (pooling): one reduction loop kernel over (output axes, window axes)
+
+
+def reduce_window_rule(monoid, fill):
+    """fill(dtype): the value of padding and dilation holes (the monoid's identity)."""
+
+    def rule(fz, eqn):
+        from .fusion import LoopStep
+
+        (x,) = eqn.invars
+        p = eqn.params
+        xs, out_shape = x.aval.shape, eqn.outvars[0].aval.shape
+        win = p["window_dimensions"]
+        nd = len(xs)
+        o = [K.loop_var(k) for k in range(nd)]
+        w = [K.loop_var(nd + k) for k in range(nd)]
+        ok, dims = None, []
+        for d in range(nd):
+            lo = p["padding"][d][0]
+            bd, n = p["base_dilation"][d], xs[d]
+            # position in the dilated (unpadded) operand
+            q = K.iadd(K.iadd(K.imul(o[d], p["window_strides"][d]),
+                              K.imul(w[d], p["window_dilation"][d])), K.iconst(-lo))  # fmt: skip
+            span = 0 if n == 0 else (n - 1) * bd + 1
+            q_max = (out_shape[d] - 1) * p["window_strides"][d]
+            q_max += (win[d] - 1) * p["window_dilation"][d] - lo
+            if bd == 1 and lo <= 0 and q_max <= span - 1:  # always inside
+                dims.append(q)
+                continue
+            cond = K.op("not", _out_of(q, 0, span - 1))
+            if bd > 1:
+                qc = K.op("max", q, K.iconst(0))
+                on_grid = K.op("eq", K.Expr("rem", (qc, K.iconst(bd)), I64), K.iconst(0))
+                cond = K.op("and", cond, on_grid)
+                q = K.Expr("div", (qc, K.iconst(bd)), I64)
+            ok = _and(ok, cond)
+            dims.append(_clamp(q, 0, max(n - 1, 0)))
+        out = fz._out_buffer(eqn.outvars[0])
+        dt = out.dtype
+        ctx = _ctx()
+        shape = list(out_shape) + list(win)
+        if all(xs):
+            v = fz._expr(x, K.Index(dims), ctx)
+            if ok is not None:
+                v = K.Expr("select", (ok, v, K.const(fill(dt), dt)), dt)
+        else:
+            v = K.const(fill(dt), dt)
+        kern = K.LoopKernel(f"k{len(fz.steps)}", shape, tuple(range(nd, 2 * nd)),
+                            list(ctx["inputs"].values()), [(out, v, monoid)],
+                            [eqn.prim.name, *ctx["eqns"].values()])  # fmt: skip
+        fz._add_step(LoopStep(kern, ("window",), None))
+
+    return rule
+
+
+def max_identity(dt):
+    dt = np.dtype(dt)
+    if dt.kind == "b":
+        return False
+    return -np.inf if dt.kind == "f" else np.iinfo(dt).min
+
+
+def min_identity(dt):
+    dt = np.dtype(dt)
+    if dt.kind == "b":
+        return True
+    return np.inf if dt.kind == "f" else np.iinfo(dt).max
