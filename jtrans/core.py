@@ -331,6 +331,8 @@ class EvalTrace(Trace):
             t = type(a)
             if t is _array_type:
                 vals.append(a._value)
+            elif isinstance(a, _array_type):  # a device-backed Array: its host copy
+                vals.append(a._value)
             elif isinstance(a, Tracer):
                 raise UnexpectedTracerError(a)
             elif t in (int, float, complex, bool):
