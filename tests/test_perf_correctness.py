@@ -180,3 +180,23 @@ def test_parallel_integer_and_bool_reductions():
     f = jtrans.jit(lambda x: (jnp.sum(x), jnp.max(x), jnp.any(x > 498), jnp.all(x > -501)))
     s, m, a, b = f(x)
     assert int(s) == int(x.sum()) and int(m) == 499 and bool(a) and bool(b)
+
+
+# -- the result pool -----------------------------------------------------------------------------
+
+
+def test_result_pool_reuses_blocks_only_after_death():
+    f = jtrans.jit(lambda x: x * 2.0)
+    x = np.arange(1 << 19, dtype=np.float32)  # 2 MiB: pooled
+    a = np.asarray(f(x))
+    b = np.asarray(f(x))
+    assert a.ctypes.data != b.ctypes.data  # `a` is alive: its block is not reused
+    np.testing.assert_array_equal(a, x * 2)
+    np.testing.assert_array_equal(b, x * 2)
+    view = a[10:20]
+    del a
+    c = np.asarray(f(x + 1))
+    assert c.ctypes.data != view.ctypes.data - 40  # a view keeps the block alive
+    np.testing.assert_array_equal(view, x[10:20] * 2)
+    np.testing.assert_array_equal(c, (x + 1) * 2)
+    assert c.flags.c_contiguous and c.flags.writeable and c.ctypes.data % 64 == 0
