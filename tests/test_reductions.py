@@ -157,6 +157,7 @@ def test_reductions_of_python_scalars_are_strong():
         out = f(2.5)
         assert out.dtype == np.float32 and not out.weak_type, f.__name__
     assert not jnp.max(lax.full((3,), 2.5)).weak_type
+    assert not jnp.cumsum(2.5).weak_type and not jnp.cumprod(lax.full((3,), 2.5)).weak_type
 
 
 def test_var_std_nan_when_ddof_reaches_count():

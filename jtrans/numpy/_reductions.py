@@ -228,6 +228,8 @@ def _cumulative(name, lax_fn, promote=True):
             a = lax.convert_element_type(a, dtypes.check_dtype(dtype))
         elif promote and aval.dtype == dtypes.bool_:  # as in JAX, int8 stays int8 here
             a = lax.convert_element_type(a, dtypes.default_int())
+        if core.get_aval(a).weak_type:  # as in JAX, the result is strongly typed
+            a = lax.convert_element_type(a, core.get_aval(a).dtype)
         if core.get_aval(a).ndim == 0:
             return lax.reshape(a, (1,))
         return lax_fn(a, axis=ax)
