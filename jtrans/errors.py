@@ -33,6 +33,15 @@ class JTransValueError(ValueError):
     """A shape, axis or argument-value problem."""
 
 
+class ShapeError(JTransValueError, JTransTypeError):
+    """Operand shapes an operation cannot take (incompatible broadcasting, a wrong reshape...).
+    JAX raises TypeError for these and NumPy ValueError; this is both, so either works."""
+
+
+class AxisError(JTransValueError, IndexError):
+    """An axis out of bounds for an array's rank (like NumPy's AxisError)."""
+
+
 class ConcretizationTypeError(TypeError):
     """A traced (abstract) value was used where Python needs a concrete one."""
 

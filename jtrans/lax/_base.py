@@ -7,7 +7,7 @@ import numpy as np
 from .. import core, dtypes
 from ..array import Array
 from ..core import ShapedArray
-from ..errors import JTransTypeError, JTransValueError
+from ..errors import AxisError, JTransTypeError, JTransValueError
 from ..interpreters import ad, batching
 
 impl_rules = core.impl_rules
@@ -53,7 +53,7 @@ def as_operand(x, dtype=None):
 
 def canonical_axis(axis, ndim, what="axis"):
     if not -ndim <= axis < max(ndim, 1) or (ndim == 0 and axis not in (0, -1)):
-        raise JTransValueError(
+        raise AxisError(
             f"{what} {axis} is out of bounds for an array of rank {ndim} "
             f"(valid: {-ndim} to {ndim - 1})"
         )
@@ -111,8 +111,8 @@ def unzip2(pairs):
 
 
 __all__ = [
-    "ShapedArray",
     "Array",
     "JTransTypeError",
     "JTransValueError",
+    "ShapedArray",
 ]

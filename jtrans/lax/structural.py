@@ -9,14 +9,10 @@ import numpy as np
 
 from .. import core, dtypes
 from ..array import Array
-from ..errors import JTransTypeError, JTransValueError
-
-
-class ShapeError(JTransValueError, JTransTypeError):
-    """An operand shape a primitive cannot take. JAX raises TypeError from its shape rules and
-    NumPy ValueError; this is both, so either `pytest.raises` works."""
-
-
+from ..errors import (
+    JTransTypeError,
+    ShapeError,
+)
 from ..interpreters import ad, batching
 from . import elementwise as ew
 from ._base import (

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import core, dtypes, lax
 from ..array import Array
-from ..errors import JTransTypeError, JTransValueError
+from ..errors import AxisError, JTransTypeError, JTransValueError, ShapeError
 
 _SCALARS = (bool, int, float, complex)
 
@@ -80,7 +80,7 @@ def broadcast_shapes(*shapes, name=None):
     out = _broadcast_shapes_cached(shapes)
     if out is None:
         where = f"{name}: " if name else ""
-        raise JTransValueError(
+        raise ShapeError(
             f"{where}incompatible shapes for broadcasting: " + ", ".join(str(s) for s in shapes)
         )
     return out
@@ -93,7 +93,7 @@ def broadcast_to_shape(x, shape):
     nd = len(shape)
     lead = nd - aval.ndim
     if lead < 0 or any(s not in (1, shape[lead + i]) for i, s in enumerate(aval.shape)):
-        raise JTransValueError(f"cannot broadcast an array of shape {aval.shape} to {shape}")
+        raise ShapeError(f"cannot broadcast an array of shape {aval.shape} to {shape}")
     # squeeze nothing: broadcast_in_dim handles size-1 dims
     return lax.broadcast_in_dim(x, shape, tuple(range(lead, nd)))
 
@@ -182,7 +182,7 @@ def canonical_axes(axis, ndim, name="axis"):
     for a in axis:
         a = int(a)
         if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
-            raise JTransValueError(f"{name} {a} is out of bounds for array of dimension {ndim}")
+            raise AxisError(f"{name} {a} is out of bounds for array of dimension {ndim}")
         out.append(a % ndim if ndim else 0)
     if len(set(out)) != len(out):
         raise JTransValueError(f"repeated axis in {name}: {tuple(axis)}")
