@@ -51,14 +51,6 @@ def _argnums_tuple(argnums, nargs, what="argnums"):
     return single, tuple(n % nargs for n in nums)
 
 
-def _weak_like(ct, aval):
-    if aval.weak_type and not core.get_aval(ct).weak_type and core.get_aval(ct).dtype == aval.dtype:
-        from . import lax
-
-        return lax.convert_element_type(ct, aval.dtype, weak_type=True)
-    return ct
-
-
 def _partial_argnums(fun, args, kwargs, nums):
     """fun as a function of args[nums] only, the other arguments fixed."""
 
@@ -225,7 +217,6 @@ def vjp(fun, *primals, has_aux=False):
     box, aux_box = [], []
     f = _aux_fun(fun, has_aux, aux_box)
     out_p, flat_vjp = ad.vjp_flat(_flat_fun(f, in_tree, box), p_flat)
-    in_avals = [core.get_aval(p) for p in p_flat]
     out_tree = box[0]
     out_avals = [core.get_aval(o) for o in out_p]
 
@@ -246,8 +237,6 @@ def vjp(fun, *primals, has_aux=False):
                 )
             cts.append(c)
         cts_in = flat_vjp(cts)
-        # a cotangent has its primal's type, weak type included (grad of a Python float is weak)
-        cts_in = [_weak_like(c, a) for c, a in zip(cts_in, in_avals)]
         args, _ = tree_unflatten(in_tree, cts_in)
         return tuple(args)
 
@@ -296,9 +285,12 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
 
 
 def _ones_like(x):
+    """The cotangent seed: ones of x's type, weak type included (as JAX's)."""
     from . import lax
 
-    return lax.full_like(_as_value(x), 1)
+    x = _as_value(x)
+    aval = core.get_aval(x)
+    return lax.broadcast_in_dim(Array(np.ones((), aval.dtype), aval.weak_type), aval.shape, ())
 
 
 def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):

@@ -440,7 +440,7 @@ def eval_jaxpr(jaxpr, consts, *args):
         env[v] = x
 
     def read(v):
-        return v.val if type(v) is Literal else env[v]
+        return literal_value(v) if type(v) is Literal else env[v]
 
     for eqn in jaxpr.eqns:
         outs = eqn.prim.bind(*[read(v) for v in eqn.invars], **eqn.params)
@@ -449,6 +449,13 @@ def eval_jaxpr(jaxpr, consts, *args):
         for v, x in zip(eqn.outvars, outs):
             env[v] = x
     return [read(v) for v in jaxpr.outvars]
+
+
+def literal_value(lit):
+    """A literal's value for evaluation: a weak Array where the literal is weakly typed."""
+    if lit.aval.weak_type:
+        return _array_type(np.asarray(lit.val, lit.aval.dtype), True)
+    return lit.val
 
 
 def jaxpr_as_fun(closed):

@@ -269,7 +269,7 @@ def backward_pass(jaxpr, consts, args, cts_out):
             env[v] = a
 
     def read(v):
-        return v.val if type(v) is core.Literal else env[v]
+        return core.literal_value(v) if type(v) is core.Literal else env[v]
 
     lin_eqns = []
     for eqn in jaxpr.eqns:
