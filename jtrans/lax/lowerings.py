@@ -368,3 +368,16 @@ fusion.control_rules[reductions.reduce_window_max_p] = ix.reduce_window_rule("ma
 fusion.control_rules[reductions.reduce_window_min_p] = ix.reduce_window_rule("min", ix.min_identity)
 fusion.fused_operand_prims |= {reductions.reduce_window_sum_p, reductions.reduce_window_max_p,
                                reductions.reduce_window_min_p}  # fmt: skip
+
+# ---------------------------------------------------------------------------------------------
+# convolution as GEMMs over patches; the max-pool derivatives as native window loops
+# (jtrans/lowering/conv.py)
+
+from ..lowering import conv as lconv
+from . import convolution as _conv
+
+fusion.control_rules[_conv.conv_general_dilated_p] = lconv.conv_rule
+fusion.control_rules[reductions.select_and_gather_add_p] = lconv.window_select_rule("gather")
+fusion.control_rules[reductions.select_and_scatter_add_p] = lconv.window_select_rule("scatter")
+fusion.fused_operand_prims |= {_conv.conv_general_dilated_p, reductions.select_and_gather_add_p,
+                               reductions.select_and_scatter_add_p}  # fmt: skip
