@@ -223,17 +223,23 @@ def test_while_in_scan_and_scan_in_while():
 
 
 def test_callout_inside_loop_body():
-    # sort has no native lowering: it runs as a call-out from inside the native loop
-    def f(xs):
-        return lax.scan(lambda c, x: (c + jnp.sort(x), jnp.sort(x * c)), jnp.zeros(4), xs)
+    # cholesky has no native lowering: it runs as a call-out from inside the native loop
+    def spd(x):
+        return x @ x.T + 4.0 * jnp.eye(x.shape[0])
 
-    text = _check(f, f32(5, 4))
-    assert "callout sort" in text
+    def f(xs):
+        return lax.scan(lambda c, x: (c + jnp.linalg.cholesky(spd(x)),
+                                      jnp.linalg.cholesky(spd(x * c[0, 0]))),
+                        jnp.zeros((4, 4)), xs)  # fmt: skip
+
+    text = _check(f, f32(5, 4, 4))
+    assert "callout cholesky" in text
 
     def g(x):
-        return lax.while_loop(lambda v: jnp.sort(v)[0] < 3.0, lambda v: v + 1.0, x)
+        return lax.while_loop(lambda v: jnp.linalg.cholesky(v)[0, 0] < 3.0,
+                              lambda v: v + jnp.eye(4), x)  # fmt: skip
 
-    _check(g, f32(4))
+    _check(g, spd(f32(4, 4)))
 
 
 def test_callout_error_inside_loop_propagates():

@@ -182,3 +182,77 @@ def test_cnn_grad_native():
     _close(g(params, x, y), jtrans.grad(cnn_loss)(params, x, y), 1e-4)
     text = g.lower(params, x, y).as_text("kernels")
     assert "callout" not in text, text
+
+
+# ---------------------------------------------------------------------------------------------
+# sort
+
+SORT = ("sort",)
+
+
+def _sort_data(shape, dtype):
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return RNG.rand(*shape) < 0.5
+    if dtype.kind in "iu":
+        return RNG.randint(0, 7, size=shape).astype(dtype)  # many ties
+    x = np.round(RNG.randn(*shape) * 2).astype(dtype)  # ties
+    flat = x.reshape(-1)
+    if flat.size > 6:
+        flat[::7] = np.nan
+        flat[1::11] = -0.0
+        flat[2::13] = np.inf
+        flat[3::17] = -np.inf
+    return x
+
+
+def _bits(x):
+    x = np.asarray(x)
+    return x.view(np.uint8) if x.dtype.itemsize == 1 else x.view(f"u{x.dtype.itemsize}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int32, np.uint8, np.int8, np.bool_])
+@pytest.mark.parametrize("shape,axis", [((40,), 0), ((3, 33), 1), ((33, 3), 0), ((2, 20, 3), 1),
+                                        ((0, 5), 1), ((4, 0), 1), ((5, 1), 1)])  # fmt: skip
+def test_sort_and_argsort(dtype, shape, axis):
+    x = _sort_data(shape, dtype)
+
+    def f(x):
+        return jnp.sort(x, axis=axis), jnp.argsort(x, axis=axis)
+
+    _check(f, x, prims=SORT, tol=0)
+    a = jtrans.jit(lambda x: jnp.sort(x, axis=axis))(x)
+    np.testing.assert_array_equal(_bits(a), _bits(jnp.sort(x, axis=axis)))  # -0.0, NaN bits
+
+
+def test_sort_multi_operand_and_keys(x64):
+    k1 = RNG.randint(0, 3, size=(4, 50)).astype(np.int64)
+    k2 = _sort_data((4, 50), np.float64)
+    v = RNG.randn(4, 50)
+
+    def f(k1, k2, v):
+        return (lax.sort((k1, k2, v), dimension=1, num_keys=2),
+                lax.sort((k2, v), dimension=0, num_keys=1),
+                lax.sort((k1 * 2, v + 1.0), dimension=1, num_keys=1))  # fmt: skip
+
+    _check(f, k1, k2, v, prims=SORT, tol=0)
+    _check(lambda x: jnp.sort(x), _sort_data((300,), np.float64), prims=SORT, tol=0)
+
+
+@pytest.mark.parametrize("n", [1, 15, 16, 17, 257, 5000])
+def test_sort_long_rows(n):
+    x = RNG.randn(2, n).astype(np.float32)
+    x[:, ::3] = 0.5  # ties keep their order
+    _check(lambda x: (jnp.sort(x), jnp.argsort(x), lax.sort((x, -x), num_keys=1)), x,
+           prims=SORT, tol=0)  # fmt: skip
+
+
+def test_sort_grad_and_vmap():
+    x = RNG.randn(3, 30).astype(np.float32)
+
+    def loss(x):
+        return jnp.sum(jnp.sort(x, axis=1) * jnp.arange(30.0))
+
+    text = _check(jtrans.grad(loss), x, prims=SORT, tol=1e-5)
+    assert "sort" in text
+    _check(jtrans.vmap(lambda r: jnp.sort(r * 2.0)), x, prims=SORT, tol=0)

@@ -381,3 +381,12 @@ fusion.control_rules[reductions.select_and_gather_add_p] = lconv.window_select_r
 fusion.control_rules[reductions.select_and_scatter_add_p] = lconv.window_select_rule("scatter")
 fusion.fused_operand_prims |= {_conv.conv_general_dilated_p, reductions.select_and_gather_add_p,
                                reductions.select_and_scatter_add_p}  # fmt: skip
+
+# ---------------------------------------------------------------------------------------------
+# sort: a native stable merge sort per row, operands gathered by the permutation
+# (jtrans/lowering/sort.py)
+
+from ..lowering import sort as lsort
+
+fusion.control_rules[reductions.sort_p] = lsort.sort_rule
+fusion.fused_operand_prims.add(reductions.sort_p)
