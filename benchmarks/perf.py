@@ -39,8 +39,9 @@ def _optional(name):
         return None
 
 
-jax = _optional("jax")
-torch = _optional("torch")
+_only = os.environ.get("PERF_ONLY")  # a peak-memory child loads its framework alone
+jax = _optional("jax") if _only in (None, "jax") else None
+torch = _optional("torch") if _only in (None, "torch") else None
 if jax is not None:
     import jax.numpy as jjnp  # noqa: E402
 if torch is not None:
@@ -454,7 +455,13 @@ def _peak_child(which, steps=100, sizes=(784, 512, 512, 10), batch=128):
                 for w, b in pt:
                     w.sub_(0.01 * w.grad)
                     b.sub_(0.01 * b.grad)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    # VmHWM (a new process image starts its own); ru_maxrss would carry the forking parent's
+    try:
+        with open("/proc/self/status") as f:
+            hwm = [ln for ln in f if ln.startswith("VmHWM:")][0].split()[1]
+        print(int(hwm) / 1024)
+    except (OSError, IndexError):
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def peak_memory():
@@ -463,7 +470,8 @@ def peak_memory():
     for which in ("jtrans", "jax", "torch"):
         if which != "jtrans" and globals()[which] is None:
             continue
-        out = subprocess.run([sys.executable, os.path.abspath(__file__), "--peak", which],
+        env = dict(os.environ, PERF_ONLY=which)
+        out = subprocess.run([sys.executable, os.path.abspath(__file__), "--peak", which], env=env,
                              capture_output=True, text=True, timeout=300)  # fmt: skip
         try:
             res[which] = float(out.stdout.strip().splitlines()[-1])
