@@ -78,7 +78,6 @@ class SortStep(NativeStep):
         out_off = K.linearize(out_dims, shape)
 
         def row():
-            b = r.b
             outer_vals = tuple(r.loop_vals[: nd - 1])  # (nest appends to r.loop_vals)
 
             def fill():
@@ -96,7 +95,6 @@ class SortStep(NativeStep):
 
             self.nest(r, [n], fill, first=nd - 1)
             final = _merge_sort(r, cols, nkeycols, n, self.name)
-            b = r.b
             r.loop_vals = list(outer_vals)
 
             def gather():
