@@ -13,6 +13,7 @@ from .dtypes import config
 from .errors import JTransTypeError, JTransValueError
 from .interpreters import ad, batching
 from .interpreters import partial_eval as pe
+from .interpreters import jit as jit_mod
 from .interpreters.jit import jit_p
 from .tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten, flatten_up_to
 
@@ -705,10 +706,31 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
                     cache.entries[key] = entry
         return entry, flat
 
+    # The warm-call fast path: eager calls with plain Array arguments (no statics, keywords or
+    # devices) go straight to the executable, keyed on each argument's (shape, dtype, weak type).
+    fast = {}
+    eval_trace, ctx = core.eval_trace, core._ctx
+    fast_ok = not static_nums and not static_names and device is None
+
+    def _fast_key(args):
+        try:
+            return tuple([(a._value.shape, a._value.dtype, a.weak_type) for a in args
+                          if type(a) is Array])  # fmt: skip
+        except AttributeError:
+            return None
+
     @functools.wraps(fun)
     def jitted(*args, **kwargs):
         if config.jax_disable_jit:
             return fun(*args, **kwargs)
+        eligible = fast_ok and not kwargs and ctx.trace is eval_trace
+        if eligible:
+            key = _fast_key(args)
+            hit = fast.get(key) if key is not None and len(key) == len(args) else None
+            if hit is not None:
+                exe, out_tree, weak = hit
+                outs = exe(*[a._value for a in args])
+                return tree_unflatten(out_tree, [Array(o, w) for o, w in zip(outs, weak)])
         statics, dyn_args, dyn_kwargs = _split(args, kwargs)
         (closed, const_args, out_tree), flat = _trace(statics, dyn_args, dyn_kwargs, len(args))
         if device is not None or _array_mod.device_arrays_made:  # a GPU, or GPU arguments
@@ -718,6 +740,11 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
             if outs is not None:
                 return tree_unflatten(out_tree, outs)
         outs = jit_p.bind(*const_args, *flat, name=name, jaxpr=closed)
+        if (eligible and not const_args and jit_mod._compiler is not None
+                and not _array_mod.device_arrays_made and key is not None
+                and len(key) == len(args)):  # fmt: skip
+            exe = jit_mod.compiled_executable(closed, name)
+            fast[key] = (exe, out_tree, [a.weak_type for a in closed.out_avals])
         return tree_unflatten(out_tree, outs)
 
     def lower(*args, **kwargs):
@@ -727,7 +754,7 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
 
     jitted.lower = lower
     jitted._cache = cache
-    jitted.clear_cache = lambda: cache.entries.clear()
+    jitted.clear_cache = lambda: (cache.entries.clear(), fast.clear())
     return jitted
 
 

@@ -159,13 +159,21 @@ def full(shape, fill_value, dtype=None):
             fill = type(fill)(fill._value, True)
     else:
         fill = convert_element_type(fill_value, dt, weak)
-    return broadcast_in_dim(fill, shape, ())
+    out = broadcast_in_dim(fill, shape, ())
+    if type(out) is Array and not out._value.flags.c_contiguous:
+        # eager: a dense buffer, as JAX's (a stride-0 view would make every jit call copy it)
+        out = Array(np.ascontiguousarray(out._value), out.weak_type)
+    return out
 
 
 def full_like(x, fill_value, dtype=None, shape=None):
+    """A constant array shaped like x; with dtype=None it also keeps x's weak type (JAX)."""
     aval = core.get_aval(x)
-    return full(aval.shape if shape is None else shape, fill_value,
-                aval.dtype if dtype is None else dtype)  # fmt: skip
+    out = full(aval.shape if shape is None else shape, fill_value,
+               aval.dtype if dtype is None else dtype)  # fmt: skip
+    if dtype is None and aval.weak_type:
+        out = convert_element_type(out, aval.dtype, True)
+    return out
 
 
 def zeros_like_array(x):
