@@ -256,3 +256,12 @@ def test_sort_grad_and_vmap():
     text = _check(jtrans.grad(loss), x, prims=SORT, tol=1e-5)
     assert "sort" in text
     _check(jtrans.vmap(lambda r: jnp.sort(r * 2.0)), x, prims=SORT, tol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int8, np.uint16, np.bool_])
+def test_sort_radix_rows(dtype):
+    x = _sort_data((2, 3000), dtype)  # ties, NaN, -0.0, infinities
+    text = _check(lambda x: (jnp.sort(x, axis=1), jnp.argsort(x, axis=1)), x, prims=SORT, tol=0)
+    assert "radix" in text
+    a = jtrans.jit(lambda x: jnp.sort(x, axis=1))(x)
+    np.testing.assert_array_equal(_bits(a), _bits(jnp.sort(x, axis=1)))

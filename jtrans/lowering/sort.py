@@ -8,7 +8,8 @@ A single key of at most 32 bits is packed with its position into one uint64 (key
 so the sort moves one array and the ties are broken by position (stable by construction).
 Otherwise the key columns and an int32/int64 position column move together.
 
-The sort itself: insertion sort of runs of RUN elements, then bottom-up merge passes that
+Long packed rows are LSD radix sorted (11 key bits a pass: stable, so ties keep their
+positions). Otherwise: insertion sort of runs of RUN elements, then bottom-up merge passes that
 alternate between two scratch copies (a branch-free merge: both heads are loaded, the smaller
 one, left on ties, is stored). The outputs are gathered through the operands' fused
 expressions at the sorted positions, so the keys come back bit-exact (-0.0, NaN payloads).
@@ -24,6 +25,8 @@ from . import kernel as K
 from .indexing import NativeStep, _axis_loops, _store
 
 RUN = 16
+RADIX_BITS = 11
+RADIX_MIN = 1024  # packed rows at least this long are radix sorted
 UINT8 = np.dtype(np.uint8)
 i1, i8, i32, i64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 
@@ -48,6 +51,8 @@ class SortStep(NativeStep):
 
     def header(self):
         mode = "packed" if self.layout["packed"] else f"{self.num_keys} key(s) + positions"
+        if self.layout["radix"]:
+            mode += f", radix {self.layout['radix']} passes"
         return f"axis {self.axis} of [{','.join(map(str, self.shape))}] ({mode})"
 
     def check(self):
@@ -94,7 +99,11 @@ class SortStep(NativeStep):
                 b.store(j if ty == i64 else b.trunc(j, ty), b.gep(pa, [j]))
 
             self.nest(r, [n], fill, first=nd - 1)
-            final = _merge_sort(r, cols, nkeycols, n, self.name)
+            if lay["radix"]:
+                hist = b.bitcast(b.gep(base, [i64(lay["hist"])]), i64.as_pointer())
+                final = _radix_sort(r, cols[0], hist, n, lay["radix"], self.name)
+            else:
+                final = _merge_sort(r, cols, nkeycols, n, self.name)
             r.loop_vals = list(outer_vals)
 
             def gather():
@@ -134,7 +143,55 @@ def sort_layout(n, key_dtypes):
         size = -(-size // 64) * 64
         cols.append((ty, top, top + size))
         top += 2 * size
-    return {"packed": packed, "columns": cols, "nbytes": top}
+    # long packed rows: LSD radix sort of the key bits (RADIX_BITS per pass)
+    radix = -(-_key_bits(key_dtypes[0]) // RADIX_BITS) if packed and n >= RADIX_MIN else 0
+    hist = top
+    top += radix * (1 << RADIX_BITS) * 8
+    return {"packed": packed, "columns": cols, "radix": radix, "hist": hist, "nbytes": top}
+
+
+def _radix_sort(r, col, hist, n, passes, name):
+    """LSD radix sort of packed (key << 32 | position) values by their key bits: one pass
+    computes every digit's histogram, then each pass scatters stably to the other copy.
+    Returns whether the result ended in the B copy."""
+    b = r.b
+    _, pa, pb = col
+    nb = 1 << RADIX_BITS
+    mask = i64(nb - 1)
+    with r.for_range(passes * nb, f"{name}.hzero") as v:
+        r.b.store(i64(0), r.b.gep(hist, [v]))
+
+    def digit(b, x, d):
+        return b.and_(b.lshr(x, i64(32 + RADIX_BITS * d)), mask)
+
+    with r.for_range(n, f"{name}.hist") as j:
+        b = r.b
+        x = b.load(b.gep(pa, [j]))
+        for d in range(passes):
+            slot = b.gep(hist, [b.add(digit(b, x, d), i64(d * nb))])
+            b.store(b.add(b.load(slot), i64(1)), slot)
+    for d in range(passes):  # exclusive prefix sums
+        b = r.b
+        with b.goto_entry_block():
+            acc = b.alloca(i64, name="acc")
+        b.store(i64(0), acc)
+        with r.for_range(nb, f"{name}.scan{d}") as v:
+            b = r.b
+            slot = b.gep(hist, [b.add(v, i64(d * nb))])
+            c = b.load(slot)
+            t = b.load(acc)
+            b.store(t, slot)
+            b.store(b.add(t, c), acc)
+    for d in range(passes):
+        src, dst = (pa, pb) if d % 2 == 0 else (pb, pa)
+        with r.for_range(n, f"{name}.scatter{d}") as j:
+            b = r.b
+            x = b.load(b.gep(src, [j]))
+            slot = b.gep(hist, [b.add(digit(b, x, d), i64(d * nb))])
+            pos = b.load(slot)
+            b.store(b.add(pos, i64(1)), slot)
+            b.store(x, b.gep(dst, [pos]))
+    return passes % 2 == 1
 
 
 def _sortable(r, x, dt):
