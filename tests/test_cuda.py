@@ -1,12 +1,15 @@
 """The CUDA renderer (jtrans/lowering/cuda.py): the Kernel IR rendered as numba.cuda kernels.
 
 - Under Numba's CUDA simulator: every OpSpec runs through `jit(..., device=gpu)` and matches
-  eager; `jit(grad(loss))`, `vmap(grad)` and control flow run on the device path end to end.
-  numba.cuda reads NUMBA_ENABLE_CUDASIM when it is first imported, so these tests run in a
+  eager; the native steps (cumulative, arg, scatter, pooling, gather) render as kernels; a step
+  with no CUDA rendering runs on the host inside the program; workspaces are reused across calls;
+  `jit(grad(loss))`, `vmap(grad)` and control flow run on the device path end to end.
+  numba.cuda reads NUMBA_ENABLE_CUDASIM when it is first imported, so these tests run in ONE
   subprocess with the variable set (`test_simulator_suite`, part of the default test command);
   inside it, `SIM` is true and the tests marked `sim` run.
 - Compile-only: rendered kernels become PTX through `numba.cuda.compile_ptx`, which needs
   libNVVM (the `cuda` extra: nvidia-cuda-nvcc-cu12) but no GPU; skipped when libNVVM is absent.
+- On a real GPU: tests/test_cuda_real.py.
 """
 
 import os
@@ -19,6 +22,7 @@ import pytest
 
 import jtrans
 import jtrans.numpy as jnp
+from jtrans import lax
 
 from .opspecs import ALL_SPECS
 from .test_ops import _close, _leaves, _rng
@@ -26,6 +30,12 @@ from .test_ops import _close, _leaves, _rng
 SIM = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
 sim = pytest.mark.skipif(not SIM, reason="runs in the simulator subprocess (test_simulator_suite)")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+if SIM:
+    # The simulator runs each CUDA thread as a Python thread while the launching thread polls
+    # them; at CPython's default 5 ms switch interval most of a launch is spent waiting for the
+    # GIL (this alone takes the suite from ~45 s to ~12 s).
+    sys.setswitchinterval(2e-5)
 
 
 def test_simulator_suite():
@@ -35,7 +45,9 @@ def test_simulator_suite():
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore",
            "tests/test_cuda.py", "tests/test_devices.py", "-k", "not ptx"]  # fmt: skip
-    r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
     assert r.returncode == 0, r.stdout[-8000:] + r.stderr[-2000:]
 
 
@@ -57,6 +69,7 @@ JIT_SPECS = [pytest.param(s, id=s.name) for s in ALL_SPECS if s.jit]
 @sim
 @pytest.mark.parametrize("spec", JIT_SPECS)
 def test_opspec_on_device(spec):
+    """Every jittable OpSpec, once (its first shapes and dtype), on the device path."""
     args, static, dtype = _spec_args(spec)
     try:
         ref = spec.call(*args)
@@ -69,6 +82,128 @@ def test_opspec_on_device(spec):
     for o, r in zip(_leaves(out), _leaves(ref)):
         assert type(o).__name__ == "DeviceArray" and o.device == _gpu()
         _close(o, r, max(spec.tol, 1e-5), dtype)
+
+
+def _listing(f, *args):
+    from jtrans.lowering import cuda as C
+
+    return C.lower_text(jtrans.jit(f).lower(*args).jaxpr, "f")
+
+
+def _check(f, *args, tol=1e-5):
+    ref = f(*args)
+    out = jtrans.jit(f, device=_gpu())(*args)
+    for o, r in zip(_leaves(out), _leaves(ref)):
+        assert o.device == _gpu()
+        _close(o, r, tol, np.float32)
+
+
+def _native_steps(e, idx, upd, x, xi):
+    e = jnp.asarray(e)
+    return (
+        jnp.cumsum(x, axis=1),  # cumulative
+        lax.cummax(x, axis=0, reverse=True),
+        jnp.cumprod(x.astype(jnp.float16), axis=1),
+        jnp.cumsum(xi > 5, axis=1),  # bool in, int out
+        jnp.argmax(x, axis=1),  # arg (x holds a NaN)
+        jnp.argmin(xi, axis=0),
+        e.at[idx].add(upd),  # scatter: float add, repeated targets, window-parallel
+        e.at[idx].set(upd),
+        e.at[idx, 1].add(upd[:, 0]),  # no window: serial
+        e.astype(jnp.int32).at[idx].add(xi[:, :4].repeat(2, axis=0)[:5]),  # atomics
+        e.astype(jnp.int32).at[idx].max(xi[:, :4].repeat(2, axis=0)[:5]),
+        lax.reduce_window(x, -jnp.inf, lax.max, (2, 2), (1, 2), "SAME"),  # pooling
+        x[idx[:3], 1:3],  # gather
+        lax.dynamic_slice(x, (idx[1], idx[3]), (2, 2)),
+    )
+
+
+@sim
+def test_native_steps_render_as_kernels():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 5)).astype(np.float32)
+    x[1, 2] = np.nan
+    xi = np.arange(15, dtype=np.int32).reshape(3, 5) % 7
+    e = np.zeros((3, 4), np.float32)
+    idx = np.array([0, 2, 0, 1, 2], np.int32)
+    upd = rng.normal(size=(5, 4)).astype(np.float32)
+    text = _listing(_native_steps, e, idx, upd, x, xi)
+    assert " host " not in text, text
+    for kind in ("cumulative", "arg", "scatter", "reduction", "elementwise"):
+        assert f"kernel {kind}:" in text, text
+    _check(_native_steps, e, idx, upd, x, xi)
+
+
+@sim
+def test_step_without_cuda_rendering_runs_on_host(monkeypatch):
+    """A Kernel IR step type the renderer does not know runs on the CPU compiled path inside
+    the program (top level and loop bodies), listed as such; never an error at run time."""
+    from jtrans.lowering import cuda as C
+    from jtrans.lowering import indexing
+
+    renderers = dict(C.STEP_RENDERERS or C._step_renderers())
+    del renderers[indexing.CumulativeStep]
+    monkeypatch.setattr(C, "STEP_RENDERERS", renderers)
+
+    def f(x, y):
+        def body(c, t):
+            return c + jnp.cumsum(t)[-1], jnp.cumsum(t * c)
+
+        c, ys = lax.scan(body, 0.0, x)
+        return jnp.cumsum(x, axis=0) * 2 + y, c, ys
+
+    x = np.arange(12, dtype=np.float32).reshape(3, 4) / 10
+    y = np.ones(4, np.float32)
+    prog = C.CudaProgram(jtrans.jit(f).lower(x, y).jaxpr, "f")
+    text = prog.listing()
+    assert text.count("host cumulative (CumulativeStep)") == 3, text
+    assert len(prog.host_steps()) == 3
+    exe = C.CudaExecutable(prog, _gpu())
+    bufs = [jtrans.device_put(a, _gpu())._buf for a in (x, y)]
+    for _ in range(2):
+        outs = [np.asarray(b.copy_to_host()) for b in exe(bufs)]
+        for o, r in zip(outs, f(x, y)):
+            np.testing.assert_allclose(o.reshape(np.shape(r)), np.asarray(r), rtol=1e-6)
+
+
+@sim
+def test_workspace_reused_across_calls():
+    from jtrans.lowering import cuda as C
+
+    def f(a, b):
+        h = jnp.tanh(a @ b)
+        return (h * h).sum(axis=1), jnp.cumsum(h, axis=0)
+
+    a = np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)
+    b = np.linspace(0, 2, 8, dtype=np.float32).reshape(4, 2)
+    exe = C.CudaExecutable(C.CudaProgram(jtrans.jit(f).lower(a, b).jaxpr, "f"), _gpu())
+    bufs = [jtrans.device_put(v, _gpu())._buf for v in (a, b)]
+    first = exe(bufs)
+    (ws,) = exe._pool
+    held = {k: id(v) for k, v in ws.items()}
+    assert held and exe.workspace_bytes() > 0
+    second = exe(bufs)
+    (ws2,) = exe._pool
+    assert ws2 is ws and {k: id(v) for k, v in ws2.items()} == held  # no new temporaries
+    assert all(o1 is not o2 for o1, o2 in zip(first, second))  # results are fresh
+    for o, r in zip(second, f(a, b)):
+        np.testing.assert_allclose(o.copy_to_host(), np.asarray(r).reshape(-1), rtol=1e-5)
+
+
+@sim
+def test_eager_ops_on_device_arrays():
+    """Eager ops read a device array's host copy and give host Arrays (JAX keeps them on the
+    device: a documented difference); the values are right, and jit brings them back."""
+    x = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
+    d = jtrans.device_put(x, _gpu())
+    y = jnp.sin(d) * 2 + d
+    assert type(y) is jtrans.array.Array
+    np.testing.assert_allclose(np.asarray(y), np.sin(x) * 2 + x, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(d.sum(axis=0)), x.sum(axis=0), rtol=1e-6)
+    np.testing.assert_array_equal(np.asarray(d[1]), x[1])
+    z = jtrans.jit(lambda a, b: a - b)(d, y)  # one device argument: runs on the device
+    assert z.device == _gpu()
+    np.testing.assert_allclose(np.asarray(z), x - np.asarray(y), rtol=1e-6)
 
 
 def _loss(w, x, y):
@@ -97,8 +232,6 @@ def test_jit_grad_and_vmap_grad_on_device():
 
 @sim
 def test_control_flow_runs_on_host_around_kernels():
-    from jtrans import lax
-
     def f(x, n):
         def body(i, c):
             return c * 0.5 + jnp.sin(c)
@@ -106,12 +239,11 @@ def test_control_flow_runs_on_host_around_kernels():
         y = lax.fori_loop(0, n, body, x)
         z = lax.cond(y.sum() > 0, lambda v: v * 2.0, lambda v: v - 1.0, y)
         carry, ys = lax.scan(lambda c, t: (c + t, c * t), z[0], z)
-        return carry, ys
+        w = lax.while_loop(lambda c: c[0] < 10, lambda c: c * 2 + 1, jnp.abs(z) + 0.1)
+        return carry, ys, w
 
     x = np.linspace(-1, 1, 5).astype(np.float32)
-    out = jtrans.jit(f, device=_gpu())(x, 3)
-    for o, r in zip(out, f(x, 3)):
-        np.testing.assert_allclose(np.asarray(o), np.asarray(r), rtol=1e-5, atol=1e-6)
+    _check(f, x, 3)
 
 
 @sim
@@ -127,6 +259,9 @@ def test_split_reduction_and_tiled_gemm_edges():
         b = np.arange(k * n, dtype=np.float32).reshape(k, n)
         c = jtrans.jit(lambda p, q: p @ q, device=gpu)(a, b)
         np.testing.assert_allclose(np.asarray(c), a @ b, rtol=1e-6)
+    a = np.arange(3 * 3 * 5, dtype=np.float32).reshape(3, 3, 5) / 10  # batched, transposed
+    c = jtrans.jit(lambda p: jnp.einsum("bki,bkj->bij", p, p), device=gpu)(a)
+    np.testing.assert_allclose(np.asarray(c), np.einsum("bki,bkj->bij", a, a), rtol=1e-5)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,43 +281,65 @@ def _nvvm_missing():
     return None
 
 
-def _ptx_of_specs(specs):
+needs_nvvm = pytest.mark.skipif(bool(_nvvm_missing()), reason=str(_nvvm_missing()))
+
+
+def _ptx_of(programs, seen):
+    """Compiles every kernel of `programs` not compiled before (same source up to numbers)."""
     from numba import cuda
 
+    ptxs = {}
+    for name, prog in programs:
+        for kname, fn, sig in prog.kernels():
+            key = (re.sub(r"\b\d+\b", "N", prog.kernel_source(kname).replace(kname, "K")),
+                   str(sig))  # fmt: skip
+            if key in seen:
+                continue
+            seen.add(key)
+            ptx = cuda.compile_ptx(fn, sig, cc=(8, 0))[0]
+            assert ".entry" in ptx, f"{name}: {kname} gave no kernel entry"
+            ptxs[f"{name}:{kname}"] = ptx
+    return ptxs
+
+
+def _spec_programs(specs):
     from jtrans.lowering import cuda as C
 
-    seen = set()
     for spec in specs:
         args, static, _ = _spec_args(spec)
         try:
             low = jtrans.jit(spec.call, static_argnums=static).lower(*args)
         except jtrans.errors.ConcretizationTypeError:
             continue
-        try:
-            prog = C.CudaProgram(low.jaxpr, spec.name, sim=False)
-        except C.HostFallback:  # runs on the CPU path; nothing to compile
-            continue
-        for name, fn, sig in prog.kernels():
-            key = (re.sub(r"\b\d+\b", "N", prog.kernel_source(name).replace(name, "K")), str(sig))
-            if key in seen:
-                continue
-            seen.add(key)
-            ptx = cuda.compile_ptx(fn, sig, cc=(8, 0))[0]
-            assert ".entry" in ptx, f"{spec.name}: {name} gave no kernel entry"
-    return len(seen)
+        yield spec.name, C.CudaProgram(low.jaxpr, spec.name, sim=False)
 
 
-@pytest.mark.skipif(bool(_nvvm_missing()), reason=str(_nvvm_missing()))
+@needs_nvvm
 def test_ptx_sample():
-    """A sample of the OpSpec table (every 20th spec, plus GEMMs and control flow): each of its
-    kernels compiles to PTX (catches code the simulator accepts but NVVM rejects)."""
-    names = {"matmul", "dot", "einsum"}
-    specs = [s for i, s in enumerate(ALL_SPECS) if s.jit and (i % 20 == 0 or s.name in names)]
-    assert _ptx_of_specs(specs) > 10
+    """Every kernel kind compiles to PTX: loops, reductions, GEMM, control flow, and the native
+    steps (cumulative, arg, scatter serial / window-parallel / atomic, pooling, gather), plus a
+    sample of the OpSpec table (catches code the simulator accepts but NVVM rejects)."""
+    from jtrans.lowering import cuda as C
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 5)).astype(np.float32)
+    xi = np.arange(15, dtype=np.int32).reshape(3, 5)
+    e = np.zeros((3, 4), np.float32)
+    idx = np.array([0, 2, 0, 1, 2], np.int32)
+    upd = rng.normal(size=(5, 4)).astype(np.float32)
+    closed = jtrans.jit(_native_steps).lower(e, idx, upd, x, xi).jaxpr
+    prog = C.CudaProgram(closed, "native", sim=False)
+    ptx = _ptx_of([("native", prog)], set())
+    text = "\n".join(ptx.values())
+    assert "atom.global.add" in text and "bar.sync" in text, "no atomics / barriers in PTX"
+    names = {"matmul", "einsum", "red.cumsum_axis", "lax.argmax", "lax_scatter_add", "at_set",
+             "pool.max2x2", "lax_gather", "scan", "while_loop", "cond"}  # fmt: skip
+    specs = [s for i, s in enumerate(ALL_SPECS) if s.jit and (i % 40 == 0 or s.name in names)]
+    assert len(_ptx_of(_spec_programs(specs), set())) > 10
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(bool(_nvvm_missing()), reason=str(_nvvm_missing()))
+@needs_nvvm
 def test_ptx_every_opspec():
     """Every distinct kernel of the OpSpec table compiles to PTX (~2 minutes)."""
-    assert _ptx_of_specs([s for s in ALL_SPECS if s.jit]) > 500
+    assert len(_ptx_of(_spec_programs([s for s in ALL_SPECS if s.jit]), set())) > 500

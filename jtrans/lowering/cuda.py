@@ -96,10 +96,9 @@ class _Source:
 class _Body:
     """Straight-line code for one loop body: one local per Expr node, in dependency order."""
 
-    def __init__(self, src, indent, var_names):
-        self.src, self.ind, self.vars = src, indent, var_names
+    def __init__(self, src, indent, var_names, tag=""):
+        self.src, self.ind, self.vars, self.tag = src, indent, var_names, tag
         self.memo = {}
-        self.n = 0
 
     def emit(self, line):
         self.src.lines.append(" " * self.ind + line)
@@ -109,7 +108,7 @@ class _Body:
         if s is None:
             s = self._expr(e)
             if e.op not in ("const", "var"):
-                name = f"v{len(self.memo)}_{self.ind}"
+                name = f"v{self.tag}{len(self.memo)}_{self.ind}"
                 self.emit(f"{name} = {s}")
                 s = name
             self.memo[e] = s
@@ -464,32 +463,77 @@ def _render_reduction(src, kern, cfg):
 
 
 def _render_scatter(src, step, cfg):
-    """A scatter: the init loop over the output (grid-stride), then the updates in the impl's
-    order by one thread (exact for every combiner, and for repeated targets)."""
+    """A scatter: the init loop over the output (grid-stride), then the updates. Integer adds,
+    maxima and minima commute exactly: every update is one atomic, all in parallel. Any other
+    combiner (replace, float sums, products...) keeps the impl's order: one block walks the
+    index vectors in order, its threads share the window of each (distinct targets), with a
+    barrier between index vectors; repeated targets then combine exactly as on the CPU."""
     out = step.out
     bufs = step.inputs + [out]
     args = ", ".join(b.name for b in bufs)
-    n = int(np.prod(out.shape, dtype=np.int64))
-    m = int(np.prod(step.loop_shape, dtype=np.int64))
+    n = _size(out)
     L = src.lines
-    L.append(f"def {step.name}({args}):")
-    L.append("    n = np.int64(cuda.grid(1))")
-    L.append(f"    while n < {n}:")
-    body = _Body(src, 8, _delinearize(src, "n", out.shape, 8, "i", 0))
-    body.emit(f"{out.name}[n] = {_store(out, body.val(step.init))}")
-    body.emit("n += cuda.gridsize(1)")
+    launches = []
+    if n:
+        L.append(f"def {step.name}({args}):")
+        L.append("    n = np.int64(cuda.grid(1))")
+        L.append(f"    while n < {n}:")
+        body = _Body(src, 8, _delinearize(src, "n", out.shape, 8, "i", 0))
+        body.emit(f"{out.name}[n] = {_store(out, body.val(step.init))}")
+        body.emit("n += cuda.gridsize(1)")
+        L.append("")
+        blocks = max(1, min(-(-n // cfg.tpb), cfg.max_blocks))
+        launches.append(_Launch(step.name, [b.name for b in bufs], blocks, cfg.tpb, bufs))
+    shape = step.loop_shape
+    m = int(np.prod(shape, dtype=np.int64))
+    if not n or not m:
+        return launches
+    name = f"{step.name}_upd"
+    L.append(f"def {name}({args}):")
+    if _atomic(step):
+        L.append("    n = np.int64(cuda.grid(1))")
+        L.append(f"    while n < {m}:")
+        body = _Body(src, 8, _delinearize(src, "n", shape, 8, "i", 0))
+        _scatter_update(body, step, atomic=True)
+        L.append("        n += cuda.gridsize(1)")
+        grid, block = max(1, min(-(-m // cfg.tpb), cfg.max_blocks)), cfg.tpb
+    else:
+        p = len(shape) - _window_axes(step)
+        outer, inner = shape[:p], shape[p:]
+        w = int(np.prod(inner, dtype=np.int64))
+        L.append("    tid = np.int64(cuda.threadIdx.x)")
+        L.append(f"    for s in range({int(np.prod(outer, dtype=np.int64))}):")
+        L.append("        w = tid")
+        L.append(f"        while w < {w}:")
+        names = _delinearize(src, "s", outer, 12, "i", 0)
+        names += _delinearize(src, "w", inner, 12, "i", p)
+        _scatter_update(_Body(src, 12, names), step, atomic=False)
+        L.append("            w += cuda.blockDim.x")
+        L.append("        cuda.syncthreads()")
+        grid, block = 1, min(cfg.tpb, w)
     L.append("")
-    L.append(f"def {step.name}_upd({args}):")
-    L.append("    if cuda.grid(1) != 0:")
-    L.append("        return")
-    L.append(f"    for n in range({m}):")
-    body = _Body(src, 8, _delinearize(src, "n", step.loop_shape, 8, "i", 0))
-    ind = 8
+    launches.append(_Launch(name, [b.name for b in bufs], grid, block, bufs))
+    return launches
+
+
+_ATOMIC = {"add": "add", "max": "max", "min": "min"}
+_ATOMIC_DTYPES = {np.dtype(t) for t in ("int32", "uint32", "int64", "uint64")}
+
+
+def _atomic(step):
+    return step.combine in _ATOMIC and step.out.dtype in _ATOMIC_DTYPES
+
+
+def _scatter_update(body, step, atomic):
+    out = step.out
     if step.valid is not None:
         body.emit(f"if {body.val(step.valid)}:")
-        body.ind = ind = 12
+        body.ind += 4
     t = body.val(step.target)
     v = body.val(step.update)
+    if atomic:
+        body.emit(f"cuda.atomic.{_ATOMIC[step.combine]}({out.name}, {t}, {v})")
+        return
     if step.combine is not None:
         dt = out.dtype
         old = f"np.float32({out.name}[{t}])" if dt == np.float16 else f"{out.name}[{t}]"
@@ -499,43 +543,152 @@ def _render_scatter(src, step, cfg):
         else:
             v = _combine(step.combine, _reg(dt), old, v, False)
             v = f"np.float32(np.float16({v}))" if dt == np.float16 else v
-    src.lines.append(" " * ind + f"{out.name}[{t}] = {_store(out, v)}")
+    body.emit(f"{out.name}[{t}] = {_store(out, v)}")
+
+
+def _window_axes(step):
+    """How many trailing loop axes of a scatter are window axes: their loop variables enter the
+    target only as terms of the linear offset (never through a load, a clamp or the validity
+    test), so one index vector's window writes distinct targets."""
+    plain, bad = set(), set()
+    seen = set()
+
+    def walk(e, linear):
+        key = (e, linear)
+        if key in seen:
+            return
+        seen.add(key)
+        if e.op == "var":
+            (plain if linear else bad).add(e.args[0])
+        elif e.op == "load":
+            walk(e.args[1], False)
+        elif e.op != "const":
+            lin = linear and (e.op in ("add", "sub", "cast") or
+                              (e.op == "mul" and any(a.is_const() for a in e.args)))  # fmt: skip
+            for a in e.args:
+                if type(a) is K.Expr:
+                    walk(a, lin)
+
+    walk(step.target, True)
+    if step.valid is not None:
+        walk(step.valid, False)
+    k = 0
+    for ax in reversed(range(len(step.loop_shape))):
+        if ax not in plain or ax in bad:
+            break
+        k += 1
+    return k
+
+
+def _render_cumulative(src, step, cfg):
+    """A cumulative reduction: one thread per row walks the axis in order (float16 in float32)."""
+    from .indexing import _axis_loops
+
+    out, axis, shape = step.out, step.axis, step.out.shape
+    if not all(shape):
+        return []
+    bufs = step.inputs + [out]
+    dims, outer = _axis_loops(shape, axis, step.reverse)
+    rows, r = int(np.prod(outer, dtype=np.int64)), len(shape)
+    dt = out.dtype
+    adt, boolean = _reg(dt), dt == K.BOOL
+    monoid = {"add": "or", "mul": "and"}.get(step.monoid, step.monoid) if boolean else step.monoid
+    if boolean:
+        ident = "True" if monoid in ("and", "min") else "False"
+    else:
+        ident = _identity(monoid, adt, False)
+    L = src.lines
+    L.append(f"def {step.name}({', '.join(b.name for b in bufs)}):")
+    L.append("    row = np.int64(cuda.grid(1))")
+    L.append(f"    while row < {rows}:")
+    names = _delinearize(src, "row", outer, 8, "i", 0)
+    L.append(f"        acc = {ident}")
+    L.append(f"        for j in range({shape[axis]}):")
+    L.append(f"            i{r - 1} = np.int64(j)")
+    body = _Body(src, 12, names + [f"i{r - 1}"])
+    x = body.val(step.x)
+    body.emit(f"acc = {_combine(monoid, adt, 'acc', x, boolean)}")
+    body.emit(f"{out.name}[{body.val(K.linearize(dims, shape))}] = {_store(out, 'acc')}")
+    L.append("        row += cuda.gridsize(1)")
     L.append("")
-    blocks = max(1, min(-(-n // cfg.tpb), cfg.max_blocks))
-    return [_Launch(step.name, [b.name for b in bufs], blocks, cfg.tpb, bufs),
-            _Launch(f"{step.name}_upd", [b.name for b in bufs], 1, 1, bufs)]  # fmt: skip
+    blocks = max(1, min(-(-rows // cfg.tpb), cfg.max_blocks))
+    return [_Launch(step.name, [b.name for b in bufs], blocks, cfg.tpb, bufs)]
+
+
+def _render_arg(src, step, cfg):
+    """argmax/argmin: one thread per row; the first extremum wins, NaN counts as the extremum."""
+    out, axis, shape = step.out, step.axis, step.shape
+    if not all(shape):
+        return []
+    bufs = step.inputs + [out]
+    n_outer = len(shape) - 1
+    outer = [shape[d] for d in range(len(shape)) if d != axis]
+    rows = int(np.prod(outer, dtype=np.int64))
+    L = src.lines
+    L.append(f"def {step.name}({', '.join(b.name for b in bufs)}):")
+    L.append("    row = np.int64(cuda.grid(1))")
+    L.append(f"    while row < {rows}:")
+    names = _delinearize(src, "row", outer, 8, "i", 0)
+    L.append(f"        i{n_outer} = np.int64(0)")
+    first = _Body(src, 8, names + [f"i{n_outer}"], tag="f")
+    first.emit(f"best = {first.val(step.x)}")
+    L.append("        where = np.int64(0)")
+    L.append(f"        for j in range(1, {shape[axis]}):")
+    L.append(f"            i{n_outer} = np.int64(j)")
+    body = _Body(src, 12, names + [f"i{n_outer}"])
+    x = body.val(step.x)
+    sym = ">" if step.kind == "max" else "<"
+    if step.x.dtype.kind == "f":
+        better = f"(({x} {sym} best or {x} != {x}) and best == best)"
+    else:
+        better = f"({x} {sym} best)"
+    body.emit(f"if {better}:")
+    body.emit(f"    best = {x}")
+    body.emit("    where = np.int64(j)")
+    L.append(f"        {out.name}[row] = {_NP[out.dtype]}(where)")
+    L.append("        row += cuda.gridsize(1)")
+    L.append("")
+    blocks = max(1, min(-(-rows // cfg.tpb), cfg.max_blocks))
+    return [_Launch(step.name, [b.name for b in bufs], blocks, cfg.tpb, bufs)]
 
 
 def _gemm_source(dt, tile):
+    """C[b] = op(A[b]) @ op(B[b]): blocks stride over the (batch, row tile, column tile) grid;
+    each tile is accumulated through shared memory, `tile` columns of A and rows of B at a time."""
     T = _NP[dt]
-    return f"""def gemm_{dt}(A, B, C, m, n, k, ta, tb, a_bs, b_bs, b0):
+    return f"""def gemm_{dt}(A, B, C, m, n, k, ta, tb, a_bs, b_bs, batch):
     sA = cuda.shared.array(({tile}, {tile}), {T})
     sB = cuda.shared.array(({tile}, {tile}), {T})
     tx = cuda.threadIdx.x
     ty = cuda.threadIdx.y
-    row = np.int64(cuda.blockIdx.y) * {tile} + ty
-    col = np.int64(cuda.blockIdx.x) * {tile} + tx
-    bi = np.int64(cuda.blockIdx.z) + b0
-    abase = bi * a_bs
-    bbase = bi * b_bs
-    acc = {T}(0)
-    for t in range((k + {tile - 1}) // {tile}):
-        kk = t * {tile} + tx
-        if row < m and kk < k:
-            sA[ty, tx] = A[abase + kk * m + row] if ta else A[abase + row * k + kk]
-        else:
-            sA[ty, tx] = {T}(0)
-        kk = t * {tile} + ty
-        if kk < k and col < n:
-            sB[ty, tx] = B[bbase + col * k + kk] if tb else B[bbase + kk * n + col]
-        else:
-            sB[ty, tx] = {T}(0)
-        cuda.syncthreads()
-        for j in range({tile}):
-            acc = {T}(acc + sA[ty, j] * sB[j, tx])
-        cuda.syncthreads()
-    if row < m and col < n:
-        C[bi * m * n + row * n + col] = acc
+    tn = (n + {tile - 1}) // {tile}
+    per = ((m + {tile - 1}) // {tile}) * tn
+    t_id = np.int64(cuda.blockIdx.x)
+    while t_id < batch * per:
+        bi = t_id // per
+        row = ((t_id % per) // tn) * {tile} + ty
+        col = ((t_id % per) % tn) * {tile} + tx
+        abase = bi * a_bs
+        bbase = bi * b_bs
+        acc = {T}(0)
+        for t in range((k + {tile - 1}) // {tile}):
+            kk = t * {tile} + tx
+            if row < m and kk < k:
+                sA[ty, tx] = A[abase + kk * m + row] if ta else A[abase + row * k + kk]
+            else:
+                sA[ty, tx] = {T}(0)
+            kk = t * {tile} + ty
+            if kk < k and col < n:
+                sB[ty, tx] = B[bbase + col * k + kk] if tb else B[bbase + kk * n + col]
+            else:
+                sB[ty, tx] = {T}(0)
+            cuda.syncthreads()
+            for j in range({tile}):
+                acc = {T}(acc + sA[ty, j] * sB[j, tx])
+            cuda.syncthreads()
+        if row < m and col < n:
+            C[bi * m * n + row * n + col] = acc
+        t_id += cuda.gridDim.x
 """
 
 
@@ -578,14 +731,33 @@ def _numba_type(buf):
     return from_dtype(buf.dtype)[::1]
 
 
+def _step_renderers():
+    """{Kernel IR step class: renderer(src, step, cfg) -> [_Launch]} for the native steps of
+    indexing.py. A step of a class not listed here (nor a loop, GEMM, call-out or control step)
+    runs on the host through the CPU compiler (`_CpuStep`)."""
+    from . import indexing as ix
+
+    return {ix.ScatterStep: _render_scatter, ix.CumulativeStep: _render_cumulative,
+            ix.ArgStep: _render_arg}  # fmt: skip
+
+
+STEP_RENDERERS = None  # filled on first use (tests may take an entry out to force the fallback)
+
+
 class _Plan:
     """How one Kernel IR program (the top level, or a branch or loop body) runs: per step,
-    ("launch", step, [_Launch]) | ("gemm", step, None) | ("host", step, None) | ("control",
-    step, [_Plan per sub-program])."""
+    ("launch", step, [_Launch]) | ("gemm", step, None) | ("host", step, None) (a call-out) |
+    ("cpu", step, _CpuStep) (no CUDA rendering) | ("control", step, [_Plan per sub-program])."""
 
     def __init__(self, prog, src, cfg, gemm_dtypes):
+        global STEP_RENDERERS
+        from .control import ControlStep
+
+        if STEP_RENDERERS is None:
+            STEP_RENDERERS = _step_renderers()
         self.prog, self.steps, self.scratch = prog, [], []
         for step in prog.steps:
+            render = STEP_RENDERERS.get(type(step))
             if isinstance(step, K.LoopKernel):
                 if step.reduce_axes:
                     launches, parts = _render_reduction(src, step, cfg)
@@ -598,15 +770,13 @@ class _Plan:
                 self.steps.append(("gemm", step, None))
             elif isinstance(step, K.CallOut):
                 self.steps.append(("host", step, None))
-            elif getattr(step, "op", None) == "scatter":  # indexing.ScatterStep
-                self.steps.append(("launch", step, _render_scatter(src, step, cfg)))
-            elif hasattr(step, "subs"):  # cond / while / scan (control.py): host control flow
+            elif render is not None:
+                self.steps.append(("launch", step, render(src, step, cfg)))
+            elif isinstance(step, ControlStep):  # cond / while / scan: host control flow
                 subs = [_Plan(sub.prog, src, cfg, gemm_dtypes) for sub in step.subs]
                 self.steps.append(("control", step, subs))
             else:
-                raise HostFallback(
-                    f"no CUDA rendering of Kernel IR step {type(step).__name__} ({step.name})"
-                )
+                self.steps.append(("cpu", step, _CpuStep(step, prog.name)))
 
     def walk(self):
         for kind, step, x in self.steps:
@@ -614,6 +784,100 @@ class _Plan:
             if kind == "control":
                 for sub in x:
                     yield from sub.walk()
+
+    def listing(self, indent=2):
+        """One line per step: how it runs on the GPU."""
+        pad = " " * indent
+        lines = []
+        for kind, step, x in self.steps:
+            what = type(step).__name__
+            if kind == "launch":
+                fused = getattr(step, "eqn_names", ())
+                tail = f"  # fuses: {' '.join(fused)}" if fused else ""
+                calls = ", ".join(f"{ln.fn}<<<{ln.grid}, {ln.block}>>>" for ln in x) or "nothing"
+                lines.append(f"{pad}{step.name} kernel {_kind_name(step)}: {calls}{tail}")
+            elif kind == "gemm":
+                lines.append(f"{pad}{step.name} kernel gemm batch={step.batch} m={step.m} "
+                             f"n={step.n} k={step.k}: gemm_{step.c.dtype} (tiled)")  # fmt: skip
+            elif kind == "host":
+                lines.append(f"{pad}{step.name} host callout {step.prim.name}: operands copied to "
+                             f"the host, NumPy impl ({step.reason})")  # fmt: skip
+            elif kind == "cpu":
+                lines.append(f"{pad}{step.name} host {getattr(step, 'op', what)} ({what}): no CUDA "
+                             "rendering; runs on the CPU compiled path, operands copied")  # fmt: skip
+            else:
+                lines.append(f"{pad}{step.name} control {step.op} on the host {{")
+                for sub, plan in zip(step.subs, x):
+                    lines.append(f"{pad}  {sub.role}:")
+                    lines += plan.listing(indent + 4)
+                lines.append(pad + "}")
+        return lines
+
+
+def _kind_name(step):
+    if isinstance(step, K.LoopKernel):
+        return "reduction" if step.reduce_axes else "elementwise"
+    return step.op
+
+
+class _SlotLocator:
+    """runtime.Locator for a one-step program: every buffer of the step is a slot, by name."""
+
+    def __init__(self, prog, slots):
+        from .runtime import Locator
+
+        base = Locator(prog, {})
+        self.n_in, self.n_out, self.n_const, self.ws_slot = (base.n_in, base.n_out,
+                                                             base.n_const, base.ws_slot)  # fmt: skip
+        self.offsets, self.slots = {}, slots
+
+    def __call__(self, buf):
+        return ("slot", self.slots[buf.name])
+
+
+class _CpuStep:
+    """A Kernel IR step with no CUDA rendering, run on the host: the CPU renderer compiles a
+    program of this one step (every buffer it reads an input, every buffer it writes an output);
+    a run copies the inputs back, makes one native call and copies the outputs in."""
+
+    def __init__(self, step, prog_name):
+        self.step = step
+        self.name = f"{prog_name}_{step.name}_host"
+        seen = {}
+        for b in step.inputs:
+            seen.setdefault(b.name, b)
+        self.inputs = list(seen.values())
+        self.outputs = [b for b in step.out_buffers if b.name not in seen]
+        # a step's own scratch (live only while it runs) stays on the host
+        self.host_only = {b.name for b in [getattr(step, "scratch", None)] if b is not None}
+        self._exe = None
+        self._lock = threading.Lock()
+
+    def executable(self):
+        if self._exe is None:
+            with self._lock:
+                if self._exe is None:
+                    self._exe = self._compile()
+        return self._exe
+
+    def _compile(self):
+        from . import blas_pointers, cpu, llvm, runtime
+
+        ins = [K.Buffer(b.name, b.shape, b.dtype, "in", i) for i, b in enumerate(self.inputs)]
+        outs = [("buffer", K.Buffer(b.name, b.shape, b.dtype, "out", j),
+                 core.ShapedArray(b.shape, b.dtype)) for j, b in enumerate(self.outputs)]  # fmt: skip
+        prog = K.Program(self.name, ins, [], [self.step], outs)
+        slots = {b.name: i for i, b in enumerate(self.inputs + self.outputs)}
+        module = llvm.render(prog, _SlotLocator(prog, slots))
+        engine, _ = cpu.compile_module(str(module))
+        return runtime.Executable(prog, engine, "entry", {}, 0, blas_pointers())
+
+    def run(self, env):
+        host = [D.to_host(env[b.name], b.shape) for b in self.inputs]
+        res = self.executable()(*host)
+        for b, r in zip(self.outputs, res):
+            if r.size and b.name not in self.host_only:
+                env[b.name].copy_to_device(np.ascontiguousarray(r).reshape(-1))
 
 
 class CudaProgram:
@@ -658,6 +922,16 @@ class CudaProgram:
                 out.append((name, self.functions[name], sig))
         return out
 
+    def host_steps(self):
+        """The steps that run on the host: call-outs and steps without a CUDA rendering."""
+        return [step for kind, step, _ in self.plan.walk() if kind in ("host", "cpu")]
+
+    def listing(self):
+        """How the program runs on the GPU: a line per step (kernels with their launch sizes,
+        GEMMs, host call-outs, host fallbacks, control flow with its bodies)."""
+        where = "Numba CUDA simulator" if self.sim else "CUDA"
+        return "\n".join([f"cuda program {self.name} ({where})"] + self.plan.listing())
+
     def kernel_source(self, name):
         """The source of kernel `name` and of the helper functions it may call."""
         m = re.search(rf"^def {name}\(.*?(?=^def |^@|\Z)", self.source, re.MULTILINE | re.DOTALL)
@@ -672,7 +946,14 @@ class CudaProgram:
 
 class CudaExecutable:
     """Runs a CudaProgram on one GPU: arguments are flat device buffers; returns flat device
-    buffers, one per output. Control flow runs here, on the host, around kernel launches."""
+    buffers, one per output. Control flow runs here, on the host, around kernel launches.
+
+    Temporaries (intermediate buffers, reduction partials, loop carries' spare buffers) live in
+    a workspace: {key: device buffer}, allocated on a first call and reused by later ones. Idle
+    workspaces wait in a small per-executable pool, so concurrent calls never share one; results
+    are fresh buffers (they outlive the call)."""
+
+    POOL_SIZE = 2
 
     def __init__(self, prog, device):
         from numba import cuda
@@ -680,6 +961,7 @@ class CudaExecutable:
         self.prog, self.device, self.cuda = prog, device, cuda
         self._jit = {}
         self._lock = threading.Lock()
+        self._pool = []
         self.consts = {b.name: D.to_device(c, device) for b, c in prog.program.consts}
 
     def kernel(self, name):
@@ -690,13 +972,31 @@ class CudaExecutable:
         return k
 
     def __call__(self, args):
-        with D.context(self.device), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return self._run(self.prog.plan, args, None)
+        with self._lock:
+            ws = self._pool.pop() if self._pool else {}
+        try:
+            with D.context(self.device), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return self._run(self.prog.plan, args, None, ws)
+        finally:
+            with self._lock:
+                if len(self._pool) < self.POOL_SIZE:
+                    self._pool.append(ws)
 
-    def _run(self, plan, args, dests):
+    def workspace_bytes(self):
+        """Device bytes held by the idle workspaces."""
+        with self._lock:
+            return sum(b.shape[0] * b.dtype.itemsize for ws in self._pool for b in ws.values())
+
+    def _tmp(self, ws, key, size, dtype):
+        buf = ws.get(key)
+        if buf is None:
+            buf = ws[key] = D.empty(size, dtype, self.device)
+        return buf
+
+    def _run(self, plan, args, dests, ws):
         """Runs `plan` on input buffers `args`; results land in `dests` (a list of buffers)
-        when given, else in new buffers."""
+        when given (a sub-program), else in new buffers (the top level)."""
         prog, dev = plan.prog, self.device
         env = dict(self.consts)
         for b, a in zip(prog.inputs, args):
@@ -706,12 +1006,16 @@ class CudaExecutable:
                 if kind == "buffer" and x.kind == "out" and x.slot == j:
                     env[x.name] = dests[j]
         for b in plan.scratch:
-            env[b.name] = D.empty(b.shape[0], b.dtype, dev)
+            env[b.name] = self._tmp(ws, id(b), b.shape[0], b.dtype)
         for kind, step, x in plan.steps:
             scratch = getattr(step, "scratch", None)
             for b in step.out_buffers:
-                if b.name not in env and b is not scratch:
+                if b.name in env or b is scratch:
+                    continue
+                if b.kind == "out" and dests is None:  # a result: fresh
                     env[b.name] = D.empty(_size(b), b.dtype, dev)
+                else:
+                    env[b.name] = self._tmp(ws, id(b), _size(b), b.dtype)
             if kind == "launch":
                 if isinstance(step, K.LoopKernel) and any(
                     d == 0 for i, d in enumerate(step.shape) if i not in step.reduce_axes
@@ -723,8 +1027,10 @@ class CudaExecutable:
                 self._gemm(step, env)
             elif kind == "host":
                 self._host(step, env)
+            elif kind == "cpu":
+                x.run(env)
             else:
-                getattr(self, f"_{step.op}")(step, x, env)
+                getattr(self, f"_{step.op}")(step, x, env, ws)
         outs = []
         for j, (kind, x, aval) in enumerate(prog.out_sources):
             dt = np.dtype(aval.dtype)
@@ -744,16 +1050,21 @@ class CudaExecutable:
 
     # -- control flow on the host ------------------------------------------------------------
 
-    def _cond(self, step, subs, env):
+    def _spares(self, step, ws):
+        return [self._tmp(ws, (id(step), k), _size(b), b.dtype)
+                for k, b in enumerate(step.carry_out)]  # fmt: skip
+
+    def _cond(self, step, subs, env, ws):
         n = len(subs)
         if isinstance(step.index, K.Buffer):
             i = int(env[step.index.name].copy_to_host()[0])
         else:
             i = int(step.index)
         branch = subs[min(max(i, 0), n - 1)]
-        self._run(branch, [env[b.name] for b in step.operands], [env[b.name] for b in step.outputs])
+        self._run(branch, [env[b.name] for b in step.operands],
+                  [env[b.name] for b in step.outputs], ws)  # fmt: skip
 
-    def _scan(self, step, subs, env):
+    def _scan(self, step, subs, env, ws):
         (body,) = subs
         consts = [env[b.name] for b in step.consts]
         carry = [env[b.name] for b in step.init]
@@ -762,7 +1073,7 @@ class CudaExecutable:
             for o, c in zip(outs, carry):
                 _copy_into(o, c)
             return
-        spare = [D.empty(_size(b), b.dtype, self.device) for b in step.carry_out]
+        spare = self._spares(step, ws)
         xs = [(env[b.name], _size(b) // max(b.shape[0], 1)) for b in step.xs]
         ys = [(env[b.name], _size(b) // max(b.shape[0], 1)) for b in step.ys]
         for j in range(step.length):
@@ -771,24 +1082,24 @@ class CudaExecutable:
             dst = outs if (step.length - 1 - j) % 2 == 0 else spare
             x_sl = [x[t * n : (t + 1) * n] for x, n in xs]
             y_sl = [y[t * n : (t + 1) * n] for y, n in ys]
-            self._run(body, consts + carry + x_sl, dst + y_sl)
+            self._run(body, consts + carry + x_sl, dst + y_sl, ws)
             carry = dst
 
-    def _while(self, step, subs, env):
+    def _while(self, step, subs, env, ws):
         cond, body = subs
         cc = [env[b.name] for b in step.cconsts]
         bc = [env[b.name] for b in step.bconsts]
         carry = [env[b.name] for b in step.init]
         outs = [env[b.name] for b in step.carry_out]
-        spare = [D.empty(_size(b), b.dtype, self.device) for b in step.carry_out]
-        pred = D.empty(1, np.bool_, self.device)
+        spare = self._spares(step, ws)
+        pred = self._tmp(ws, (id(step), "pred"), 1, np.bool_)
         count = 0
         while step.max_steps is None or count < step.max_steps:
-            self._run(cond, cc + carry, [pred])
+            self._run(cond, cc + carry, [pred], ws)
             if not bool(pred.copy_to_host()[0]):
                 break
             dst = spare if carry is outs else outs
-            self._run(body, bc + carry, dst)
+            self._run(body, bc + carry, dst, ws)
             carry = dst
             count += 1
         if carry is not outs:
@@ -802,12 +1113,11 @@ class CudaExecutable:
             return
         t = self.prog.cfg.tile
         fn = self.kernel(f"gemm_{g.c.dtype}")
-        grid_x, grid_y = -(-g.n // t), -(-g.m // t)
-        for b0 in range(0, g.batch, 65535):
-            nb = min(65535, g.batch - b0)
-            fn[(grid_x, grid_y, nb), (t, t)](env[g.a.name], env[g.b.name], env[g.c.name], g.m,
-                                             g.n, g.k, bool(g.trans_a), bool(g.trans_b),
-                                             g.a_bstride, g.b_bstride, b0)  # fmt: skip
+        tiles = g.batch * -(-g.m // t) * -(-g.n // t)
+        grid = max(1, min(tiles, self.prog.cfg.max_blocks))
+        fn[grid, (t, t)](env[g.a.name], env[g.b.name], env[g.c.name], g.m, g.n, g.k,
+                         bool(g.trans_a), bool(g.trans_b), g.a_bstride, g.b_bstride,
+                         g.batch)  # fmt: skip
 
     def _host(self, step, env):
         """A call-out: its operands come back to the host, its NumPy impl runs, its results go
@@ -870,30 +1180,25 @@ def _buffer_on(x, dtype, device):
     return D.to_device(v, device)
 
 
-class HostFallback(NotImplementedError):
-    """The program holds a Kernel IR step this renderer has no CUDA form for."""
-
-
 def run(closed, name, args, device):
     """Runs `closed` on `device` with `args` (Arrays, device or host): a list of DeviceArrays.
-    A program with a step that has no CUDA rendering yet runs on the CPU path (inputs copied
-    back, results copied to the device)."""
-    from ..array import DeviceArray, put_on
+    Steps without a CUDA rendering run on the host inside the program (see `_CpuStep`)."""
+    from ..array import DeviceArray
 
-    try:
-        exe = executable(closed, name, device)
-    except HostFallback:
-        from ..interpreters import jit as jit_mod
-
-        host = [np.asarray(put_on(a, D.cpu_device)._value) for a in args]
-        outs = jit_mod.compiled_executable(closed, name)(*host)
-        return [DeviceArray(D.to_device(np.asarray(o, aval.dtype), device), aval.shape, device,
-                            aval.weak_type) for o, aval in zip(outs, closed.out_avals)]  # fmt: skip
+    exe = executable(closed, name, device)
     prog = exe.prog.program
     bufs = [_buffer_on(a, b.dtype, device) for a, b in zip(args, prog.inputs)]
     outs = exe(bufs)
     return [DeviceArray(o, aval.shape, device, aval.weak_type)
             for o, (_, _, aval) in zip(outs, prog.out_sources)]  # fmt: skip
+
+
+def lower_text(closed, name="fun", sim=None):
+    """The CUDA-side listing of `closed`: how each step runs on the GPU (see
+    `CudaProgram.listing`); under the simulator unless `sim=False`."""
+    return (
+        program(closed, name).listing() if sim is None else CudaProgram(closed, name, sim).listing()
+    )
 
 
 def device_of(args):
