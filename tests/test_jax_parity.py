@@ -88,3 +88,128 @@ def test_sort_of_0d_needs_axis_none():
             f(2.5)
     np.testing.assert_array_equal(jnp.sort(2.5, axis=None), [2.5])
     np.testing.assert_array_equal(jnp.argsort(jnp.float32(2.5), axis=None), [0])
+
+
+def _same(out, values, dtype, weak=False):
+    np.testing.assert_array_equal(np.asarray(out), values)
+    assert out.dtype == dtype and out.weak_type == weak, (out.dtype, out.weak_type)
+
+
+def test_integer_power_broadcasts_scalar_base_and_uses_jax_bits():
+    e = jnp.array([[1, -2, 0], [3, 4, -1]], jnp.int32)
+    _same(2**e, [[2, 0, 1], [8, 16, 0]], np.int32)
+    _same(jnp.power(np.array([3], np.int32), np.array([100], np.int32)), [-1953380655], np.int32)
+    _same(jnp.power(np.array([0, 0], np.int32), np.array([0, 64], np.int32)), [1, 0], np.int32)
+    _same(jnp.power(3, 2), 9, np.int32, weak=True)
+    b = np.array([True, False, True])
+    _same(jnp.power(b, np.array([True, True, False])), [1, 0, 1], np.int32)
+    _same(jnp.power(b, 2), [1, 0, 1], np.int32)
+    _same(jnp.power(2.5, np.array([1, 2], np.int32)), [2.5, 6.25], np.float32)
+    with pytest.raises(ValueError):
+        jnp.power(np.array([2, 3], np.int32), -1)
+
+
+def test_float_results_of_integer_inputs():
+    _same(jnp.reciprocal(np.array([1, 2, 0], np.int32)), [1.0, 0.5, np.inf], np.float32)
+    _same(jnp.reciprocal(3), np.float32(1 / 3), np.float32, weak=True)
+    _same(jnp.reciprocal(np.array([True, False])), [1.0, np.inf], np.float32)
+    _same(jnp.rint(np.array([1, 2], np.int32)), [1.0, 2.0], np.float32)
+    _same(jnp.rint(3), 3.0, np.float32)
+    _same(jnp.rint(np.array([True, False])), [1.0, 0.0], np.float32)
+    _same(jnp.angle(np.array([1, -1], np.float16)), [0, np.float16(np.pi)], np.float16)
+    _same(jnp.angle(np.float16(-1)), np.float32(np.pi), np.float32)
+    _same(jnp.angle(np.array([1, -1], np.int32)), [0, np.float32(np.pi)], np.float32)
+
+
+def test_boolean_inputs_as_jax():
+    b, c = np.array([True, False, True]), np.array([True, True, False])
+    _same(jnp.floor_divide(b, c)[:2], [1, 0], np.int32)
+    _same(jnp.remainder(b, c), [0, 0, 0], np.int32)
+    _same(jnp.mod(b, c), [0, 0, 0], np.int32)
+    _same(jnp.fmod(b, c)[:2], [0, 0], np.int32)
+    _same(jnp.divmod(b, c)[1], [0, 0, 0], np.int32)
+    _same(jnp.left_shift(b, c), [2, 0, 1], np.int32)
+    _same(jnp.right_shift(b, c), [0, 0, 1], np.int32)
+    _same(jnp.square(b), [1, 0, 1], np.int32)
+    _same(jnp.square(True), 1, np.int32)
+    _same(jnp.bitwise_count(b), [1, 0, 1], np.uint8)
+    with pytest.raises(TypeError):
+        jnp.sign(b)
+    with pytest.raises(TypeError):
+        jnp.sign(True)
+    for f in (jnp.round, jnp.around):
+        with pytest.raises(ValueError):
+            f(b)
+
+
+def test_integer_remainder_by_zero_is_zero():
+    x = np.array([-7, -1, 0, 5, 7], np.int32)
+    _same(jnp.remainder(x, np.zeros(5, np.int32)), [0] * 5, np.int32)
+    _same(jnp.fmod(x, np.zeros(5, np.int32)), [0] * 5, np.int32)
+
+
+def test_fmax_fmin_ties_differentiate_to_x2():
+    import jtrans
+
+    for f in (jnp.fmax, jnp.fmin):
+        g = jtrans.grad(f, argnums=(0, 1))(1.0, 1.0)
+        assert (float(g[0]), float(g[1])) == (0.0, 1.0)
+        x = np.array([1.0, np.nan, 2.0], np.float32)
+        y = np.array([np.nan, 3.0, 2.0], np.float32)
+        np.testing.assert_array_equal(f(x, y), [1.0, 3.0, 2.0])
+    _same(jnp.fmax(True, False), True, np.bool_)
+
+
+@pytest.mark.parametrize(
+    "f, weak",
+    [
+        # strong in JAX although the inputs are Python scalars
+        (lambda: jnp.log10(2.5), False),
+        (lambda: jnp.log2(3), False),
+        (lambda: jnp.nan_to_num(2.5), False),
+        (lambda: jnp.frexp(2.5)[0], False),
+        (lambda: jnp.signbit(2.5), False),
+        (lambda: jnp.signbit(3), False),
+        (lambda: jnp.isinf(2.5), False),
+        (lambda: jnp.isposinf(2.5), False),
+        (lambda: jnp.isneginf(2.5), False),
+        (lambda: jnp.isclose(3, 2), False),
+        (lambda: jnp.isclose(np.array([1, 2], np.int32), 2), False),
+        (lambda: jnp.allclose(2.5, 1.5), False),
+        (lambda: jnp.array_equal(3, 2), False),
+        (lambda: jnp.array_equiv(2.5, 1.5), False),
+        (lambda: jnp.sin(True), False),
+        (lambda: jnp.hypot(np.array([1, 2], np.int32), 2.5), False),
+        (lambda: jnp.heaviside(np.array([1, 2], np.int32), 2.5), False),
+        (lambda: jnp.logaddexp2(np.array([1, 2], np.int32), 2.5), False),
+        # weak in JAX
+        (lambda: jnp.hypot(3, 2), True),
+        (lambda: jnp.heaviside(2.5, np.array([1, 2], np.int32)), True),
+        (lambda: jnp.logaddexp2(3, 2), True),
+        (lambda: jnp.isnan(3), True),
+        (lambda: jnp.isnan(2.5), True),
+        (lambda: jnp.imag(3), True),
+        (lambda: jnp.imag(2.5), True),
+        (lambda: jnp.iscomplex(3), True),
+        (lambda: jnp.isreal(2.5), True),
+        (lambda: jnp.logical_not(3), True),
+        (lambda: jnp.logical_and(2.5, 1.5), True),
+        (lambda: jnp.logical_or(3, 2), True),
+        (lambda: jnp.nan_to_num(3), True),
+        (lambda: jnp.rint(2.5), True),
+    ],
+)
+def test_weak_types_of_python_scalar_inputs(f, weak):
+    assert f().weak_type == weak
+
+
+def test_isclose_compares_integers_as_floats():
+    assert bool(jnp.isclose(10**6, 10**6 + 1))
+    assert not bool(jnp.isclose(np.array([1, 5]), 2).any())
+
+
+def test_array_equiv_of_unbroadcastable_shapes_raises():
+    with pytest.raises(TypeError):
+        jnp.array_equiv(np.ones(2), np.ones(3))
+    with pytest.raises(ValueError):
+        jnp.array_equiv(np.ones(2), np.ones(3))

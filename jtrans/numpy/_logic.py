@@ -7,7 +7,13 @@ import numpy as np
 from .. import core, dtypes, lax
 from ..array import Array
 from ..errors import JTransValueError
-from ._util import asarray_any, broadcast_shapes, check_arraylike, promote_args
+from ._util import (
+    asarray_any,
+    broadcast_shapes,
+    check_arraylike,
+    promote_args,
+    promote_args_inexact,
+)
 
 
 def _compare(name, lax_fn):
@@ -28,18 +34,25 @@ greater_equal = _compare("greater_equal", lax.ge)
 
 
 def _to_bool(x):
+    """x != 0, weak where x is a weak scalar (JAX compares with lax._const(x, 0))."""
     x = asarray_any(x)
     aval = core.get_aval(x)
     if aval.dtype == dtypes.bool_:
         return x
-    return lax.ne(x, lax.full_like(x, 0))
+    zero = np.zeros((), aval.dtype) if aval.dtype != dtypes.bfloat16 else np.zeros((), np.float32)
+    return lax.ne(x, Array(zero.astype(aval.dtype), aval.weak_type and aval.ndim == 0))
+
+
+def _strong(x):
+    """x with its weak type dropped (functions whose results JAX always makes strong)."""
+    aval = core.get_aval(x)
+    return lax.convert_element_type(x, aval.dtype, False) if aval.weak_type else x
 
 
 def _logical(name, lax_fn):
     def f(*xs):
         check_arraylike(name, *xs)
-        xs = promote_args(name, *[_to_bool(x) for x in xs])
-        return lax_fn(*xs)
+        return lax_fn(*[_to_bool(x) for x in promote_args(name, *xs)])
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"Elementwise {name} of the arguments' truth values (nonzero is True)."
@@ -124,29 +137,24 @@ def piecewise(x, condlist, funclist, *args, **kw):
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """|a - b| <= atol + rtol * |b|; infinities are close only to themselves."""
+    """|a - b| <= atol + rtol * |b| (integers compared as floats, as JAX); infinities are close
+    only to themselves. The result is strongly typed, also for Python scalars."""
     a, b = promote_args("isclose", a, b)
+    if not dtypes.is_inexact(core.get_aval(a).dtype):
+        a, b = promote_args_inexact("isclose", a, b)
     dt = core.get_aval(a).dtype
-    if not dtypes.is_inexact(dt):
-        return lax.eq(a, b)
     rdt = {dtypes.complex64: dtypes.float32, dtypes.complex128: dtypes.float64}.get(dt, dt)
     rtol = lax.convert_element_type(asarray_any(rtol), rdt)
     atol = lax.convert_element_type(asarray_any(atol), rdt)
-    diff = lax.abs(lax.sub(a, b))
-    out = lax.le(diff, lax.add(atol, lax.mul(rtol, lax.abs(b))))
+    in_range = lax.le(lax.abs(lax.sub(a, b)), lax.add(atol, lax.mul(rtol, lax.abs(b))))
     if dt.kind == "c":
-        finite = lax.bitwise_and(
-            lax.bitwise_and(lax.is_finite(lax.real(a)), lax.is_finite(lax.imag(a))),
-            lax.bitwise_and(lax.is_finite(lax.real(b)), lax.is_finite(lax.imag(b))),
-        )
+        finite = lax.bitwise_and(lax.is_finite(lax.real(b)), lax.is_finite(lax.imag(b)))
     else:
-        finite = lax.bitwise_and(lax.is_finite(a), lax.is_finite(b))
-    out = lax.bitwise_and(out, finite)
-    both_inf_equal = lax.bitwise_and(lax.bitwise_not(finite), lax.eq(a, b))
-    out = lax.bitwise_or(out, both_inf_equal)
+        finite = lax.is_finite(b)
+    out = lax.bitwise_or(lax.eq(a, b), lax.bitwise_and(finite, in_range))
     if equal_nan:
         out = lax.bitwise_or(out, lax.bitwise_and(lax.ne(a, a), lax.ne(b, b)))
-    return out
+    return _strong(out)
 
 
 def _all(x):
@@ -159,7 +167,7 @@ def _all(x):
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return _all(isclose(a, b, rtol, atol, equal_nan))
+    return _strong(_all(isclose(a, b, rtol, atol, equal_nan)))
 
 
 def array_equal(a1, a2, equal_nan=False):
@@ -171,19 +179,16 @@ def array_equal(a1, a2, equal_nan=False):
     eq = lax.eq(a1, a2)
     if equal_nan and dtypes.is_inexact(core.get_aval(a1).dtype):
         eq = lax.bitwise_or(eq, lax.bitwise_and(lax.ne(a1, a1), lax.ne(a2, a2)))
-    return _all(eq)
+    return _strong(_all(eq))
 
 
 def array_equiv(a1, a2):
-    """Whether a1 and a2 are equal after broadcasting (False if they don't broadcast)."""
-    a1, a2 = asarray_any(a1), asarray_any(a2)
-    try:
-        a1, a2 = promote_args("array_equiv", a1, a2)
-    except ValueError:
-        return Array(np.asarray(False), False)
+    """Whether a1 and a2 are equal after broadcasting. Shapes that don't broadcast raise a
+    ShapeError (a TypeError and ValueError), as in JAX (NumPy returns False)."""
+    a1, a2 = promote_args("array_equiv", asarray_any(a1), asarray_any(a2))
     eq = lax.eq(a1, a2)
     shape = broadcast_shapes(core.get_aval(a1).shape, core.get_aval(a2).shape)
-    return _all(_bcast(eq, shape))
+    return _strong(_all(_bcast(eq, shape)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -216,19 +221,24 @@ def isscalar(element):
 def isreal(x):
     """Elementwise: the imaginary part is zero."""
     (x,) = promote_args("isreal", x)
-    if dtypes.is_complex(core.get_aval(x).dtype):
+    return _imag_test(x, lax.eq, True)
+
+
+def _imag_test(x, cmp, real_value):
+    """cmp(imag(x), 0): weak where x is a weak scalar (JAX compares with lax._const)."""
+    aval = core.get_aval(x)
+    if dtypes.is_complex(aval.dtype):
         i = lax.imag(x)
-        return lax.eq(i, lax.full_like(i, 0))
-    return lax.full(core.get_aval(x).shape, True, dtypes.bool_)
+        return cmp(i, lax.full_like(i, 0))
+    out = lax.full(aval.shape, real_value, dtypes.bool_)
+    return lax.convert_element_type(out, dtypes.bool_, True) if aval.weak_type and not aval.ndim \
+        else out  # fmt: skip
 
 
 def iscomplex(x):
     """Elementwise: the imaginary part is nonzero."""
     (x,) = promote_args("iscomplex", x)
-    if dtypes.is_complex(core.get_aval(x).dtype):
-        i = lax.imag(x)
-        return lax.ne(i, lax.full_like(i, 0))
-    return lax.full(core.get_aval(x).shape, False, dtypes.bool_)
+    return _imag_test(x, lax.ne, False)
 
 
 __all__ = [

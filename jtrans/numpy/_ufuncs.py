@@ -56,6 +56,33 @@ def _const(ref, v):
     return Array(val, aval.weak_type)
 
 
+def _lax_const(ref, v):
+    """A rank-0 constant of ref's dtype as JAX's lax._const makes it: weak only when ref is a
+    weakly typed scalar (a constant next to a weak array is strong, and makes results strong)."""
+    aval = core.get_aval(ref)
+    return Array(_const(ref, v)._value, aval.weak_type and aval.ndim == 0)
+
+
+def _strong_const(ref, v):
+    """A strongly typed rank-0 constant of ref's dtype (JAX's _constant_like)."""
+    return Array(_const(ref, v)._value, False)
+
+
+def _strong(x):
+    """x with its weak type dropped (JAX functions whose results are always strong)."""
+    aval = core.get_aval(x)
+    return lax.convert_element_type(x, aval.dtype, False) if aval.weak_type else x
+
+
+def _promote_numeric(name, *xs):
+    """promote_args, with booleans made integers (JAX's promote_args_numeric)."""
+    xs = promote_args(name, *xs)
+    if _is_bool(xs[0]):
+        weak = core.get_aval(xs[0]).weak_type
+        xs = [lax.convert_element_type(x, dtypes.default_int(), weak) for x in xs]
+    return xs
+
+
 def _bcast(x, shape):
     s = core.get_aval(x).shape
     if s == shape:
@@ -115,14 +142,15 @@ multiply = _binary("multiply", lambda x, y: lax.bitwise_and(x, y) if _is_bool(x)
 true_divide = divide = _binary("divide", lax.div, inexact=True)
 negative = _unary("negative", lax.neg)
 positive = _unary("positive", lambda x: x)
-square = _unary("square", lax.square)
+
+
+def square(x, /):
+    return lax.square(*_promote_numeric("square", x))
 
 
 def floor_divide(x1, x2, /):
     """x1 // x2, rounded toward minus infinity (NumPy's semantics, also for floats)."""
-    x1, x2 = promote_args("floor_divide", x1, x2)
-    if _is_bool(x1):
-        raise JTransTypeError("floor_divide does not accept two boolean arrays; convert them")
+    x1, x2 = _promote_numeric("floor_divide", x1, x2)
     if _is_int(x1):
         q = lax.div(x1, x2)
         if core.get_aval(x1).dtype.kind == "u":
@@ -151,9 +179,11 @@ def _float_divmod(x, y):
 
 def remainder(x1, x2, /):
     """x1 mod x2 with the sign of x2 (NumPy's `%`)."""
-    x1, x2 = promote_args("remainder", x1, x2)
-    if _is_bool(x1) or _is_complex(x1):
+    x1, x2 = _promote_numeric("remainder", x1, x2)
+    if _is_complex(x1):
         raise JTransTypeError(f"remainder does not accept {core.get_aval(x1).dtype} arguments")
+    if _is_int(x1):  # x mod 0 is 0 (as JAX)
+        x2 = _select(lax.eq(x2, _const(x2, 0)), _const(x2, 1), x2)
     if core.get_aval(x1).dtype.kind == "u":
         return lax.rem(x1, x2)
     r = lax.rem(x1, x2)
@@ -167,7 +197,11 @@ mod = remainder
 
 def fmod(x1, x2, /):
     """The C-style remainder: the sign of x1."""
-    x1, x2 = promote_args("fmod", x1, x2)
+    check_arraylike("fmod", x1, x2)
+    guard = dtypes.result_type(x1, x2).kind in "iu"  # not for booleans (as JAX)
+    x1, x2 = _promote_numeric("fmod", x1, x2)
+    if guard:  # fmod(x, 0) is 0 for integers (as JAX)
+        x2 = _select(lax.eq(x2, _const(x2, 0)), _const(x2, 1), x2)
     return lax.rem(x1, x2)
 
 
@@ -182,31 +216,56 @@ def modf(x, /):
     return lax.sub(x, whole), whole
 
 
+def _concrete_int(x):
+    """x as a Python int if it is a concrete integer scalar (JAX's core.is_concrete +
+    operator.index), else None."""
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (Array, np.ndarray)) and np.ndim(x) == 0:
+        v = np.asarray(x._value if isinstance(x, Array) else x)
+        if v.dtype.kind in "iu":
+            return int(v)
+    return None
+
+
 def power(x1, x2, /):
-    """x1 ** x2. An integer Python exponent becomes lax.integer_pow (exact, differentiable)."""
-    if isinstance(x2, int) and not isinstance(x2, bool) and not isinstance(x1, _PY):
+    """x1 ** x2, with JAX's special cases: a concrete integer exponent becomes lax.integer_pow
+    (exact, differentiable); integer bases and exponents use binary exponentiation; float bases
+    with integer exponents keep the exponent's type (so the derivative at x1 = 0 is defined)."""
+    check_arraylike("power", x1, x2)
+    n = _concrete_int(x2)
+    if n is not None:
         (x1,) = promote_args("power", x1)
-        if _is_int(x1) and x2 < 0:
-            raise JTransValueError("integers to negative integer powers are not allowed")
-        return lax.integer_pow(x1, x2)
-    x1, x2 = promote_args("power", x1, x2)
-    if _is_exact(x1):
         if _is_bool(x1):
-            return lax.bitwise_or(x1, lax.bitwise_not(x2))  # NumPy: True**x = True, x**0 = True
-        return _int_power(x1, x2)
-    return lax.pow(x1, x2)
+            x1 = lax.convert_element_type(x1, dtypes.default_int(), core.get_aval(x1).weak_type)
+        if _is_int(x1) and n < 0:
+            raise JTransValueError(
+                f"Integers cannot be raised to negative powers, got integer_pow({x1.aval}, {n})"
+            )
+        return lax.integer_pow(x1, n)
+    a1, a2 = asarray_any(x1), asarray_any(x2)
+    shape = broadcast_shapes(core.get_aval(a1).shape, core.get_aval(a2).shape, name="power")
+    b1, b2 = _promote_numeric("power", x1, x2)
+    if _is_int(b1):
+        return _int_power(_bcast(b1, shape), _bcast(b2, shape))
+    d1, d2 = core.get_aval(a1).dtype, core.get_aval(a2).dtype
+    if dtypes.is_inexact(d1) and d2.kind in "iu":
+        return lax.pow(_bcast(a1, shape), _bcast(a2, shape))
+    return lax.pow(b1, b2)
 
 
 def _int_power(x, y):
-    # integer power by squaring; the exponent's bit width bounds the number of steps
-    acc = lax.full_like(x, 1)
-    base = x
-    e = y
-    one = _const(e, 1)
-    for _ in range(np.dtype(core.get_aval(x).dtype).itemsize * 8):
-        acc = lax.select(lax.ne(lax.bitwise_and(e, one), _const(e, 0)), lax.mul(acc, base), acc)
-        base = lax.mul(base, base)
-        e = lax.shift_right_logical(e, one)
+    # binary exponentiation over the exponent's low 6 bits, as JAX (anything more overflows
+    # for |x| > 1); acc starts at 0 for 0 ** y (y != 0)
+    zero, one = _const(y, 0), _const(y, 1)
+    weak = core.get_aval(x).weak_type and core.get_aval(y).weak_type
+    c0, c1 = (Array(_const(x, v)._value, weak) for v in (0, 1))
+    acc = _select(lax.bitwise_and(lax.eq(x, _const(x, 0)), lax.ne(y, zero)), c0,
+                  _bcast(c1, core.get_aval(x).shape))  # fmt: skip
+    for _ in range(6):
+        acc = _select(lax.ne(lax.bitwise_and(y, one), zero), lax.mul(acc, x), acc)
+        x = lax.mul(x, x)
+        y = lax.shift_right_logical(y, one)
     return acc
 
 
@@ -220,9 +279,7 @@ def float_power(x1, x2, /):
 
 
 def reciprocal(x, /):
-    (x,) = promote_args("reciprocal", x)
-    if _is_exact(x):
-        return lax.div(_bcast(_const(x, 1), core.get_aval(x).shape), x)
+    (x,) = promote_args_inexact("reciprocal", x)
     return lax.integer_pow(x, -1)
 
 
@@ -246,7 +303,10 @@ def fabs(x, /):
 def sign(x, /):
     (x,) = promote_args("sign", x)
     if _is_bool(x):
-        return x
+        raise JTransTypeError(
+            "sign does not accept dtype bool. Accepted dtypes are subtypes of integer, floating, "
+            "complexfloating."
+        )
     return lax.sign(x)
 
 
@@ -269,8 +329,15 @@ def imag(val, /):
 
 
 def angle(z, deg=False):
-    (z,) = promote_args_inexact("angle", z)
-    re, im = (lax.real(z), lax.imag(z)) if _is_complex(z) else (z, lax.full_like(z, 0))
+    """The argument of z. As in JAX, non-inexact inputs and real scalars are computed in the
+    default float type (so angle of a float16 scalar is float32)."""
+    check_arraylike("angle", z)
+    z = asarray_any(z)
+    re, im = real(z), imag(z)
+    aval = core.get_aval(z)
+    if not dtypes.is_inexact(core.get_aval(re).dtype) or (aval.dtype.kind == "f" and not aval.ndim):
+        re = lax.convert_element_type(re, dtypes.default_float())
+        im = lax.convert_element_type(im, dtypes.default_float())
     out = lax.atan2(im, re)
     return lax.mul(out, 180.0 / math.pi) if deg else out
 
@@ -285,8 +352,8 @@ exp2 = _unary("exp2", lax.exp2, inexact=True)
 expm1 = _unary("expm1", lax.expm1, inexact=True)
 log = _unary("log", lax.log, inexact=True)
 log1p = _unary("log1p", lax.log1p, inexact=True)
-log2 = _unary("log2", lambda x: lax.div(lax.log(x), _const(x, math.log(2.0))), inexact=True)
-log10 = _unary("log10", lambda x: lax.div(lax.log(x), _const(x, math.log(10.0))), inexact=True)
+log2 = _unary("log2", lambda x: lax.div(lax.log(x), _strong_const(x, math.log(2.0))), True)
+log10 = _unary("log10", lambda x: lax.div(lax.log(x), _strong_const(x, math.log(10.0))), True)
 
 
 def logaddexp(x1, x2, /):
@@ -324,7 +391,7 @@ def logaddexp2(x1, x2, /):
     x1, x2 = _promote_full("logaddexp2", x1, x2, inexact=True)
     amax = lax.max(x1, x2)
     delta = lax.sub(x1, x2)
-    tail = lax.div(lax.log1p(lax.exp2(lax.neg(lax.abs(delta)))), _const(x1, math.log(2.0)))
+    tail = lax.div(lax.log1p(lax.exp2(lax.neg(lax.abs(delta)))), _lax_const(x1, math.log(2.0)))
     return _select(lax.ne(delta, delta), lax.add(x1, x2), lax.add(amax, tail))
 
 
@@ -332,7 +399,9 @@ def ldexp(x1, x2, /):
     """x1 * 2**x2 for integer x2."""
     check_arraylike("ldexp", x1, x2)
     if not _is_exact(asarray_any(x2)):
-        raise JTransTypeError("ldexp's exponent x2 must be an integer array")
+        raise JTransValueError(
+            f"ldexp's exponent x2 must be an integer array, got {core.get_aval(asarray_any(x2))}"
+        )
     (x1,) = promote_args_inexact("ldexp", x1)
     dt = core.get_aval(x1).dtype
     x1, x2 = promote_args("ldexp", x1, lax.convert_element_type(asarray_any(x2), dt))
@@ -355,7 +424,7 @@ def frexp(x, /):
         e = _select(big, lax.add(e, 1.0), _select(small, lax.sub(e, 1.0), e))
     m = _select(special, x, _select(lax.lt(x, 0.0), lax.neg(m), m))
     e = _select(special, 0.0, e)
-    return m, lax.convert_element_type(e, dtypes.canonicalize_dtype(np.int32))
+    return _strong(m), lax.convert_element_type(e, dtypes.canonicalize_dtype(np.int32))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,7 +460,7 @@ def hypot(x1, x2, /):
     r = lax.div(lo, hi_safe)
     out = lax.mul(hi, lax.sqrt(lax.add(lax.mul(r, r), 1.0)))
     inf = lax.bitwise_or(lax.eq(a, np.inf), lax.eq(b, np.inf))
-    return _select(inf, np.inf, out)
+    return _select(inf, _lax_const(out, np.inf), out)
 
 
 def sinc(x, /):
@@ -413,11 +482,12 @@ def sinc(x, /):
 # rounding
 
 
-def _rounding(name, lax_fn):
+def _rounding(name, lax_fn, exact_to_float=False):
     def f(x, /):
         (x,) = promote_args(name, x)
         if _is_exact(x):
-            return x  # integers are already whole (JAX keeps their dtype)
+            # integers are already whole: JAX keeps their dtype (rint makes them floats)
+            return lax.convert_element_type(x, dtypes.default_float()) if exact_to_float else x
         if _is_complex(x):
             raise JTransTypeError(f"{name} does not accept complex arguments")
         return lax_fn(x)
@@ -431,7 +501,7 @@ floor = _rounding("floor", lax.floor)
 ceil = _rounding("ceil", lax.ceil)
 trunc = _rounding("trunc", lambda x: _select(lax.lt(x, 0.0), lax.ceil(x), lax.floor(x)))
 fix = _rounding("fix", lambda x: trunc(x))
-rint = _rounding("rint", lambda x: lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN))
+rint = _rounding("rint", lambda x: lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN), True)
 
 
 def round(a, decimals=0, out=None):
@@ -441,7 +511,8 @@ def round(a, decimals=0, out=None):
     (a,) = promote_args("round", a)
     decimals = int(decimals)
     if _is_bool(a):
-        return a
+        raise JTransValueError("jnp.round: data type bool is not inexact; convert to an integer "
+                               "or floating type first")  # fmt: skip
     if _is_int(a):
         if decimals >= 0:
             return a
@@ -481,19 +552,17 @@ def minimum(x1, x2, /):
 
 
 def fmax(x1, x2, /):
-    """maximum that ignores NaNs (NaN only where both are NaN)."""
+    """maximum that ignores NaNs (NaN only where both are NaN); at ties the derivative goes
+    to x2 (as JAX: where((x1 > x2) | isnan(x2), x1, x2))."""
     x1, x2 = _promote_full("fmax", x1, x2)
-    if _is_exact(x1):
-        return lax.max(x1, x2)
-    return _select(lax.ne(x2, x2), x1, _select(lax.ne(x1, x1), x2, lax.max(x1, x2)))
+    return _select(lax.bitwise_or(lax.gt(x1, x2), lax.ne(x2, x2)), x1, x2)
 
 
 def fmin(x1, x2, /):
-    """minimum that ignores NaNs (NaN only where both are NaN)."""
+    """minimum that ignores NaNs (NaN only where both are NaN); at ties the derivative goes
+    to x2, as fmax's."""
     x1, x2 = _promote_full("fmin", x1, x2)
-    if _is_exact(x1):
-        return lax.min(x1, x2)
-    return _select(lax.ne(x2, x2), x1, _select(lax.ne(x1, x1), x2, lax.min(x1, x2)))
+    return _select(lax.bitwise_or(lax.lt(x1, x2), lax.ne(x2, x2)), x1, x2)
 
 
 _MISSING = object()
@@ -522,7 +591,7 @@ def clip(arr=None, /, min=None, max=None, *, a=_MISSING, a_min=_MISSING, a_max=_
 def heaviside(x1, x2, /):
     """0 where x1 < 0, x2 where x1 == 0, 1 where x1 > 0."""
     x1, x2 = promote_args_inexact("heaviside", x1, x2)
-    zero, one = _const(x1, 0), _const(x1, 1)
+    zero, one = _lax_const(x1, 0), _lax_const(x1, 1)
     return _select(lax.lt(x1, zero), zero, _select(lax.gt(x1, zero), one, x2))
 
 
@@ -533,11 +602,12 @@ def signbit(x, /):
     if kind in "ub":
         return _zero_bool(x)
     if kind == "i":
-        return lax.lt(x, _const(x, 0))
+        return lax.lt(x, _strong_const(x, 0))
     if kind == "c":
         raise JTransTypeError("signbit does not accept complex arguments")
-    neg_zero = lax.bitwise_and(lax.eq(x, 0.0), lax.lt(lax.div(_const(x, 1.0), x), 0.0))
-    return lax.bitwise_or(lax.lt(x, 0.0), neg_zero)
+    zero = _strong_const(x, 0)
+    neg_zero = lax.bitwise_and(lax.eq(x, zero), lax.lt(lax.div(_const(x, 1.0), x), zero))
+    return lax.bitwise_or(lax.lt(x, zero), neg_zero)
 
 
 def copysign(x1, x2, /):
@@ -606,13 +676,13 @@ bitwise_invert = bitwise_not = invert = _bitwise("invert", lax.bitwise_not)
 
 
 def left_shift(x1, x2, /):
-    x1, x2 = _int_args("left_shift", x1, x2)
+    x1, x2 = _promote_numeric("left_shift", *_int_args("left_shift", x1, x2))
     return lax.shift_left(x1, x2)
 
 
 def right_shift(x1, x2, /):
     """Arithmetic shift for signed integers, logical for unsigned."""
-    x1, x2 = _int_args("right_shift", x1, x2)
+    x1, x2 = _promote_numeric("right_shift", *_int_args("right_shift", x1, x2))
     if core.get_aval(x1).dtype.kind == "u":
         return lax.shift_right_logical(x1, x2)
     return lax.shift_right_arithmetic(x1, x2)
@@ -622,7 +692,7 @@ bitwise_left_shift, bitwise_right_shift = left_shift, right_shift
 
 
 def bitwise_count(x, /):
-    (x,) = _int_args("bitwise_count", x)
+    (x,) = _promote_numeric("bitwise_count", *_int_args("bitwise_count", x))
     return lax.convert_element_type(lax.population_count(absolute(x)), dtypes.uint8)
 
 
@@ -645,24 +715,25 @@ def isinf(x, /):
         return _zero_bool(x)
     if _is_complex(x):
         return lax.bitwise_or(isinf(lax.real(x)), isinf(lax.imag(x)))
-    return lax.eq(lax.abs(x), np.inf)
+    return lax.eq(lax.abs(x), _strong_const(x, np.inf))
 
 
 def isnan(x, /):
     (x,) = promote_args("isnan", x)
-    if _is_exact(x):
-        return _zero_bool(x)
+    if _is_exact(x):  # all False, weak as x (JAX's ne(x, x))
+        aval = core.get_aval(x)
+        return lax.full(aval.shape, False, dtypes.bool_) if not aval.weak_type else lax.ne(x, x)
     return lax.ne(x, x)
 
 
 def isposinf(x, /):
     (x,) = promote_args("isposinf", x)
-    return _zero_bool(x) if _is_exact(x) else lax.eq(x, np.inf)
+    return _zero_bool(x) if _is_exact(x) else lax.eq(x, _strong_const(x, np.inf))
 
 
 def isneginf(x, /):
     (x,) = promote_args("isneginf", x)
-    return _zero_bool(x) if _is_exact(x) else lax.eq(x, -np.inf)
+    return _zero_bool(x) if _is_exact(x) else lax.eq(x, _strong_const(x, -np.inf))
 
 
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
@@ -676,9 +747,9 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     info = dtypes.finfo(core.get_aval(x).dtype)
     posinf = float(info.max) if posinf is None else posinf
     neginf = float(info.min) if neginf is None else neginf
-    out = _select(lax.ne(x, x), _const(x, nan), x)
-    out = _select(lax.eq(x, np.inf), _const(x, posinf), out)
-    return _select(lax.eq(x, -np.inf), _const(x, neginf), out)
+    out = _select(lax.ne(x, x), _strong_const(x, nan), x)
+    out = _select(lax.eq(x, np.inf), _strong_const(x, posinf), out)
+    return _select(lax.eq(x, -np.inf), _strong_const(x, neginf), out)
 
 
 # ---------------------------------------------------------------------------------------------
