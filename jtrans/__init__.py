@@ -3,7 +3,8 @@
 from . import dtypes
 from .dtypes import config
 from . import core
-from .array import Array, block_until_ready, device_put, devices
+from .array import block_until_ready, device_put, devices
+from .core import ArrayType as Array
 from . import lax, numpy, tree_util, errors
 from .api import (
     ShapeDtypeStruct,

@@ -160,19 +160,20 @@ def jvp(fun, primals, tangents, has_aux=False):
                 f"jvp: a primal of shape {pa.shape} got a tangent of shape {ta.shape}; "
                 "each tangent must have the shape of its primal"
             )
-    box, aux_box = [], []
-    f = _aux_fun(fun, has_aux, aux_box)
-    flat = _flat_fun(f, tree_structure((tuple(primals), {})), box)
+    box = []
+    flat = _flat_fun(_aux_fun(fun, has_aux), tree_structure((tuple(primals), {})), box)
     tangents_in = [t if ad.differentiable(core.get_aval(p)) else ad.Zero.from_value(p)
                    for p, t in zip(p_flat, t_flat)]  # fmt: skip
     out_p, out_t = ad.jvp_flat(flat, p_flat, tangents_in)
-    out_t = [ad.instantiate_zeros(t) for t in out_t]
-    out_tree = box[0]
+    out_tree, out_p, aux = _split_aux(box[0], out_p, has_aux)
+    out_t = [ad.instantiate_zeros(t) for t in out_t[: len(out_p)]]
     res = tree_unflatten(out_tree, out_p), tree_unflatten(out_tree, out_t)
-    return (res + (aux_box[0],)) if has_aux else res
+    return (res + (aux,)) if has_aux else res
 
 
-def _aux_fun(fun, has_aux, aux_box):
+def _aux_fun(fun, has_aux):
+    """fun itself, or with has_aux: fun checked to return a pair (output, aux). The aux leaves
+    then travel as extra outputs, so transformations hand them back as plain (primal) values."""
     if not has_aux:
         return fun
 
@@ -182,14 +183,18 @@ def _aux_fun(fun, has_aux, aux_box):
             raise JTransTypeError(
                 "a function with has_aux=True must return a pair (output, auxiliary data)"
             )
-        aux_box.append(tree_map(_strip_tracer, out[1]))
-        return out[0]
+        return out
 
     return f
 
 
-def _strip_tracer(x):
-    return x
+def _split_aux(tree, leaves, has_aux):
+    """(main output tree, its leaves, aux pytree) from the outputs of an _aux_fun function."""
+    if not has_aux:
+        return tree, leaves, None
+    main_tree, aux_tree = tree.children
+    n = main_tree.num_leaves
+    return main_tree, leaves[:n], tree_unflatten(aux_tree, leaves[n:])
 
 
 def linearize(fun, *primals):
@@ -215,11 +220,11 @@ def vjp(fun, *primals, has_aux=False):
     """(fun(*primals), f_vjp[, aux]) where f_vjp(ct) returns a tuple of input cotangents."""
     p_flat, in_tree = tree_flatten((primals, {}))
     p_flat = [_as_value(p) for p in p_flat]
-    box, aux_box = [], []
-    f = _aux_fun(fun, has_aux, aux_box)
-    out_p, flat_vjp = ad.vjp_flat(_flat_fun(f, in_tree, box), p_flat)
-    out_tree = box[0]
+    box = []
+    out_all, flat_vjp = ad.vjp_flat(_flat_fun(_aux_fun(fun, has_aux), in_tree, box), p_flat)
+    out_tree, out_p, aux = _split_aux(box[0], out_all, has_aux)
     out_avals = [core.get_aval(o) for o in out_p]
+    aux_zero_cts = [ad.Zero(ad.tangent_aval(core.get_aval(o))) for o in out_all[len(out_p):]]
 
     def f_vjp(ct):
         ct_flat, ct_tree = tree_flatten(ct)
@@ -237,12 +242,12 @@ def vjp(fun, *primals, has_aux=False):
                     f"shape {a.shape}"
                 )
             cts.append(c)
-        cts_in = flat_vjp(cts)
+        cts_in = flat_vjp(cts + aux_zero_cts)
         args, _ = tree_unflatten(in_tree, cts_in)
         return tuple(args)
 
     out = tree_unflatten(out_tree, out_p)
-    return (out, f_vjp, aux_box[0]) if has_aux else (out, f_vjp)
+    return (out, f_vjp, aux) if has_aux else (out, f_vjp)
 
 
 def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False,

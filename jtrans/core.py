@@ -8,6 +8,7 @@ Invariants:
   what keeps nested transformations of the same kind apart (no perturbation confusion).
 """
 
+import abc
 import itertools
 import threading
 from contextlib import contextmanager
@@ -367,6 +368,15 @@ _array_type = None  # set by jtrans.array
 def set_array_type(t):
     global _array_type
     _array_type = t
+    ArrayType.register(t)
+
+
+class ArrayType(abc.ABC):
+    """`jtrans.Array` / `jnp.ndarray` for users: `isinstance(x, jtrans.Array)` holds for concrete
+    arrays and for tracers alike, as it does for jax.Array."""
+
+
+ArrayType.register(Tracer)
 
 
 eval_trace = EvalTrace()

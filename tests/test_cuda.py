@@ -98,6 +98,10 @@ def _check(f, *args, tol=1e-5):
         _close(o, r, tol, np.float32)
 
 
+def _pool(x, window, strides):
+    return lax.reduce_window(x, -jnp.inf, lax.max, window, strides, "SAME")
+
+
 def _native_steps(e, idx, upd, x, xi):
     e = jnp.asarray(e)
     return (
@@ -112,7 +116,9 @@ def _native_steps(e, idx, upd, x, xi):
         e.at[idx, 1].add(upd[:, 0]),  # no window: serial
         e.astype(jnp.int32).at[idx].add(xi[:, :4].repeat(2, axis=0)[:5]),  # atomics
         e.astype(jnp.int32).at[idx].max(xi[:, :4].repeat(2, axis=0)[:5]),
-        lax.reduce_window(x, -jnp.inf, lax.max, (2, 2), (1, 2), "SAME"),  # pooling
+        _pool(x, (2, 2), (1, 2)),  # pooling, and its derivatives (window_select)
+        jtrans.grad(lambda a: jnp.sum(jnp.sin(_pool(a, (2, 3), (1, 2)))))(x),
+        jtrans.jvp(lambda a: _pool(a, (2, 2), (1, 1)), (x,), (x * 2,))[1],
         x[idx[:3], 1:3],  # gather
         lax.dynamic_slice(x, (idx[1], idx[3]), (2, 2)),
     )
@@ -129,7 +135,7 @@ def test_native_steps_render_as_kernels():
     upd = rng.normal(size=(5, 4)).astype(np.float32)
     text = _listing(_native_steps, e, idx, upd, x, xi)
     assert " host " not in text, text
-    for kind in ("cumulative", "arg", "scatter", "reduction", "elementwise"):
+    for kind in ("cumulative", "arg", "scatter", "window_select", "reduction", "elementwise"):
         assert f"kernel {kind}:" in text, text
     _check(_native_steps, e, idx, upd, x, xi)
 

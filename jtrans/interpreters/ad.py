@@ -319,7 +319,6 @@ def vjp_flat(fun, primals):
     in_avals = [v.aval for v in jaxpr.invars]
 
     def f_vjp(cts):
-        cts = [instantiate_zeros(c) if type(c) is Zero else c for c in cts]
         args = [UndefinedPrimal(a) for a in in_avals]
         cts_in = backward_pass(jaxpr, consts, args, cts)
         return [instantiate_zeros(c) for c in cts_in]

@@ -3,7 +3,7 @@
 import numpy as _np
 
 from .. import dtypes as _dtypes
-from ..array import Array as ndarray  # noqa: F401
+from ..core import ArrayType as ndarray  # noqa: F401
 from ._util import broadcast_shapes  # noqa: F401
 from ._ufuncs import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
