@@ -265,3 +265,37 @@ def test_sort_radix_rows(dtype):
     assert "radix" in text
     a = jtrans.jit(lambda x: jnp.sort(x, axis=1))(x)
     np.testing.assert_array_equal(_bits(a), _bits(jnp.sort(x, axis=1)))
+
+
+# ---------------------------------------------------------------------------------------------
+# erf_inv: an inline approximation (jtrans/lax/lowerings.py) against SciPy
+
+
+def _erf_inv_points(dt):
+    t = np.logspace(-16, -1, 300)
+    x = np.concatenate([np.linspace(-1, 1, 20001), 1 - t, t - 1, np.logspace(-300, -1, 300),
+                        [0.0, -0.0, 1.0, -1.0, 1.5, -2.0, np.nan]])  # fmt: skip
+    return x.astype(dt)
+
+
+@pytest.mark.parametrize("dtype,bound", [(np.float32, 1e-6), (np.float64, 2e-15)])
+def test_erf_inv_against_scipy(dtype, bound, x64):
+    import scipy.special as sp
+
+    x = _erf_inv_points(dtype)
+    text = _check(lax.erf_inv, x, prims=("erf_inv",), tol=2 * bound)
+    assert "callout" not in text
+    a, b = np.asarray(jtrans.jit(lax.erf_inv)(x)), sp.erfinv(x)
+    assert a.dtype == dtype
+    ok = np.isfinite(b)
+    rel = np.abs(a[ok] - b[ok]) / np.maximum(np.abs(b[ok]), np.finfo(dtype).tiny)
+    assert rel.max() <= bound, (rel.max(), x[ok][rel.argmax()])
+    np.testing.assert_array_equal(a[~ok], b[~ok])
+    assert np.signbit(a[x == 0]).tolist() == np.signbit(x[x == 0]).tolist()
+
+
+def test_erf_inv_float16_and_grad():
+    x = np.linspace(-0.99, 0.99, 41).astype(np.float16)
+    _check(lax.erf_inv, x, prims=("erf_inv",), tol=2e-3)
+    x32 = x.astype(np.float32)
+    _check(jtrans.grad(lambda x: jnp.sum(lax.erf_inv(x) ** 2)), x32, prims=("erf_inv",), tol=1e-4)
