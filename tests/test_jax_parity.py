@@ -213,3 +213,43 @@ def test_array_equiv_of_unbroadcastable_shapes_raises():
         jnp.array_equiv(np.ones(2), np.ones(3))
     with pytest.raises(ValueError):
         jnp.array_equiv(np.ones(2), np.ones(3))
+
+
+def test_searchsorted_is_int32_under_x64():
+    import jtrans
+
+    jtrans.config.update("jax_enable_x64", True)
+    try:
+        assert jnp.searchsorted(jnp.arange(3), 1).dtype == np.int32
+        assert jnp.searchsorted(jnp.arange(3.0), jnp.arange(2.0), side="right").dtype == np.int32
+    finally:
+        jtrans.config.update("jax_enable_x64", False)
+
+
+def test_unique_sized_pads_index_with_first_unique_index():
+    x = np.array([3, 1, 3, 2])
+    vals, idx, inv, cnt = jnp.unique(x, size=5, return_index=True, return_inverse=True,
+                                     return_counts=True)  # fmt: skip
+    np.testing.assert_array_equal(vals, [1, 2, 3, 1, 1])
+    np.testing.assert_array_equal(idx, [1, 3, 0, 1, 1])
+    np.testing.assert_array_equal(inv, [2, 0, 2, 1])
+    np.testing.assert_array_equal(cnt, [1, 1, 2, 0, 0])
+    _, idx = jnp.unique(np.array([3.0, 1, np.nan, np.nan]), size=5, return_index=True)
+    np.testing.assert_array_equal(idx, [1, 0, 2, 1, 1])
+    _, idx = jnp.unique(x, size=5, return_index=True, fill_value=9)
+    np.testing.assert_array_equal(idx, [1, 3, 0, 1, 1])
+    assert jnp.unique(2.5).weak_type and jnp.unique(3, size=2).weak_type
+    assert not jnp.unique(np.float32(2.5)).weak_type
+
+
+def test_partition_arrangement_as_jax():
+    a = np.array([0.65, 2.0, -1.166, -1.7, 1.6, 1.28], np.float32)
+    np.testing.assert_array_equal(jnp.partition(a, 2), a[[3, 2, 0, 1, 4, 5]])
+    np.testing.assert_array_equal(jnp.argpartition(a, 2), [3, 2, 0, 1, 4, 5])
+    b = np.array([1.0, np.nan, 0, 3, np.nan], np.float32)
+    np.testing.assert_array_equal(jnp.partition(b, 1), [0, 1, np.nan, np.nan, 3])
+    np.testing.assert_array_equal(jnp.argpartition(b, 1), [2, 0, 1, 3, 4])
+    c = np.array([1.0, 1, 0, 3, 0], np.float32)
+    np.testing.assert_array_equal(jnp.argpartition(c, 1), [2, 4, 0, 1, 3])
+    m = np.array([[3.0, 1, 2], [1, 2, 0]], np.float32)
+    np.testing.assert_array_equal(jnp.partition(m, 0, axis=0), [[1, 1, 0], [3, 2, 2]])

@@ -71,13 +71,36 @@ def lexsort(keys, axis=-1):
     return lax.sort((*keys[::-1], it), dimension=axis, num_keys=len(keys))[-1]
 
 
+def _kth_axis(name, a, kth, axis):
+    a, aval = _prep(name, a)
+    if aval.ndim == 0:
+        raise _axis_error(name, axis)
+    axis = canonical_axis(axis, aval.ndim)
+    n = aval.shape[axis]
+    kth = int(kth)
+    if not -n <= kth < n:
+        raise JTransValueError(f"jnp.{name}: kth={kth} is out of bounds for axis of size {n}")
+    return a, axis, n, kth % n
+
+
 def partition(a, kth, axis=-1):
-    """A valid partition (the fully sorted array is one)."""
-    return sort(a, axis)
+    """The array with its kth+1 smallest entries first (ascending), the rest after them in
+    descending order: JAX's arrangement (it builds partition from two top_k calls)."""
+    a, axis, n, kth = _kth_axis("partition", a, kth, axis)
+    s = lax.sort(a, dimension=axis)
+    bottom = lax.slice_in_dim(s, 0, kth + 1, axis=axis)
+    top = lax.rev(lax.slice_in_dim(s, kth + 1, n, axis=axis), (axis,))
+    return lax.concatenate([bottom, top], axis)
 
 
 def argpartition(a, kth, axis=-1):
-    return argsort(a, axis)
+    """Indices of the kth+1 smallest entries (in ascending order of value, ties by index), then
+    the remaining indices in increasing order: JAX's arrangement."""
+    a, axis, n, kth = _kth_axis("argpartition", a, kth, axis)
+    idx = argsort(a, axis)
+    bottom = lax.slice_in_dim(idx, 0, kth + 1, axis=axis)
+    top = lax.sort(lax.slice_in_dim(idx, kth + 1, n, axis=axis), dimension=axis)
+    return lax.concatenate([bottom, top], axis)
 
 
 def _lt_total(x, y):
@@ -89,6 +112,7 @@ def _lt_total(x, y):
 
 
 def searchsorted(a, v, side="left", sorter=None, *, method="scan"):
+    """Insertion indices of v into the sorted 1-D a (int32, as JAX, also under x64)."""
     a, aval = _prep("searchsorted", a)
     v = asarray_any(v)
     if aval.ndim != 1:
@@ -113,7 +137,8 @@ def searchsorted(a, v, side="left", sorter=None, *, method="scan"):
         hit = _lt_total(ab, vb)  # count of a < v
     else:
         hit = lax.bitwise_not(_lt_total(vb, ab))  # count of a <= v
-    return lax.reduce_sum(lax.convert_element_type(hit, dtypes.default_int()), (len(vshape),))
+    # JAX returns int32 indices whatever the x64 setting
+    return lax.reduce_sum(lax.convert_element_type(hit, dtypes.int32), (len(vshape),))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,9 +231,13 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     if size is None:
         res = np.unique(_concrete(ar, "unique"), return_index, return_inverse, return_counts,
                         equal_nan=equal_nan)  # fmt: skip
-        return tuple(_wrap(r) for r in res) if isinstance(res, tuple) else _wrap(res)
-    return _unique_sized(ar, aval, int(size), fill_value, return_index, return_inverse,
-                         return_counts, equal_nan)  # fmt: skip
+        res = [_wrap(r) for r in res] if isinstance(res, tuple) else [_wrap(res)]
+    else:
+        res = _unique_sized(ar, aval, int(size), fill_value, return_index, return_inverse,
+                            return_counts, equal_nan)  # fmt: skip
+    if aval.weak_type:  # the unique values keep the input's weak type (as JAX)
+        res[0] = lax.convert_element_type(res[0], aval.dtype, True)
+    return res[0] if len(res) == 1 else tuple(res)
 
 
 def _unique_sized(ar, aval, size, fill_value, return_index, return_inverse, return_counts,
@@ -239,8 +268,11 @@ def _unique_sized(ar, aval, size, fill_value, return_index, return_inverse, retu
     else:
         fill = lax.full((size,), fill_value, aval.dtype)
     outs = [lax.select(valid, u, fill)]
-    if return_index:
-        outs.append(lax.select(valid, _resize(uidx, size, 0), lax.full((size,), 0, ity)))
+    if return_index:  # padded with the first unique value's index (as JAX)
+        uidx = _resize(uidx, size, 0)
+        first_idx = lax.broadcast_in_dim(lax.slice_in_dim(uidx, 0, 1), (size,), (0,)) if size \
+            else uidx  # fmt: skip
+        outs.append(lax.select(valid, uidx, first_idx))
     if return_inverse:
         inv = lax.sort((perm, gid), num_keys=1)[1]
         outs.append(lax.reshape(inv, aval.shape))
@@ -251,7 +283,7 @@ def _unique_sized(ar, aval, size, fill_value, return_index, return_inverse, retu
         last = lax.lt(lax.add(sit, lax.full_like(sit, 1)), lax.broadcast_in_dim(num, (size,), ()))
         nxt = lax.select(last, nxt, lax.full_like(nxt, n))
         outs.append(lax.select(valid, lax.sub(nxt, start), lax.full_like(start, 0)))
-    return outs[0] if len(outs) == 1 else tuple(outs)
+    return outs
 
 
 def unique_values(x, *, size=None, fill_value=None):
