@@ -253,3 +253,16 @@ def test_partition_arrangement_as_jax():
     np.testing.assert_array_equal(jnp.argpartition(c, 1), [2, 4, 0, 1, 3])
     m = np.array([[3.0, 1, 2], [1, 2, 0]], np.float32)
     np.testing.assert_array_equal(jnp.partition(m, 0, axis=0), [[1, 1, 0], [3, 2, 2]])
+
+
+def test_grad_through_scatter_of_a_scalar_update():
+    import jtrans
+
+    f = lambda u: jnp.sum(jnp.zeros(3).at[1].set(u[0]) ** 2)
+    np.testing.assert_array_equal(jtrans.grad(f)(np.full(4, 3.0)), [6.0, 0, 0, 0])
+    np.testing.assert_array_equal(jtrans.jit(jtrans.grad(f))(np.full(4, 3.0)), [6.0, 0, 0, 0])
+    g = lambda u: jnp.sum(jnp.zeros(3).at[1].max(u[0]))
+    np.testing.assert_array_equal(jtrans.grad(g)(np.ones(4)), [1.0, 0, 0, 0])
+    dn = lax.GatherDimensionNumbers(offset_dims=(), collapsed_slice_dims=(0,), start_index_map=(0,))
+    out = lax.gather(jnp.arange(3.0), np.array([1], np.int32), dn, (1,))
+    assert out.shape == () and float(out) == 1.0

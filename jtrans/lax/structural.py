@@ -1137,7 +1137,8 @@ def _gather_impl(operand, indices, *, dimension_numbers, slice_sizes, mode, fill
         else:
             perm.append(b)
             b += 1
-    return np.ascontiguousarray(np.transpose(out, perm))
+    # (not np.ascontiguousarray: it makes a rank-0 result rank 1)
+    return np.asarray(np.transpose(out, perm), order="C")
 
 
 def _check_dims(name, what, dims, bound, sort=True):
