@@ -200,3 +200,42 @@ def test_result_pool_reuses_blocks_only_after_death():
     np.testing.assert_array_equal(view, x[10:20] * 2)
     np.testing.assert_array_equal(c, (x + 1) * 2)
     assert c.flags.c_contiguous and c.flags.writeable and c.ctypes.data % 64 == 0
+
+
+# -- dot_generals with a one-element contraction: fused broadcast products ----------------------
+
+
+def test_outer_product_dots_are_fused():
+    from jtrans import lax
+
+    def f(a, b):  # a batched outer product, then a transpose: one loop kernel
+        d = lax.dot_general(a, b, (((1,), (1,)), ((0,), (0,))))
+        return jnp.transpose(d, (0, 2, 1)) * 2.0
+
+    a, b = _rand(8, 1, 5), _rand(8, 1, 7, seed=1)
+    text = jtrans.jit(f).lower(a, b).as_text("kernels")
+    assert "gemm" not in text and text.count("kernel ") == 1, text
+    want = np.einsum("bxi,bxj->bji", a, b) * 2
+    np.testing.assert_allclose(np.asarray(jtrans.jit(f)(a, b)), want, rtol=1e-6)
+    # no contraction at all (jnp.outer), integers, mixed dtypes with preferred_element_type
+    x, y = _rand(6), _rand(4, seed=2)
+    np.testing.assert_allclose(np.asarray(jtrans.jit(jnp.outer)(x, y)), np.outer(x, y), rtol=1e-6)
+    i, j = np.arange(6, dtype=np.int32).reshape(6, 1), np.arange(3, dtype=np.int32).reshape(1, 3)
+    np.testing.assert_array_equal(np.asarray(jtrans.jit(jnp.matmul)(i, j)), i @ j)
+    g = jtrans.jit(lambda p, q: lax.dot_general(p, q, (((1,), (0,)), ((), ())),
+                                                preferred_element_type=jnp.float32))  # fmt: skip
+    out = g(i.astype(np.int8), j.astype(np.int8))
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(np.asarray(out), (i @ j).astype(np.float32))
+
+
+def test_per_example_gradients_have_no_k1_gemms():
+    def loss(w, x):
+        return jnp.sum(jnp.tanh(x[None] @ w))
+
+    w, xs = _rand(5, 3), _rand(4, 5, seed=1)
+    f = jtrans.jit(jtrans.vmap(jtrans.grad(loss), in_axes=(None, 0)))
+    text = f.lower(w, xs).as_text("kernels")
+    assert "k=1 " not in text and "# fuses: transpose\n" not in text + "\n", text
+    want = np.stack([np.outer(x, 1 - np.tanh(x @ w) ** 2) for x in xs])
+    np.testing.assert_allclose(np.asarray(f(w, xs)), want, rtol=2e-5, atol=1e-6)

@@ -86,10 +86,34 @@ def _callout_reason(eqn):
     return "no native lowering for this primitive"
 
 
+def _outer_dims(eqn):
+    """(lhs batch, lhs free, rhs batch, rhs free) axes of a dot_general (a gemm_rules
+    primitive) whose contracted axes hold one element in all, else None."""
+    dn = gemm_rules[eqn.prim]([v.aval for v in eqn.invars], eqn.outvars[0].aval, **eqn.params)
+    if dn is None or np.dtype(eqn.outvars[0].aval.dtype).kind == "b":
+        return None
+    (lc, rc), (lb, rb) = dn
+    lhs, rhs = (v.aval for v in eqn.invars)
+    if int(np.prod([lhs.shape[d] for d in lc], dtype=np.int64)) != 1:
+        return None
+    lf = [d for d in range(lhs.ndim) if d not in lc and d not in lb]
+    rf = [d for d in range(rhs.ndim) if d not in rc and d not in rb]
+    return tuple(lb), lf, tuple(rb), rf
+
+
 class _Fuser:
     def __init__(self, jaxpr, consts, name):
         self.jaxpr, self.name = jaxpr, name
         self.kinds = {id(e): kind_of(e) for e in jaxpr.eqns}
+        # dot_generals whose contraction has one element: broadcast products (outer products,
+        # e.g. vmap(grad)'s per-example weight gradients), fused like elementwise ops
+        self.outer = {}
+        for e in jaxpr.eqns:
+            if self.kinds[id(e)] == "gemm":
+                dims = _outer_dims(e)
+                if dims is not None:
+                    self.outer[id(e)] = dims
+                    self.kinds[id(e)] = "fused"
         self.producer = {}
         self.consumers = {}
         for e in jaxpr.eqns:
@@ -176,6 +200,8 @@ class _Fuser:
         if kind == "index":
             idxs = index_rules[eqn.prim](index, in_avals, out_aval, **eqn.params)
             return self._expr(eqn.invars[0], idxs[0], ctx)
+        if kind == "fused" and id(eqn) in self.outer:
+            return self._outer_expr(eqn, index, ctx)
         if kind == "fused":
 
             def read(i, idx):
@@ -183,6 +209,23 @@ class _Fuser:
 
             return fused_rules[eqn.prim](read, index, in_avals, out_aval, **eqn.params)
         raise AssertionError(f"{eqn.prim} is not fusible")
+
+    def _outer_expr(self, eqn, index, ctx):
+        """lhs * rhs at the output index (batch, lhs free, rhs free) of a dot_general whose
+        contraction has one element (its contracted axes are read at 0)."""
+        lb, lf, rb, rf = self.outer[id(eqn)]
+        dt = np.dtype(eqn.outvars[0].aval.dtype)
+        nb, nl = len(lb), len(lf)
+        vals = []
+        for v, batch, free, off in ((eqn.invars[0], lb, lf, nb), (eqn.invars[1], rb, rf, nb + nl)):
+            dims = [K.iconst(0)] * len(v.aval.shape)
+            for i, d in enumerate(batch):
+                dims[d] = index.dims[i]
+            for i, d in enumerate(free):
+                dims[d] = index.dims[off + i]
+            x = self._expr(v, K.Index(dims), ctx)
+            vals.append(x if x.dtype == dt else K.op("cast", x, dtype=dt))
+        return K.op("mul", *vals)
 
     # -- steps -----------------------------------------------------------------------------------
 
