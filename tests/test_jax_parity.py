@@ -266,3 +266,25 @@ def test_grad_through_scatter_of_a_scalar_update():
     dn = lax.GatherDimensionNumbers(offset_dims=(), collapsed_slice_dims=(0,), start_index_map=(0,))
     out = lax.gather(jnp.arange(3.0), np.array([1], np.int32), dn, (1,))
     assert out.shape == () and float(out) == 1.0
+
+
+def test_lax_dot_of_mixed_dtypes_as_jax():
+    import jtrans
+
+    f, i = np.ones((2, 3), np.float32), np.arange(3, dtype=np.int32)
+    _same(lax.dot(f, i), [3.0, 3.0], np.float32)
+    _same(lax.dot(i, f.T), [3.0, 3.0], np.float32)
+    _same(lax.dot_general(f, i, (((1,), (0,)), ((), ()))), [3.0, 3.0], np.float32)
+    _same(lax.dot(f, np.array([True, False, True])), [2.0, 2.0], np.float32)
+    _same(lax.dot(f, np.ones(3, np.float16)), [3.0, 3.0], np.float32)
+    _same(lax.dot(i, i.astype(np.int8)), 5, np.int32)
+    # XLA's higher-precision type, not jnp promotion: uint8 . int8 is int8 (200 wraps to -56)
+    _same(lax.dot(np.full(3, 200, np.uint8), np.ones(3, np.int8)), 88, np.int8)
+    _same(lax.dot(f, i, preferred_element_type=np.float16), [3.0, 3.0], np.float16)
+    _same(lax.dot(i, i, preferred_element_type=np.float32), 5.0, np.float32)
+    with pytest.raises(TypeError):
+        lax.dot(i, i, preferred_element_type=np.int8)
+    np.testing.assert_array_equal(jtrans.grad(lambda x: lax.dot(x, i))(np.ones(3, np.float32)),
+                                  [0.0, 1.0, 2.0])  # fmt: skip
+    np.testing.assert_array_equal(jtrans.jit(lax.dot)(f, i), [3.0, 3.0])
+    np.testing.assert_array_equal(jtrans.vmap(lax.dot, (0, None))(f, i), [3.0, 3.0])

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.linalg
 
 from .. import core, dtypes
-from ..errors import JTransTypeError, JTransValueError
+from ..errors import JTransTypeError, JTransValueError, ShapeError
 from ..interpreters import ad, batching
 from . import elementwise as ew
 from . import reductions as red
@@ -96,9 +96,8 @@ def _dot_general_abstract(lhs, rhs, dimension_numbers, precision=None, preferred
         )
     if lhs.dtype != rhs.dtype:
         raise JTransTypeError(
-            f"dot_general requires lhs and rhs to have the same dtype, got {lhs.dtype.name} and "
-            f"{rhs.dtype.name}. Use jtrans.numpy.matmul / dot for automatic promotion, or convert "
-            "with .astype."
+            f"the dot_general primitive requires lhs and rhs of one dtype, got {lhs.dtype.name} "
+            f"and {rhs.dtype.name} (lax.dot_general converts mixed operands before binding it)"
         )
     shape = (
         tuple(lhs.shape[i] for i in lb)
@@ -132,15 +131,54 @@ def _canonical_dimension_numbers(dimension_numbers, lhs_nd, rhs_nd):
     )
 
 
+def _dot_type_rank(dt):
+    # XLA's HigherPrecisionType order: complex, exponent range, mantissa, bit width, signed
+    c = {dtypes.complex64: dtypes.float32, dtypes.complex128: dtypes.float64}.get(dt, dt)
+    fl = c.kind == "f" or c == dtypes.bfloat16
+    info = dtypes.finfo(c) if fl else None
+    bits = 1 if c == dtypes.bool_ else np.dtype(c).itemsize * 8
+    return (dt.kind == "c", info.maxexp if fl else -1, info.nmant if fl else -1, bits,
+            c.kind != "u")  # fmt: skip
+
+
+def _dot_result_dtype(lhs_dt, rhs_dt, preferred):
+    """The dtype a dot_general of lhs_dt and rhs_dt computes in (as JAX/XLA: the operand type of
+    higher precision), checked against preferred_element_type."""
+    lr, rr = _dot_type_rank(lhs_dt), _dot_type_rank(rhs_dt)
+    if lr == rr and lhs_dt != rhs_dt:
+        raise JTransTypeError(f"lax.dot_general argument type error: {lhs_dt}, {rhs_dt}")
+    dt = lhs_dt if lr >= rr else rhs_dt
+    if (
+        preferred is not None
+        and preferred != dt
+        and not dtypes.is_float(dt)
+        and _dot_type_rank(preferred)[3] < _dot_type_rank(dt)[3]
+    ):
+        raise JTransTypeError(
+            "`preferred_element_type` must not be narrower than the original type, got "
+            f"preferred_element_type of {preferred} for result type of {dt}."
+        )
+    return dt
+
+
 def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
     """General dot product (XLA's DotGeneral): contracts over `dimension_numbers[0]`, maps over
-    `dimension_numbers[1]`; the result holds batch dims, lhs free dims, rhs free dims."""
+    `dimension_numbers[1]`; the result holds batch dims, lhs free dims, rhs free dims.
+    Operands of different dtypes are accepted as in JAX: the result has the type of higher
+    precision (XLA's rule, not jnp promotion: uint8 . int8 is int8) unless
+    preferred_element_type says otherwise; the other operand is converted to it first."""
     lhs, rhs = as_operand(lhs), as_operand(rhs)
     dn = _canonical_dimension_numbers(
         dimension_numbers, core.get_aval(lhs).ndim, core.get_aval(rhs).ndim
     )
     if preferred_element_type is not None:
         preferred_element_type = dtypes.canonicalize_dtype(preferred_element_type)
+    lhs_dt, rhs_dt = core.get_aval(lhs).dtype, core.get_aval(rhs).dtype
+    dt = _dot_result_dtype(lhs_dt, rhs_dt, preferred_element_type)
+    if lhs_dt != dt:
+        lhs = st.convert_element_type(lhs, dt)
+    if rhs_dt != dt:
+        rhs = st.convert_element_type(rhs, dt)
     if isinstance(precision, list):
         precision = tuple(precision)
     return dot_general_p.bind(
@@ -230,7 +268,7 @@ def dot(lhs, rhs, precision=None, preferred_element_type=None):
     lhs, rhs = as_operand(lhs), as_operand(rhs)
     ls, rs = core.get_aval(lhs).shape, core.get_aval(rhs).shape
     if not (1 <= len(ls) <= 2 and 1 <= len(rs) <= 2 and ls[-1] == rs[0]):
-        raise JTransTypeError(
+        raise ShapeError(
             f"Incompatible shapes for dot: got {ls} and {rs}. lax.dot takes rank-1 or rank-2 "
             "operands with lhs.shape[-1] == rhs.shape[0]; use lax.dot_general or "
             "jtrans.numpy.matmul / einsum for other products."
