@@ -299,3 +299,21 @@ def test_erf_inv_float16_and_grad():
     _check(lax.erf_inv, x, prims=("erf_inv",), tol=2e-3)
     x32 = x.astype(np.float32)
     _check(jtrans.grad(lambda x: jnp.sum(lax.erf_inv(x) ** 2)), x32, prims=("erf_inv",), tol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_cumlogsumexp(dtype):
+    x = (RNG.randn(4, 9) * 3).astype(dtype)
+    x[0, 2] = -np.inf
+    x[1, :] = -np.inf
+    x[2, 3] = np.inf
+    x[2, 5] = np.inf
+    x[3, 4] = np.nan
+    tol = 1e-5 if dtype == np.float32 else 2e-3
+
+    def f(x):
+        return (lax.cumlogsumexp(x * 1.0, axis=1), lax.cumlogsumexp(x, axis=0, reverse=True))
+
+    _check(f, x, prims=("cumlogsumexp",), tol=tol)
+    _check(jtrans.grad(lambda x: jnp.sum(lax.cumlogsumexp(x, axis=1))), RNG.randn(3, 5)
+           .astype(np.float32), prims=("cumlogsumexp",), tol=1e-4)  # fmt: skip

@@ -447,3 +447,6 @@ def _erf_inv_rule(x):
 
 
 E[ew.erf_inv_p] = _erf_inv_rule
+
+fusion.control_rules[reductions.cumlogsumexp_p] = ix.cumlogsumexp_rule
+fusion.fused_operand_prims.add(reductions.cumlogsumexp_p)

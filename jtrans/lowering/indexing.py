@@ -643,3 +643,75 @@ def min_identity(dt):
     if dt.kind == "b":
         return True
     return np.inf if dt.kind == "f" else np.iinfo(dt).max
+
+
+# ---------------------------------------------------------------------------------------------
+# cumlogsumexp: a sequential loop like the cumulative reductions, combining with logaddexp
+
+
+class LogAddExpStep(CumulativeStep):
+    """out[t] = log(exp(x[0]) + ... + exp(x[t])) along `axis`, accumulated as
+    acc = max(acc, x) + log1p(exp(-|acc - x|)) (np.logaddexp: equal infinities stay, NaN
+    propagates); float16 accumulates in float32."""
+
+    op = "cumlogsumexp"
+
+    def __init__(self, name, inputs, out, x, axis, reverse, eqn_names):
+        super().__init__(name, inputs, out, x, axis, reverse, "add", eqn_names)
+
+    def header(self):
+        rev = " reverse" if self.reverse else ""
+        return f"logaddexp along axis {self.axis}{rev} of [{','.join(map(str, self.out.shape))}]"
+
+    def check(self):
+        NativeStep.check(self)
+        if self.x.dtype != self.out.dtype or self.x.dtype.kind != "f":
+            raise K.KernelIRError(f"{self.name}: bad cumlogsumexp of {self.x.dtype}")
+
+    def body(self, r):
+        from .llvm import llvm_type
+
+        shape, axis = self.out.shape, self.axis
+        if not all(shape):
+            return
+        dt = self.out.dtype
+        adt = np.dtype(np.float32) if dt == np.float16 else dt
+        ty = llvm_type(adt)
+        b = r.b
+        with b.goto_entry_block():
+            acc = b.alloca(ty, name="acc")
+        out_dims, outer = _axis_loops(shape, axis, self.reverse)
+        off = K.linearize(out_dims, shape)
+
+        def outer_body():
+            r.b.store(ir.Constant(ty, -np.inf), acc)
+
+            def inner():
+                b = r.b
+                x = r.convert(r.emit(self.x), dt, adt)
+                a = b.load(acc)
+                m = r.binary("max", adt, a, x)
+                d = b.fneg(r.unary("abs", adt, b.fsub(a, x)))
+                v = b.fadd(m, r.unary("log1p", adt, r.unary("exp", adt, d)))
+                same_inf = b.and_(b.fcmp_ordered("==", a, x),
+                                  b.fcmp_ordered("==", r.unary("abs", adt, a),
+                                                 ir.Constant(ty, np.inf)))  # fmt: skip
+                v = b.select(same_inf, a, v)
+                b.store(v, acc)
+                _store(r, self.out, r.emit(off), r.convert(v, adt, dt))
+
+            self.nest(r, [shape[axis]], inner, first=len(outer))
+
+        self.nest(r, outer, outer_body)
+
+
+def cumlogsumexp_rule(fz, eqn):
+    (x,) = eqn.invars
+    axis, reverse = eqn.params["axis"], eqn.params["reverse"]
+    ctx = _ctx()
+    dims, _ = _axis_loops(x.aval.shape, axis, reverse)
+    e = fz._expr(x, K.Index(dims), ctx)
+    out = fz._out_buffer(eqn.outvars[0])
+    step = LogAddExpStep(f"k{len(fz.steps)}", list(ctx["inputs"].values()), out, e, axis,
+                         reverse, [eqn.prim.name, *ctx["eqns"].values()])  # fmt: skip
+    fz._add_step(step)
