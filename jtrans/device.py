@@ -42,7 +42,51 @@ def simulator():
     """True when numba.cuda is Numba's CUDA simulator."""
     from numba.cuda import config
 
-    return bool(config.ENABLE_CUDASIM)
+    if config.ENABLE_CUDASIM:
+        _lock_simulator_shared_arrays()
+        return True
+    return False
+
+
+_shared_patched = False
+
+
+def _lock_simulator_shared_arrays():
+    """The simulator runs a block's threads as Python threads; `cuda.shared.array` finds the
+    block's array by the calling line in a dict, with an unlocked check-then-insert, so two
+    threads can each make their own "shared" array (a reduction then loses partial sums, rarely
+    at CPython's default switch interval, often at a short one). This installs the same lookup
+    under a lock (Numba 0.5x-0.6x's FakeCUDAShared); it changes nothing else."""
+    global _shared_patched
+    if _shared_patched:
+        return
+    _shared_patched = True
+    import sys
+    import threading
+
+    try:
+        from numba.core import types
+        from numba.cuda.simulator.kernelapi import FakeCUDAShared
+        from numba.np import numpy_support
+    except ImportError:  # another simulator layout: leave it as it is
+        return
+    original = FakeCUDAShared.array
+    lock = threading.Lock()
+
+    def array(self, shape, dtype):
+        if shape == 0 or not hasattr(self, "_allocations"):
+            return original(self, shape, dtype)
+        if isinstance(dtype, types.Type):
+            dtype = numpy_support.as_dtype(dtype)
+        frame = sys._getframe(1)
+        caller = (frame.f_code.co_filename, frame.f_lineno)
+        with lock:
+            res = self._allocations.get(caller)
+            if res is None:
+                res = self._allocations[caller] = np.empty(shape, dtype)
+        return res
+
+    FakeCUDAShared.array = array
 
 
 def gpu_devices():

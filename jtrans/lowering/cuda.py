@@ -652,6 +652,92 @@ def _render_arg(src, step, cfg):
     return [_Launch(step.name, [b.name for b in bufs], blocks, cfg.tpb, bufs)]
 
 
+def _render_window_select(src, step, cfg):
+    """select_and_gather_add / select_and_scatter_add (conv.WindowSelectStep): one thread per
+    output window finds the first extremum of x in its window (NaN counts as the extremum,
+    padding as the fill). gather: stores t there. scatter: stores the target index (-1 in
+    padding) in a workspace buffer; after zeroing the output, one thread adds s in window order
+    (windows may overlap: the sums are then those of the CPU, in the same order)."""
+    out, nw = step.out, len(step.win_out)
+    bufs = step.inputs + [out]
+    nwin = int(np.prod(step.win_out, dtype=np.int64))
+    n_el = int(np.prod(step.window, dtype=np.int64))
+    xdt, odt = step.x.dtype, out.dtype
+    scatter = step.mode == "scatter"
+    where = K.Buffer(f"{step.name}_where", (max(nwin, 1),), K.I64, "tmp")
+    launches, parts, L = [], [], src.lines
+    n_out = _size(out)
+    if scatter and n_out:
+        L.append(f"def {step.name}_zero({', '.join(b.name for b in bufs)}):")
+        L.append("    n = np.int64(cuda.grid(1))")
+        L.append(f"    while n < {n_out}:")
+        L.append(f"        {out.name}[n] = {_NP[odt]}(0)")
+        L.append("        n += cuda.gridsize(1)")
+        L.append("")
+        blocks = max(1, min(-(-n_out // cfg.tpb), cfg.max_blocks))
+        launches.append(_Launch(f"{step.name}_zero", [b.name for b in bufs], blocks, cfg.tpb,
+                                bufs))  # fmt: skip
+    if not nwin or (scatter and not n_out):
+        return launches, parts
+    pbufs = bufs + [where] if scatter else bufs
+    L.append(f"def {step.name}({', '.join(b.name for b in pbufs)}):")
+    L.append("    row = np.int64(cuda.grid(1))")
+    L.append(f"    while row < {nwin}:")
+    names = _delinearize(src, "row", step.win_out, 8, "i", 0)
+    L.append(f"        pick = {_NP[odt]}(0)" if not scatter else "        pick = np.int64(-1)")
+    L.append("        valid = False")
+    L.append(f"        for e in range({n_el}):")
+    names += _delinearize(src, "e", step.window, 12, "i", nw)
+    body = _Body(src, 12, names)
+    fill = body.val(K.const(step.fill, xdt))
+    x = body.val(step.x)
+    ok = body.val(step.ok) if step.ok is not None else "True"
+    body.emit(f"x = {x} if {ok} else {fill}")
+    body.emit("if e == 0:")
+    body.emit("    best = x")
+    body.emit("    better = True")
+    body.emit("else:")
+    sym = ">" if step.kind == "max" else "<"
+    if xdt.kind == "f":
+        body.emit(f"    better = (x {sym} best or x != x) and best == best")
+    else:
+        body.emit(f"    better = x {sym} best")
+    pick = body.val(step.target if scatter else step.val)  # computed before the branch
+    body.emit("if better:")
+    body.emit("    best = x")
+    body.emit(f"    valid = {ok}")
+    if scatter:
+        body.emit(f"    pick = {pick}")
+        L.append(f"        {where.name}[row] = pick if valid else np.int64(-1)")
+    else:
+        body.emit(f"    pick = {pick} if {ok} else {_NP[odt]}(0)")
+        L.append(f"        {out.name}[row] = pick")
+    L.append("        row += cuda.gridsize(1)")
+    L.append("")
+    blocks = max(1, min(-(-nwin // cfg.tpb), cfg.max_blocks))
+    launches.append(_Launch(step.name, [b.name for b in pbufs], blocks, cfg.tpb, pbufs))
+    if scatter:
+        parts.append(where)
+        name = f"{step.name}_add"
+        L.append(f"def {name}({', '.join(b.name for b in pbufs)}):")
+        L.append("    if cuda.grid(1) != 0:")
+        L.append("        return")
+        L.append(f"    for row in range({nwin}):")
+        L.append(f"        t = {where.name}[row]")
+        L.append("        if t >= 0:")
+        body = _Body(src, 12, _delinearize(src, "row", step.win_out, 12, "i", 0), tag="s")
+        v = body.val(step.val)
+        old = f"np.float32({out.name}[t])" if odt == np.float16 else f"{out.name}[t]"
+        if odt == K.BOOL:
+            v = f"({old} | {v})"
+        else:
+            v = _combine("add", _reg(odt), old, v, False)
+        body.emit(f"{out.name}[t] = {_store(out, v)}")
+        L.append("")
+        launches.append(_Launch(name, [b.name for b in pbufs], 1, 1, pbufs))
+    return launches, parts
+
+
 def _gemm_source(dt, tile):
     """C[b] = op(A[b]) @ op(B[b]): blocks stride over the (batch, row tile, column tile) grid;
     each tile is accumulated through shared memory, `tile` columns of A and rows of B at a time."""
@@ -732,13 +818,14 @@ def _numba_type(buf):
 
 
 def _step_renderers():
-    """{Kernel IR step class: renderer(src, step, cfg) -> [_Launch]} for the native steps of
-    indexing.py. A step of a class not listed here (nor a loop, GEMM, call-out or control step)
+    """{Kernel IR step class: renderer(src, step, cfg) -> [_Launch] or ([_Launch], [workspace
+    Buffer])} for the native steps of indexing.py and conv.py. A step of a class not listed here (nor a loop, GEMM, call-out or control step)
     runs on the host through the CPU compiler (`_CpuStep`)."""
+    from . import conv
     from . import indexing as ix
 
     return {ix.ScatterStep: _render_scatter, ix.CumulativeStep: _render_cumulative,
-            ix.ArgStep: _render_arg}  # fmt: skip
+            ix.ArgStep: _render_arg, conv.WindowSelectStep: _render_window_select}  # fmt: skip
 
 
 STEP_RENDERERS = None  # filled on first use (tests may take an entry out to force the fallback)
@@ -771,7 +858,11 @@ class _Plan:
             elif isinstance(step, K.CallOut):
                 self.steps.append(("host", step, None))
             elif render is not None:
-                self.steps.append(("launch", step, render(src, step, cfg)))
+                launches = render(src, step, cfg)
+                if isinstance(launches, tuple):  # (launches, workspace buffers)
+                    launches, parts = launches
+                    self.scratch += parts
+                self.steps.append(("launch", step, launches))
             elif isinstance(step, ControlStep):  # cond / while / scan: host control flow
                 subs = [_Plan(sub.prog, src, cfg, gemm_dtypes) for sub in step.subs]
                 self.steps.append(("control", step, subs))
