@@ -288,3 +288,44 @@ def test_lax_dot_of_mixed_dtypes_as_jax():
                                   [0.0, 1.0, 2.0])  # fmt: skip
     np.testing.assert_array_equal(jtrans.jit(lax.dot)(f, i), [3.0, 3.0])
     np.testing.assert_array_equal(jtrans.vmap(lax.dot, (0, None))(f, i), [3.0, 3.0])
+
+
+def test_array_view_reinterprets_bits():
+    import jtrans
+
+    f = np.array([[1.5, -2.0, 0.0], [3.0, 1e-3, -0.0]], np.float32)
+    x = jnp.asarray(f)
+    for dt in (np.int32, np.uint8, np.float16, np.uint16, np.bool_):
+        out = x.view(dt)
+        want = f.view(np.uint8).astype(bool) if dt == np.bool_ else f.view(dt)
+        assert out.dtype == dt and out.shape == want.shape
+        np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(x.view(np.uint8).view(np.int32), f.view(np.int32))
+    np.testing.assert_array_equal(jnp.array([True, False]).view(np.uint8), [1, 0])
+    c = np.array([1 + 2j, 3 - 1j], np.complex64)
+    np.testing.assert_array_equal(jnp.asarray(c).view(np.float32), c.view(np.float32))
+    np.testing.assert_array_equal(jnp.asarray(c.view(np.float32)).view(np.complex64), c)
+    assert int(jnp.float32(1.5).view(np.int32)) == np.float32(1.5).view(np.int32)
+    assert x.view() is x
+    with pytest.raises(ValueError):
+        jnp.float32(1.5).view(np.int16)
+    np.testing.assert_array_equal(jtrans.jit(lambda v: v.view(np.int32))(x), f.view(np.int32))
+    i = np.arange(6, dtype=np.int32).reshape(2, 3) - 2
+    np.testing.assert_array_equal(jtrans.vmap(lambda v: v.view(np.uint16))(i), i.view(np.uint16))
+    np.testing.assert_array_equal(jtrans.vmap(lambda v: v.view(np.uint16), 1, 1)(i),
+                                  np.stack([np.ascontiguousarray(r).view(np.uint16) for r in i.T], 1))  # fmt: skip
+    g = jtrans.grad(lambda v: (v.view(np.int32) * 1.0).sum() + v.sum())(x)
+    np.testing.assert_array_equal(g, np.ones((2, 3)))
+
+
+def test_lax_bitcast_convert_type_shapes():
+    u = lax.bitcast_convert_type(np.float32(1.5), np.uint8)
+    assert u.shape == (4,) and not u.weak_type
+    assert lax.bitcast_convert_type(u, np.float32).shape == ()
+    assert not lax.bitcast_convert_type(1.5, np.int32).weak_type
+    b = lax.bitcast_convert_type(np.ones((2, 3), np.float32), np.int16)
+    assert b.shape == (2, 3, 2)
+    with pytest.raises(TypeError):
+        lax.bitcast_convert_type(np.ones(3, np.float32), np.bool_)
+    with pytest.raises(ValueError):
+        lax.bitcast_convert_type(np.ones((2, 3), np.uint8), np.float32)

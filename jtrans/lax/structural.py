@@ -80,6 +80,71 @@ batch_rules[convert_element_type_p] = lambda vals, dims, **p: (
 )
 
 # ---------------------------------------------------------------------------------------------
+# bitcast_convert_type: the operand's bits read as new_dtype (little-endian, as XLA on the
+# host). Equal widths keep the shape; a narrower type adds a trailing axis of width ratio; a
+# wider one consumes a trailing axis of exactly that ratio. Not differentiable; no compiled
+# rendering (jit runs it as a host step).
+
+
+def _bitcast_bits(dt):
+    return 1 if dt == dtypes.bool_ else np.dtype(dt).itemsize * 8
+
+
+def _bitcast_impl(x, new_dtype):
+    x = np.ascontiguousarray(x) if x.ndim else np.asarray(x)
+    old, new = _bitcast_bits(x.dtype), _bitcast_bits(new_dtype)
+    if old == new:
+        return x.view(new_dtype).copy()
+    if old > new:
+        return x.reshape(x.shape + (1,)).view(new_dtype).copy()
+    return x.view(new_dtype).reshape(x.shape[:-1]).copy()
+
+
+def _bitcast_abstract(x, new_dtype):
+    special = dtypes.bool_ in (x.dtype, new_dtype) or "c" in (x.dtype.kind, new_dtype.kind)
+    if special and x.dtype != new_dtype:
+        raise JTransTypeError(
+            "lax.bitcast_convert_type does not support bool or complex values unless the "
+            f"operand and destination types match, got {x.dtype} and {new_dtype}; use "
+            "x.view(dtype) instead"
+        )
+    old, new = _bitcast_bits(x.dtype), _bitcast_bits(new_dtype)
+    if old == new:
+        shape = x.shape
+    elif old > new:
+        shape = x.shape + (old // new,)
+    else:
+        last = x.shape[-1] if x.shape else 1
+        if last * old != new:
+            raise ShapeError(
+                f"bitcast_convert_type from {x.dtype} ({old} bits) to {new_dtype} ({new} bits) "
+                f"needs a last axis of size {new // old}, got shape {x.shape}"
+            )
+        shape = x.shape[:-1]
+    return core.ShapedArray(shape, new_dtype, False)
+
+
+bitcast_convert_type_p = standard_primitive(
+    "bitcast_convert_type", _bitcast_impl, _bitcast_abstract
+)
+
+
+def bitcast_convert_type(operand, new_dtype):
+    """The bits of `operand` reinterpreted as `new_dtype` (see the shape rule above)."""
+    return bitcast_convert_type_p.bind(as_operand(operand), new_dtype=dtypes.check_dtype(new_dtype))
+
+
+def _bitcast_batch(vals, dims, new_dtype):
+    (x,), (bdim,) = vals, dims
+    if bdim == core.get_aval(x).ndim - 1:  # the trailing axis may change: batch elsewhere
+        x, bdim = batching.moveaxis(x, bdim, 0), 0
+    return bitcast_convert_type_p.bind(x, new_dtype=new_dtype), bdim
+
+
+ad.defnondiff(bitcast_convert_type_p)
+batch_rules[bitcast_convert_type_p] = _bitcast_batch
+
+# ---------------------------------------------------------------------------------------------
 # broadcast_in_dim
 
 

@@ -32,6 +32,57 @@ def _astype(x, dtype, copy=False):
     return lax.convert_element_type(x, dtype)
 
 
+def _view(x, dtype=None, type=None):
+    """x's bits reinterpreted as dtype (NumPy's ndarray.view, as jax.Array.view): the last
+    axis grows or shrinks by the ratio of the item sizes; bool and complex go through uint8
+    and (real, imag) pairs."""
+    from .. import dtypes, lax
+    from ..errors import JTransValueError
+
+    if type is not None:
+        raise NotImplementedError("the `type` argument of Array.view() is not supported")
+    if dtype is None:
+        return x
+    dtype = dtypes.canonicalize_dtype(dtypes.check_dtype(dtype))
+    aval = core.get_aval(x)
+    bits_in, bits_out = aval.dtype.itemsize * 8, dtype.itemsize * 8
+    if aval.ndim == 0:
+        if bits_in != bits_out:
+            raise JTransValueError(
+                f"view() of a 0-d array needs an unchanged item size, got {aval.dtype} -> {dtype}"
+            )
+        return lax.squeeze(_view(lax.expand_dims(x, (0,)), dtype), (0,))
+    if (aval.shape[-1] * bits_in) % bits_out:
+        raise JTransValueError(
+            f"view() as {dtype}: the last axis of shape {aval.shape} ({aval.dtype}) does not hold "
+            "a whole number of the new items"
+        )
+    if aval.dtype == dtype:
+        return x
+    if aval.dtype == dtypes.bool_:
+        return _view(lax.convert_element_type(x, dtypes.uint8), dtype)
+    if aval.dtype.kind == "c":  # interleave (real, imag) along the last axis
+        pair = lax.concatenate([lax.expand_dims(lax.real(x), (aval.ndim,)),
+                                lax.expand_dims(lax.imag(x), (aval.ndim,))], aval.ndim)  # fmt: skip
+        return _view(lax.reshape(pair, aval.shape[:-1] + (2 * aval.shape[-1],)), dtype)
+    if dtype == dtypes.bool_:
+        return lax.ne(_view(x, dtypes.uint8), lax.full((), 0, dtypes.uint8))
+    if dtype.kind == "c":
+        part = _view(x, dtypes.float32 if dtype == dtypes.complex64 else dtypes.float64)
+        n = core.get_aval(part).shape[-1]
+        re = lax.slice_in_dim(part, 0, n, 2, axis=-1)
+        im = lax.slice_in_dim(part, 1, n, 2, axis=-1)
+        return lax.complex(re, im)
+    if bits_in < bits_out:
+        k = bits_out // bits_in
+        x = lax.reshape(x, aval.shape[:-1] + (aval.shape[-1] // k, k))
+        return lax.bitcast_convert_type(x, dtype)
+    if bits_in > bits_out:
+        out = lax.bitcast_convert_type(x, dtype)
+        return lax.reshape(out, aval.shape[:-1] + (aval.shape[-1] * (bits_in // bits_out),))
+    return lax.bitcast_convert_type(x, dtype)
+
+
 def install():
     from . import _ufuncs as u
     import jtrans.numpy as jnp
@@ -85,6 +136,7 @@ def install():
             if f is not None:
                 setattr(cls, name, f)
         cls.astype = _astype
+        cls.view = _view
         cls.real = property(lambda self: jnp.real(self) if hasattr(jnp, "real") else self)
         cls.imag = property(lambda self: jnp.imag(self))
         extra = getattr(jnp, "_extra_methods", {})
