@@ -6,6 +6,24 @@ from . import core
 from .array import block_until_ready, device_put, devices
 from .core import ArrayType as Array
 from . import lax, numpy, tree_util, errors
+from ._misc import (  # noqa: F401
+    clear_caches,
+    default_backend,
+    default_device,
+    device_count,
+    device_get,
+    enable_x64,
+    ensure_compile_time_eval,
+    float0,
+    local_device_count,
+    local_devices,
+    log_compiles,
+    named_call,
+    named_scope,
+    process_count,
+    process_index,
+    typeof,
+)
 from .api import (
     ShapeDtypeStruct,
     disable_jit,
@@ -14,6 +32,7 @@ from .api import (
     hessian,
     jacfwd,
     jacrev,
+    jacrev as jacobian,
     jit,
     jvp,
     linear_transpose,
@@ -27,5 +46,6 @@ from .interpreters.custom_derivatives import *  # noqa: F401,F403  (custom_jvp, 
 from .tree_util import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
 from . import random, nn, optim, scipy, test_util  # noqa: E402
 
-__version__ = "0.1.0"
 from . import lowering  # noqa: E402,F401  (registers the compiler with jit)
+
+__version__ = "0.1.0"
