@@ -333,15 +333,25 @@ def test_ptx_sample():
     e = np.zeros((3, 4), np.float32)
     idx = np.array([0, 2, 0, 1, 2], np.int32)
     upd = rng.normal(size=(5, 4)).astype(np.float32)
-    closed = jtrans.jit(_native_steps).lower(e, idx, upd, x, xi).jaxpr
+
+    def native(e, idx, upd, x, xi):  # one of each kind of _native_steps
+        e = jnp.asarray(e)
+        return (jnp.cumsum(x.astype(jnp.float16), axis=1), jnp.argmax(x, axis=1),
+                e.at[idx].add(upd), e.astype(jnp.int32).at[idx].add(xi[:, :4].repeat(2, axis=0)[:5]),
+                jtrans.grad(lambda a: jnp.sum(jnp.sin(_pool(a, (2, 3), (1, 2)))))(x),
+                jtrans.jvp(lambda a: _pool(a, (2, 2), (1, 1)), (x,), (x * 2,))[1],
+                x[idx[:3], 1:3])  # fmt: skip
+
+    closed = jtrans.jit(native).lower(e, idx, upd, x, xi).jaxpr
     prog = C.CudaProgram(closed, "native", sim=False)
-    ptx = _ptx_of([("native", prog)], set())
+    seen = set()
+    ptx = _ptx_of([("native", prog)], seen)
     text = "\n".join(ptx.values())
     assert "atom.global.add" in text and "bar.sync" in text, "no atomics / barriers in PTX"
-    names = {"matmul", "einsum", "red.cumsum_axis", "lax.argmax", "lax_scatter_add", "at_set",
-             "pool.max2x2", "lax_gather", "scan", "while_loop", "cond"}  # fmt: skip
-    specs = [s for i, s in enumerate(ALL_SPECS) if s.jit and (i % 40 == 0 or s.name in names)]
-    assert len(_ptx_of(_spec_programs(specs), set())) > 10
+    names = {"matmul", "einsum_sum", "lax.scan", "lax.fori_loop", "lax.cond", "sort.argsort",
+             "conv.basic2d", "red.any_axis", "ndtr", "around"}  # fmt: skip
+    specs = [s for i, s in enumerate(ALL_SPECS) if s.jit and (i % 80 == 0 or s.name in names)]
+    assert len(_ptx_of(_spec_programs(specs), seen)) > 10
 
 
 @pytest.mark.slow
