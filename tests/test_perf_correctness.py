@@ -239,3 +239,24 @@ def test_per_example_gradients_have_no_k1_gemms():
     assert "k=1 " not in text and "# fuses: transpose\n" not in text + "\n", text
     want = np.stack([np.outer(x, 1 - np.tanh(x @ w) ** 2) for x in xs])
     np.testing.assert_allclose(np.asarray(f(w, xs)), want, rtol=2e-5, atol=1e-6)
+
+
+def test_gemm_read_transposed_is_computed_swapped():
+    from jtrans import lax
+
+    x, w = _rand(6, 5), _rand(5, 3, seed=1)
+    g = jtrans.jit(jtrans.grad(lambda w, x: jnp.sum(jnp.tanh(x @ w)), argnums=0))
+    text = g.lower(w, x).as_text("kernels")
+    assert "transpose" not in text, text
+    want = x.T @ (1 - np.tanh(x @ w) ** 2)
+    np.testing.assert_allclose(np.asarray(g(w, x)), want, rtol=2e-5, atol=1e-6)
+    a, b = _rand(4, 6, 5), _rand(4, 5, 3, seed=2)
+    for perm in [(0, 2, 1), (1, 0, 2), (2, 1, 0)]:  # only the first is a swap
+        f = jtrans.jit(lambda a, b, p=perm: jnp.transpose(
+            lax.dot_general(a, b, (((2,), (1,)), ((0,), (0,)))), p))  # fmt: skip
+        np.testing.assert_allclose(np.asarray(f(a, b)), np.transpose(a @ b, perm), rtol=2e-5,
+                                   atol=1e-6)  # fmt: skip
+    # the product is also read elsewhere, or is an output: no swap, same values
+    f = jtrans.jit(lambda a, b: (a @ b, (a @ b).T))
+    o1, o2 = f(x, w)
+    np.testing.assert_allclose(np.asarray(o2), (x @ w).T, rtol=2e-5, atol=1e-6)

@@ -131,9 +131,44 @@ class _Fuser:
             if type(v) is core.Var and v not in self.buffers:
                 self._buffer(v, "out", j)
         self.materialized = self._materialized()
+        # GEMMs whose only reader transposes (batch, lhs free, rhs free) to (batch, rhs free,
+        # lhs free), as the transpose of a dot_general does: computed swapped, C^T = B^T A^T,
+        # straight into the transpose's buffer
+        self.swapped = {}
+        for e in jaxpr.eqns:
+            t = self._swapping_reader(e) if self.kinds[id(e)] == "gemm" else None
+            if t is not None:
+                self.swapped[id(e)] = t
+                self.materialized.add(t.outvars[0])
+        self.skip = {id(t) for t in self.swapped.values()}
         self.steps = []
         self.step_of = {}  # buffer name -> step that writes it
         self.consumed = set()  # ids of steps whose outputs a later step reads
+
+    def _swapping_reader(self, eqn):
+        """The transpose-like index eqn that is the only reader of gemm `eqn`'s result and
+        reads it at (batch, lhs free, rhs free) -> (batch, rhs free, lhs free), or None."""
+        v = eqn.outvars[0]
+        cons = self.consumers.get(v, [])
+        if len(cons) != 1 or v in self.jaxpr.outvars or self.kinds[id(cons[0])] != "index":
+            return None
+        t = cons[0]
+        if len(t.invars) != 1 or t.outvars[0].aval.ndim != v.aval.ndim:
+            return None
+        dn = gemm_rules[eqn.prim]([u.aval for u in eqn.invars], v.aval, **eqn.params)
+        if dn is None:
+            return None
+        (lc, _), (lb, _) = dn
+        lhs, rhs = (u.aval for u in eqn.invars)
+        nb, nl = len(lb), lhs.ndim - len(lc) - len(lb)
+        nr = v.aval.ndim - nb - nl
+        if nl == 0 or nr == 0:
+            return None
+        out = K.Index([K.loop_var(i) for i in range(v.aval.ndim)])
+        idx = index_rules[t.prim](out, [v.aval], t.outvars[0].aval, **t.params)[0]
+        want = list(range(nb)) + [nb + nr + i for i in range(nl)] + [nb + i for i in range(nr)]
+        got = [d.args[0] if d.op == "var" else None for d in idx.dims]
+        return t if got == want else None
 
     def _buffer(self, v, kind, slot=None):
         b = self.buffers.get(v)
@@ -325,9 +360,15 @@ class _Fuser:
         batch, m, n, k = size(lb, ls), size(lf, ls), size(rf, rs), size(lc, ls)
         a, trans_a = self._gemm_operand(lhs, list(lb) + lf + list(lc), list(lb) + list(lc) + lf)
         b, trans_b = self._gemm_operand(rhs, list(rb) + list(rc) + rf, list(rb) + rf + list(rc))
-        c = self._out_buffer(out)
-        step = K.GemmKernel(f"k{len(self.steps)}", a, b, c, batch, m, n, k, trans_a, trans_b,
-                            m * k, k * n)  # fmt: skip
+        t = self.swapped.get(id(eqn))
+        if t is not None:  # C^T = op(B)^T op(A)^T, written where the transpose's result goes
+            c = self._out_buffer(t.outvars[0])
+            step = K.GemmKernel(f"k{len(self.steps)}", b, a, c, batch, n, m, k, not trans_b,
+                                not trans_a, k * n, m * k)  # fmt: skip
+        else:
+            c = self._out_buffer(out)
+            step = K.GemmKernel(f"k{len(self.steps)}", a, b, c, batch, m, n, k, trans_a,
+                                trans_b, m * k, k * n)  # fmt: skip
         self._add_step(step)
 
     def _gemm_operand(self, v, perm, perm_t):
@@ -394,6 +435,8 @@ class _Fuser:
     def run(self):
         for eqn in self.jaxpr.eqns:
             kind = self.kinds[id(eqn)]
+            if id(eqn) in self.skip:  # written by the swapped GEMM it transposes
+                continue
             if kind == "opaque":
                 self._callout(eqn)
             elif kind == "gemm":

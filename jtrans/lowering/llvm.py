@@ -476,7 +476,7 @@ class Renderer:
         chunk = self._gemm_chunk(g) if work >= GEMM_SERIAL_MNK else None
         fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [ptr] * 4), g.name)
         fn.linkage = "internal"
-        fn.attributes.add("noinline")
+        _driver(fn)
         a, bb, c, gemm = fn.args
         self.fn = fn
         b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
@@ -529,6 +529,7 @@ class Renderer:
         fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [ptr, i64]),
                          f"{g.name}_chunk")  # fmt: skip
         fn.linkage = "internal"
+        _driver(fn)
         ctx, ci = fn.args
         self.fn = fn
         b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
@@ -624,6 +625,8 @@ class Renderer:
             else:
                 fns.append(None)
         fn = ir.Function(self.module, ir.FunctionType(i32, [ptr, ptr]), name)
+        if not any(hasattr(s, "subs") for s in prog.steps):  # no control flow in its body
+            _driver(fn)
         bufs, ext = fn.args
         self.fn = fn
         b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
@@ -658,6 +661,14 @@ class Renderer:
                 b.position_at_end(ok)
         b.ret(i32(0))
         return fn
+
+
+def _driver(fn):
+    """Marks a function that only sequences calls (the entry, the call path, GEMM drivers):
+    LLVM neither optimises it nor selects instructions carefully (optnone: fast isel), which
+    takes a third off a module's compile time (benchmarks/NOTES.md); loops stay in kernels."""
+    fn.attributes.add("noinline")
+    fn.attributes.add("optnone")
 
 
 def _acc_dtype(monoid, dt):
@@ -696,6 +707,7 @@ def pycall(r, prog, locate, fresh, layout, name="pycall"):
     its stack and calls the entry. Returns the entry's code, or -1 - i when input i needs the
     slow path (conversion), or -1 - n_in for a wrong argument count."""
     fn = ir.Function(r.module, ir.FunctionType(i32, [ptr, ptr, ptr]), name)
+    _driver(fn)
     args, outs, ctx = fn.args
     r.fn = fn
     b = r.b = ir.IRBuilder(fn.append_basic_block("entry"))
