@@ -140,7 +140,12 @@ device_arrays_made = False
 
 class DeviceArray(Array):
     """An Array in a GPU's memory: `_buf` is a flat Numba device array, `_shape` its shape.
-    Reading `_value` (what NumPy code and eager primitives see) copies it to the host once."""
+    Reading `_value` (what NumPy code and eager primitives see) copies it to the host once.
+
+    Eager operations (outside `jit`) on a DeviceArray run their NumPy impl on that host copy and
+    return host (CPU) Arrays with the right values. Known difference from JAX, which keeps eager
+    results on the device: to stay on the GPU, put the computation under `jit` (a jitted call
+    with any argument on a GPU runs there and returns DeviceArrays)."""
 
     __slots__ = ("_buf", "_shape", "_dev", "_host")
 

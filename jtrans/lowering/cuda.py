@@ -7,8 +7,16 @@ program:
 - a reduction gives each block one output row at a time (threads stride over the reduced axes,
   then a shared-memory tree); rows too long for few blocks are split over `gridDim.y` blocks
   whose partial results a final pass combines;
-- a GEMM step runs one tiled shared-memory kernel per dtype;
-- a call-out runs on the host: copy its operands back, run the NumPy impl, copy the results in.
+- a GEMM step runs one tiled shared-memory kernel per dtype, blocks striding over the tiles;
+- the native steps of indexing.py / conv.py: cumulative reductions, argmax/argmin and the
+  max-pool derivatives run one thread per row (or window); a scatter runs its updates as
+  atomics when they commute exactly (integer add/max/min), else in the impl's order in one
+  block whose threads share each index vector's window (`_render_scatter`);
+- a call-out runs on the host: copy its operands back, run the NumPy impl, copy the results in;
+- a step of any other kind (one this renderer does not know yet) also runs on the host: the CPU
+  renderer compiles a program of that one step (`_CpuStep`); never an error at run time.
+`CudaProgram.listing()` (`lower_text`) says how each step runs. Temporaries come from a
+per-executable workspace reused across calls; results are fresh device buffers.
 Math goes through CUDA's libdevice (`numba.cuda.libdevice`, typed per float width). Numba's
 simulator has no libdevice, so there (and only there) the same kernels spell math with NumPy and
 SciPy on scalars: `_MATH` holds both spellings. Values are computed in their own dtype (float16
