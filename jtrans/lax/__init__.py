@@ -8,3 +8,4 @@ from .linalg import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
 from .control_flow import *  # noqa: F401,F403
 from ..interpreters.custom_derivatives import stop_gradient  # noqa: F401,E402
+from .extra import *  # noqa: F401,F403
