@@ -9,6 +9,8 @@ from .errors import JTransValueError
 
 # type -> (flatten(x) -> (children, aux), unflatten(aux, children) -> x)
 _registry = {}
+# type -> flatten_with_keys(x) -> (((key, child), ...), aux), for named key paths
+_key_registry = {}
 
 
 class _NodeKind:
@@ -86,15 +88,43 @@ def _namedtuple_flatten(x):
     return list(x), type(x)
 
 
-def register_pytree_node(nodetype, flatten_func, unflatten_func):
-    """Registers `nodetype`: flatten_func(x) -> (children, aux); unflatten_func(aux, children)."""
+def register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_keys_func=None):
+    """Registers `nodetype`: flatten_func(x) -> (children, aux); unflatten_func(aux, children).
+    The optional flatten_with_keys_func(x) -> (((key, child), ...), aux) names the children in
+    key paths (otherwise they are FlattenedIndexKey(i))."""
     _registry[nodetype] = (flatten_func, unflatten_func)
+    if flatten_with_keys_func is not None:
+        _key_registry[nodetype] = flatten_with_keys_func
+    else:
+        _key_registry.pop(nodetype, None)
     return nodetype
 
 
+def register_pytree_with_keys(nodetype, flatten_with_keys, unflatten_func, flatten_func=None):
+    """Registers `nodetype` with named children: flatten_with_keys(x) -> (((key, child), ...),
+    aux); flatten_func (children without keys) defaults to dropping the keys."""
+    if flatten_func is None:
+
+        def flatten_func(x):
+            pairs, aux = flatten_with_keys(x)
+            return [c for _, c in pairs], aux
+
+    return register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_keys)
+
+
 def register_pytree_node_class(cls):
-    """Class decorator: the class defines `tree_flatten()` and classmethod `tree_unflatten`."""
-    return register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten)
+    """Class decorator: the class defines `tree_flatten()` and classmethod `tree_unflatten`
+    (and optionally `tree_flatten_with_keys()`)."""
+    with_keys = getattr(cls, "tree_flatten_with_keys", None)
+    return register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten,
+                                None if with_keys is None else lambda x: x.tree_flatten_with_keys())  # fmt: skip
+
+
+def register_pytree_with_keys_class(cls):
+    """Class decorator: the class defines `tree_flatten_with_keys()` and `tree_unflatten`."""
+    flatten = getattr(cls, "tree_flatten", None)
+    return register_pytree_with_keys(cls, lambda x: x.tree_flatten_with_keys(), cls.tree_unflatten,
+                                     None if flatten is None else lambda x: x.tree_flatten())  # fmt: skip
 
 
 def register_dataclass(cls=None, data_fields=None, meta_fields=None):
@@ -117,7 +147,11 @@ def register_dataclass(cls=None, data_fields=None, meta_fields=None):
         kw.update(zip(meta_fields, aux))
         return cls(**kw)
 
-    return register_pytree_node(cls, flatten, unflatten)
+    def flatten_with_keys(x):
+        children, aux = flatten(x)
+        return [(GetAttrKey(n), c) for n, c in zip(data_fields, children)], aux
+
+    return register_pytree_node(cls, flatten, unflatten, flatten_with_keys)
 
 
 register_pytree_node(tuple, lambda x: (list(x), None), lambda _, c: tuple(c))
@@ -254,11 +288,18 @@ def tree_reduce(f, tree, initializer=None):
     )
 
 
-def tree_transpose(outer, inner, tree):
-    flat = flatten_up_to(outer, tree)
-    inner_flat = [flatten_up_to(inner, x) for x in flat]
-    cols = [tree_unflatten(outer, list(col)) for col in zip(*inner_flat)]
-    return tree_unflatten(inner, cols)
+def tree_transpose(outer_treedef, inner_treedef, pytree_to_transpose):
+    """Turns an outer tree of inner trees into an inner tree of outer trees. inner_treedef=None
+    takes the structure of the first inner tree."""
+    flat = flatten_up_to(outer_treedef, pytree_to_transpose)
+    if inner_treedef is None:
+        inner_treedef = tree_structure(flat[0]) if flat else _LEAF
+    inner_flat = [flatten_up_to(inner_treedef, x) for x in flat]
+    if not inner_flat:
+        return tree_unflatten(inner_treedef, [tree_unflatten(outer_treedef, [])] *
+                              inner_treedef.num_leaves)  # fmt: skip
+    cols = [tree_unflatten(outer_treedef, list(col)) for col in zip(*inner_flat)]
+    return tree_unflatten(inner_treedef, cols)
 
 
 def all_leaves(iterable):
@@ -274,3 +315,119 @@ register_pytree_node(
     lambda p: ((p.args, p.keywords), p.func),
     lambda func, c: Partial(func, *c[0], **c[1]),
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# key paths: each leaf's path is a tuple of keys, one per node from the root
+
+
+@dataclasses.dataclass(frozen=True)
+class SequenceKey:
+    """The key of a list or tuple child."""
+
+    idx: int
+
+    def __str__(self):
+        return f"[{self.idx!r}]"
+
+
+@dataclasses.dataclass(frozen=True)
+class DictKey:
+    """The key of a dict child."""
+
+    key: object
+
+    def __str__(self):
+        return f"[{self.key!r}]"
+
+
+@dataclasses.dataclass(frozen=True)
+class GetAttrKey:
+    """The key of a namedtuple field, dataclass field or attribute-named child."""
+
+    name: str
+
+    def __str__(self):
+        return f".{self.name}"
+
+
+@dataclasses.dataclass(frozen=True)
+class FlattenedIndexKey:
+    """The key of a child of a node registered without keys: its position among the children."""
+
+    key: int
+
+    def __str__(self):
+        return f"[<flat index {self.key}>]"
+
+
+def _key_name(k):
+    for attr in ("idx", "key", "name"):
+        if hasattr(k, attr):
+            return str(getattr(k, attr))
+    return str(k)
+
+
+def keystr(keys, *, simple=False, separator=""):
+    """A readable string of a key path: "[0]['k1'].name" (simple=True: "0/k1/name" with
+    separator='/')."""
+    if simple:
+        return separator.join(_key_name(k) for k in keys)
+    return separator.join(str(k) for k in keys)
+
+
+def _children_with_keys(x, t, entry):
+    """((key, child), ...) of node x of registered type t."""
+    fk = _key_registry.get(t)
+    if fk is not None:
+        pairs, _ = fk(x)
+        return list(pairs)
+    if t in (tuple, list):
+        return [(SequenceKey(i), c) for i, c in enumerate(x)]
+    if t in (dict, collections.OrderedDict, collections.defaultdict):
+        children, aux = entry[0](x)
+        keys = aux[1] if t is collections.defaultdict else aux
+        return [(DictKey(k), c) for k, c in zip(keys, children)]
+    if isinstance(x, tuple) and hasattr(t, "_fields"):
+        return [(GetAttrKey(n), c) for n, c in zip(t._fields, x)]
+    children, _ = entry[0](x)
+    return [(FlattenedIndexKey(i), c) for i, c in enumerate(children)]
+
+
+def tree_flatten_with_path(tree, is_leaf=None):
+    """([(key_path, leaf), ...], treedef) of `tree`."""
+    out = []
+
+    def rec(x, path):
+        if is_leaf is not None and is_leaf(x):
+            out.append((path, x))
+            return
+        t, entry = _lookup(x)
+        if entry is None:
+            out.append((path, x))
+            return
+        for k, c in _children_with_keys(x, t, entry):
+            rec(c, path + (k,))
+
+    rec(tree, ())
+    return out, tree_structure(tree, is_leaf)
+
+
+def tree_leaves_with_path(tree, is_leaf=None):
+    return tree_flatten_with_path(tree, is_leaf)[0]
+
+
+def tree_map_with_path(f, tree, *rest, is_leaf=None):
+    """Applies f(key_path, leaf, *others) leafwise; `rest` trees must extend tree's structure."""
+    pairs, td = tree_flatten_with_path(tree, is_leaf)
+    others = [flatten_up_to(td, r) for r in rest]
+    vals = [f(p, x, *xs) for (p, x), *xs in zip(pairs, *others)]
+    return tree_unflatten(td, vals)
+
+
+def tree_broadcast(prefix_tree, full_tree, is_leaf=None):
+    """prefix_tree's leaves repeated over the subtrees of full_tree they stand for."""
+    td = tree_structure(prefix_tree, is_leaf)
+    subtrees = flatten_up_to(td, full_tree)
+    leaves = tree_leaves(prefix_tree, is_leaf)
+    return tree_unflatten(td, [tree_map(lambda _, v=v: v, s) for v, s in zip(leaves, subtrees)])

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import jtrans as jax
+import jtrans.tree  # noqa: F401  (jax.tree; exported by jtrans/__init__ once the lead adds it)
 import jtrans.numpy as jnp
 from jtrans import grad, jacfwd, jacrev, jit, jvp, lax, random, vjp, vmap
 from jtrans.tree_util import register_pytree_node, register_pytree_node_class
@@ -816,3 +817,635 @@ def test_custom_jvp_with_pytrees():
     g = grad(fun)(Point(1.0, 2.0))
     close(g.x, 2.0 + np.cos(1.0))
     close(g.y, 0.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Automatic vectorization
+# --------------------------------------------------------------------------------------------
+
+
+def _convolve(x, w):
+    output = []
+    for i in range(1, len(x) - 1):
+        output.append(jnp.dot(x[i - 1 : i + 2], w))
+    return jnp.array(output)
+
+
+def test_vmap_convolve_manual_and_automatic():
+    x = jnp.arange(5)
+    w = jnp.array([2.0, 3.0, 4.0])
+    close(_convolve(x, w), [11.0, 20.0, 29.0])
+
+    xs = jnp.stack([x, x])
+    ws = jnp.stack([w, w])
+
+    def manually_batched_convolve(xs, ws):
+        return jnp.stack([_convolve(xs[i], ws[i]) for i in range(xs.shape[0])])
+
+    def manually_vectorized_convolve(xs, ws):
+        output = []
+        for i in range(1, xs.shape[-1] - 1):
+            output.append(jnp.sum(xs[:, i - 1 : i + 2] * ws, axis=1))
+        return jnp.stack(output, axis=1)
+
+    expected = [[11.0, 20.0, 29.0], [11.0, 20.0, 29.0]]
+    close(manually_batched_convolve(xs, ws), expected)
+    close(manually_vectorized_convolve(xs, ws), expected)
+    auto_batch_convolve = vmap(_convolve)
+    close(auto_batch_convolve(xs, ws), expected)
+
+    auto_batch_convolve_v2 = vmap(_convolve, in_axes=1, out_axes=1)
+    xst = jnp.transpose(xs)
+    wst = jnp.transpose(ws)
+    close(auto_batch_convolve_v2(xst, wst), np.transpose(expected))
+
+    batch_convolve_v3 = vmap(_convolve, in_axes=[0, None])
+    close(batch_convolve_v3(xs, w), expected)
+
+    jitted_batch_convolve = jit(auto_batch_convolve)
+    close(jitted_batch_convolve(xs, ws), expected)
+
+
+def test_vmap_batched_dot_products_and_in_axes_trees():
+    vv = lambda x, y: jnp.vdot(x, y)
+    mv = vmap(vv, (0, None), 0)
+    mm = vmap(mv, (None, 1), 1)
+    A = random.normal(random.key(0), (3, 4))
+    B = random.normal(random.key(1), (4, 5))
+    v = random.normal(random.key(2), (4,))
+    close(mv(A, v), np.asarray(A) @ np.asarray(v), rtol=1e-5, atol=1e-5)
+    close(mm(A, B), np.asarray(A) @ np.asarray(B), rtol=1e-5, atol=1e-5)
+
+    # in_axes as a pytree prefix of the arguments
+    def f(a, d):
+        return a * d["k1"] + d["k2"]
+
+    d = {"k1": jnp.array(2.0), "k2": jnp.arange(3.0)}
+    out = vmap(f, in_axes=(None, {"k1": None, "k2": 0}))(jnp.array(10.0), d)
+    close(out, 20.0 + np.arange(3.0))
+    out2 = vmap(lambda d: d["a"] + d["b"], in_axes=({"a": 0, "b": 1},))(
+        {"a": jnp.ones((2, 3)), "b": jnp.zeros((3, 2))}
+    )
+    assert out2.shape == (2, 3)
+    # out_axes=None for an unbatched output; axis_size for no mapped input
+    same = vmap(lambda x: (x, 1.0), out_axes=(0, None))(jnp.arange(3.0))
+    close(same[1], 1.0)
+    close(vmap(lambda: jnp.ones(2), axis_size=3, in_axes=())(), np.ones((3, 2)))
+
+
+def test_vmap_kwargs_are_mapped_over_axis_0():
+    f = lambda x, *, scale: x * scale
+    out = vmap(f)(jnp.arange(3.0), scale=jnp.array([1.0, 2.0, 3.0]))
+    close(out, [0.0, 2.0, 6.0])
+
+
+# --------------------------------------------------------------------------------------------
+# Just-in-time compilation
+# --------------------------------------------------------------------------------------------
+
+
+def test_jit_make_jaxpr_log2():
+    global_list = []
+
+    def log2(x):
+        global_list.append(x)
+        ln_x = jnp.log(x)
+        ln_2 = jnp.log(2.0)
+        return ln_x / ln_2
+
+    text = str(jax.make_jaxpr(log2)(3.0))
+    assert "log" in text and "div" in text
+    assert "f32[]" in text
+    assert len(global_list) == 1 and isinstance(global_list[0], jax.core.Tracer)
+    close(jit(log2)(8.0), 3.0)
+
+
+def test_jit_python_side_effects_run_at_trace_time_only():
+    printed = []
+
+    def selu_print(x, alpha=1.67, lmbda=1.05):
+        printed.append(x)
+        return lmbda * jnp.where(x > 0, x, alpha * jnp.exp(x) - alpha)
+
+    f = jit(selu_print)
+    x = jnp.arange(5.0)
+    f(x)
+    f(x + 1.0)
+    assert len(printed) == 1  # cached: traced once for one shape/dtype
+    f(jnp.arange(3.0))
+    assert len(printed) == 2  # a new shape retraces
+
+
+def test_jit_value_dependent_control_flow_errors_and_static_args():
+    def f(x):
+        if x > 0:
+            return x
+        else:
+            return 2 * x
+
+    with pytest.raises(jax.errors.ConcretizationTypeError):
+        jit(f)(10)
+    with pytest.raises(jax.errors.TracerBoolConversionError):
+        jit(f)(10)
+
+    def g(x, n):
+        i = 0
+        while i < n:
+            i += 1
+        return x + i
+
+    with pytest.raises(jax.errors.ConcretizationTypeError):
+        jit(g)(10, 20)
+    assert int(jit(g, static_argnums=[1])(10, 20)) == 30
+    assert int(jit(g, static_argnames=["n"])(10, 20)) == 30
+    assert int(jit(g, static_argnames="n")(10, n=20)) == 30
+
+    @jit
+    def loop_body(prev_i):
+        return prev_i + 1
+
+    def g_inner_jitted(x, n):
+        i = 0
+        while i < n:
+            i = loop_body(i)
+        return x + i
+
+    assert int(g_inner_jitted(10, 20)) == 30
+
+    @partial(jit, static_argnames=["n"])
+    def g_jit_decorated(x, n):
+        i = 0
+        while i < n:
+            i += 1
+        return x + i
+
+    assert int(g_jit_decorated(10, 20)) == 30
+
+
+def test_jit_static_argnums_retrace_on_new_value():
+    traced = []
+
+    @partial(jit, static_argnums=(1,))
+    def f(x, n):
+        traced.append(n)
+        return x * n
+
+    close(f(jnp.ones(2), 3), [3.0, 3.0])
+    close(f(jnp.ones(2), 3), [3.0, 3.0])
+    close(f(jnp.ones(2), 4), [4.0, 4.0])
+    assert traced == [3, 4]
+
+
+def test_jit_caching_unjitted_vs_partial():
+    def unjitted_loop_body(prev_i):
+        return prev_i + 1
+
+    def g_inner_jitted_partial(x, n):
+        i = 0
+        while i < n:
+            i = jit(partial(unjitted_loop_body))(i)
+        return x + i
+
+    def g_inner_jitted_lambda(x, n):
+        i = 0
+        while i < n:
+            i = jit(lambda x: unjitted_loop_body(x))(i)
+        return x + i
+
+    def g_inner_jitted_normal(x, n):
+        i = 0
+        while i < n:
+            i = jit(unjitted_loop_body)(i)
+        return x + i
+
+    for g in (g_inner_jitted_partial, g_inner_jitted_lambda, g_inner_jitted_normal):
+        assert int(g(10, 5)) == 15
+
+
+def test_jit_lower_and_compile():
+    def f(x, y):
+        return 2 * x + y
+
+    x, y = 3, 4
+    lowered = jit(f).lower(x, y)
+    assert isinstance(lowered.as_text(), str)
+    compiled = lowered.compile()
+    assert int(compiled(x, y)) == 10
+
+
+def test_jit_pytree_input_and_eval_shape():
+    @jit
+    def f(params, x):
+        return jnp.tanh(x @ params["w"] + params["b"])
+
+    params = {"w": jnp.ones((3, 2)), "b": jnp.zeros(2)}
+    x = jnp.ones((4, 3))
+    close(f(params, x), np.tanh(np.full((4, 2), 3.0)), rtol=1e-6)
+    out = jax.eval_shape(f, params, x)
+    assert out.shape == (4, 2) and out.dtype == jnp.float32
+    spec = jax.ShapeDtypeStruct((4, 3), jnp.float32)
+    assert jax.eval_shape(f, params, spec).shape == (4, 2)
+
+
+# --------------------------------------------------------------------------------------------
+# Control flow and logical operators with JIT
+# --------------------------------------------------------------------------------------------
+
+
+def test_control_flow_python_if_under_grad_and_static_jit():
+    def f(x):
+        if x < 3:
+            return 3.0 * x**2
+        else:
+            return -4 * x
+
+    close(grad(f)(2.0), 12.0)
+    close(grad(f)(4.0), -4.0)
+    with pytest.raises(jax.errors.ConcretizationTypeError):
+        jit(f)(2.0)
+    close(jit(f, static_argnums=(0,))(2.0), 12.0)
+
+    def example_fun(length, val):
+        return jnp.ones((length,)) * val
+
+    close(example_fun(5, 4), np.full(5, 4.0))
+    close(jit(example_fun, static_argnums=(0,))(10, 4), np.full(10, 4.0))
+    with pytest.raises(TypeError):
+        jit(example_fun)(10, 4)
+
+
+def test_control_flow_cond():
+    operand = jnp.array([0.0])
+    close(lax.cond(True, lambda x: x + 1, lambda x: x - 1, operand), [1.0])
+    close(lax.cond(False, lambda x: x + 1, lambda x: x - 1, operand), [-1.0])
+    # inside jit with a traced predicate, and differentiated
+    f = jit(lambda x: lax.cond(x > 0, jnp.sin, jnp.cos, x))
+    close(f(1.0), np.sin(1.0))
+    close(f(-1.0), np.cos(-1.0))
+    close(grad(f)(1.0), np.cos(1.0))
+    close(grad(f)(-1.0), -np.sin(-1.0))
+    close(vmap(f)(jnp.array([1.0, -1.0])), [np.sin(1.0), np.cos(-1.0)])
+
+
+def test_control_flow_switch():
+    branches = [lambda x: x - 1, lambda x: x, lambda x: x + 1]
+    x = jnp.array(10.0)
+    assert float(lax.switch(0, branches, x)) == 9.0
+    assert float(lax.switch(1, branches, x)) == 10.0
+    assert float(lax.switch(2, branches, x)) == 11.0
+    # out-of-range indices are clamped
+    assert float(lax.switch(-5, branches, x)) == 9.0
+    assert float(lax.switch(7, branches, x)) == 11.0
+    close(jit(lambda i, x: lax.switch(i, branches, x))(2, x), 11.0)
+
+
+def test_control_flow_while_and_fori_loop():
+    init_val = 0
+    cond_fun = lambda x: x < 10
+    body_fun = lambda x: x + 1
+    assert int(lax.while_loop(cond_fun, body_fun, init_val)) == 10
+
+    init_val = 0
+    start, stop = 0, 10
+    body_fun = lambda i, x: x + i
+    assert int(lax.fori_loop(start, stop, body_fun, init_val)) == 45
+
+    # fori_loop with static bounds is reverse-differentiable
+    def f(x):
+        return lax.fori_loop(0, 3, lambda i, c: c * x, 1.0)
+
+    close(grad(f)(2.0), 12.0)
+    close(jit(grad(f))(2.0), 12.0)
+    # while_loop supports forward mode
+    g = lambda x: lax.while_loop(lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] * x), (0, 1.0))[1]
+    close(jvp(g, (2.0,), (1.0,))[1], 12.0)
+    with pytest.raises(Exception):
+        grad(g)(2.0)
+
+
+def test_control_flow_scan_cumulative_sum_and_carry():
+    def cumsum_step(carry, x):
+        carry = carry + x
+        return carry, carry
+
+    xs = jnp.arange(1.0, 6.0)
+    final, ys = lax.scan(cumsum_step, 0.0, xs)
+    close(final, 15.0)
+    close(ys, np.cumsum(np.arange(1.0, 6.0)))
+    # the python loop semantics from the docstring, with a None xs and length
+    carry, ys = lax.scan(lambda c, _: (c * 2, c), 1, None, length=4)
+    assert int(carry) == 16
+    np.testing.assert_array_equal(ys, [1, 2, 4, 8])
+    # reverse, pytrees, grad through scan
+    final, ys = lax.scan(cumsum_step, 0.0, xs, reverse=True)
+    close(ys, np.cumsum(np.arange(1.0, 6.0)[::-1])[::-1])
+    f = lambda w: lax.scan(lambda c, x: (c * w + x, None), 0.0, xs)[0]
+    close(grad(f)(1.0), sum(k * (5 - k) for k in range(1, 6)) * 1.0 - 0.0 + 0.0, rtol=1e-5)
+
+    def step(carry, x):
+        h, n = carry
+        return (jnp.tanh(h + x["a"]), n + 1), {"h": h, "b": x["b"] * 2}
+
+    (h, n), out = lax.scan(step, (jnp.zeros(2), 0), {"a": jnp.ones((3, 2)), "b": jnp.arange(3)})
+    assert int(n) == 3 and out["h"].shape == (3, 2)
+    np.testing.assert_array_equal(out["b"], [0, 2, 4])
+
+
+def test_control_flow_logical_operators_and_where():
+    def python_fun(x):
+        return x > 0 and x < 2
+
+    with pytest.raises(jax.errors.ConcretizationTypeError):
+        jit(python_fun)(1.0)
+
+    def jnp_fun(x):
+        return jnp.logical_and(x > 0, x < 2)
+
+    assert bool(jit(jnp_fun)(1.0))
+    assert not bool(jit(jnp_fun)(3.0))
+    np.testing.assert_array_equal(
+        jnp.logical_or(jnp.array([True, False]), jnp.array([False, False])), [True, False]
+    )
+    np.testing.assert_array_equal(jnp.logical_not(jnp.array([True, False])), [False, True])
+    close(jit(lambda x: jnp.where(x > 0, x, 0.0))(jnp.array([-1.0, 2.0])), [0.0, 2.0])
+
+
+def test_control_flow_map_and_associative_scan_if_available():
+    close(lax.map(lambda x: x**2, jnp.arange(4.0)), [0.0, 1.0, 4.0, 9.0])
+
+
+# --------------------------------------------------------------------------------------------
+# Working with pytrees / custom pytree nodes
+# --------------------------------------------------------------------------------------------
+
+
+def test_pytrees_leaves_of_example_trees():
+    example_trees = [
+        [1, "a", object()],
+        (1, (2, 3), ()),
+        [1, {"k1": 2, "k2": (3, 4)}, 5],
+        {"a": 2, "b": (2, 3)},
+        jnp.array([1, 2, 3]),
+    ]
+    counts = [len(jax.tree.leaves(t)) for t in example_trees]
+    assert counts == [3, 3, 5, 3, 1]
+    assert jax.tree.leaves([1, {"k1": 2, "k2": (3, 4)}, 5]) == [1, 2, 3, 4, 5]
+    assert jax.tree_util.tree_leaves({"b": 1, "a": 2}) == [2, 1]  # dicts by sorted key
+
+
+def test_pytrees_tree_map_unary_and_nary():
+    list_of_lists = [[1, 2, 3], [1, 2], [1, 2, 3, 4]]
+    assert jax.tree.map(lambda x: x * 2, list_of_lists) == [[2, 4, 6], [2, 4], [2, 4, 6, 8]]
+    another_list_of_lists = list_of_lists
+    assert jax.tree.map(lambda x, y: x + y, list_of_lists, another_list_of_lists) == [
+        [2, 4, 6], [2, 4], [2, 4, 6, 8]]  # fmt: skip
+    assert jax.tree_util.tree_map(lambda x: x + 1, {"a": 1, "b": (2, None)}) == {"a": 2,
+                                                                             "b": (3, None)}  # fmt: skip
+    with pytest.raises(ValueError):
+        jax.tree.map(lambda x, y: x + y, [1, 2], [1, 2, 3])
+
+
+def test_pytrees_mlp_params_and_sgd_update():
+    rng = np.random.default_rng(0)
+
+    def init_mlp_params(layer_widths):
+        params = []
+        for n_in, n_out in zip(layer_widths[:-1], layer_widths[1:]):
+            params.append(dict(weights=rng.normal(size=(n_in, n_out)) * np.sqrt(2 / n_in),
+                               biases=np.ones(shape=(n_out,))))  # fmt: skip
+        return params
+
+    params = init_mlp_params([1, 128, 128, 1])
+    shapes = jax.tree.map(lambda x: x.shape, params)
+    assert shapes == [{"biases": (128,), "weights": (1, 128)},
+                      {"biases": (128,), "weights": (128, 128)},
+                      {"biases": (1,), "weights": (128, 1)}]  # fmt: skip
+
+    def forward(params, x):
+        *hidden, last = params
+        for layer in hidden:
+            x = jax.nn.relu(x @ layer["weights"] + layer["biases"])
+        return x @ last["weights"] + last["biases"]
+
+    def loss_fn(params, x, y):
+        return jnp.mean((forward(params, x) - y) ** 2)
+
+    LEARNING_RATE = 0.0001
+
+    @jax.jit
+    def update(params, x, y):
+        grads = jax.grad(loss_fn)(params, x, y)
+        return jax.tree.map(lambda p, g: p - LEARNING_RATE * g, params, grads)
+
+    xs = rng.normal(size=(128, 1)).astype(np.float32)
+    ys = xs**2
+    params = jax.tree.map(lambda p: jnp.asarray(p, jnp.float32), params)
+    l0 = float(loss_fn(params, xs, ys))
+    for _ in range(20):
+        params = update(params, xs, ys)
+    assert jax.tree.structure(params) == jax.tree.structure(init_mlp_params([1, 128, 128, 1]))
+    assert float(loss_fn(params, xs, ys)) < l0
+
+
+def test_pytrees_key_paths():
+    ATuple = collections.namedtuple("ATuple", ("name"))
+    tree = [1, {"k1": 2, "k2": (3, 4)}, ATuple("foo")]
+    flattened, _ = jax.tree_util.tree_flatten_with_path(tree)
+    lines = [f"Value of tree{jax.tree_util.keystr(key_path)}: {value}"
+             for key_path, value in flattened]  # fmt: skip
+    assert lines == [
+        "Value of tree[0]: 1",
+        "Value of tree[1]['k1']: 2",
+        "Value of tree[1]['k2'][0]: 3",
+        "Value of tree[1]['k2'][1]: 4",
+        "Value of tree[2].name: foo",
+    ]
+    tu = jax.tree_util
+    assert flattened[2][0] == (tu.SequenceKey(1), tu.DictKey("k2"), tu.SequenceKey(0))
+    assert repr(flattened[4][0]) == "(SequenceKey(idx=2), GetAttrKey(name='name'))"
+    out = tu.tree_map_with_path(lambda p, x: tu.keystr(p), {"a": 1, "b": [2, 3]})
+    assert out == {"a": "['a']", "b": ["['b'][0]", "['b'][1]"]}
+    assert tu.keystr((tu.DictKey("a"), tu.SequenceKey(0)), simple=True, separator="/") == "a/0"
+    assert [tu.keystr(p) for p, _ in jax.tree.leaves_with_path({"x": (1, 2)})] == [
+        "['x'][0]", "['x'][1]"]  # fmt: skip
+
+
+def test_pytrees_custom_key_paths():
+    tu = jax.tree_util
+
+    class Pair:
+        def __init__(self, left, right):
+            self.left, self.right = left, right
+
+    tu.register_pytree_with_keys(
+        Pair,
+        lambda p: (((tu.GetAttrKey("left"), p.left), (tu.GetAttrKey("right"), p.right)), None),
+        lambda _, c: Pair(*c),
+    )
+    paths = [tu.keystr(k) for k, _ in tu.tree_flatten_with_path([Pair(1, (2, 3))])[0]]
+    assert paths == ["[0].left", "[0].right[0]", "[0].right[1]"]
+    doubled = jax.tree.map(lambda x: 2 * x, Pair(1, 2))
+    assert (doubled.left, doubled.right) == (2, 4)
+
+    class NoKeys:
+        def __init__(self, a, b):
+            self.a, self.b = a, b
+
+    register_pytree_node(NoKeys, lambda n: ((n.a, n.b), None), lambda _, c: NoKeys(*c))
+    keys = [k for k, _ in tu.tree_flatten_with_path(NoKeys(1, 2))[0]]
+    assert keys == [(tu.FlattenedIndexKey(0),), (tu.FlattenedIndexKey(1),)]
+
+
+def test_pytrees_none_is_an_empty_node():
+    assert jax.tree.leaves([None, None, None]) == []
+    assert jax.tree.leaves([None, None, None], is_leaf=lambda x: x is None) == [None] * 3
+
+
+def test_pytrees_shapes_are_nodes_gotcha():
+    a_tree = [jnp.zeros((2, 3)), jnp.zeros((3, 4))]
+    shapes = jax.tree.map(lambda x: x.shape, a_tree)
+    ones = jax.tree.map(jnp.ones, shapes)  # ones(2), ones(3), ... : the tuple is a node
+    assert [o.shape for o in jax.tree.leaves(ones)] == [(2,), (3,), (3,), (4,)]
+    ok = jax.tree.map(jnp.ones, shapes, is_leaf=lambda x: isinstance(x, tuple) and
+                      all(isinstance(i, int) for i in x))  # fmt: skip
+    assert [o.shape for o in ok] == [(2, 3), (3, 4)]
+
+
+def test_pytrees_transpose():
+    def tree_transpose(list_of_trees):
+        return jax.tree.map(lambda *xs: list(xs), *list_of_trees)
+
+    episode_steps = [dict(t=1, obs=3), dict(t=2, obs=4)]
+    assert tree_transpose(episode_steps) == {"obs": [3, 4], "t": [1, 2]}
+    out = jax.tree.transpose(
+        outer_treedef=jax.tree.structure([0 for e in episode_steps]),
+        inner_treedef=jax.tree.structure(episode_steps[0]),
+        pytree_to_transpose=episode_steps,
+    )
+    assert out == {"obs": [3, 4], "t": [1, 2]}
+    assert jax.tree_util.tree_transpose(jax.tree.structure([0, 0]), None, episode_steps) == out
+
+
+class _Special:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+
+class _RegisteredSpecial(_Special):
+    def __repr__(self):
+        return f"RegisteredSpecial(x={self.x}, y={self.y})"
+
+
+register_pytree_node(
+    _RegisteredSpecial, lambda v: ((v.x, v.y), None), lambda aux, c: _RegisteredSpecial(*c)
+)
+
+
+@register_pytree_node_class
+class _RegisteredSpecial2(_Special):
+    def tree_flatten(self):
+        return (self.x, self.y), None
+
+    @classmethod
+    def tree_unflatten(cls, aux_data, children):
+        return cls(*children)
+
+
+def test_custom_pytree_nodes_registration():
+    assert len(jax.tree.leaves([_Special(0, 1), _Special(2, 4)])) == 2  # unregistered: leaves
+    with pytest.raises(TypeError):
+        jax.tree.map(lambda x: x + 1, [_Special(0, 1), _Special(2, 4)])
+    out = jax.tree.map(lambda x: x + 1, [_RegisteredSpecial(0, 1), _RegisteredSpecial(2, 4)])
+    assert [(o.x, o.y) for o in out] == [(1, 2), (3, 5)]
+    structured = _RegisteredSpecial2(1.0, 2.0)
+    flat, tree = structured.tree_flatten()
+    unflattened = _RegisteredSpecial2.tree_unflatten(tree, flat)
+    assert (unflattened.x, unflattened.y) == (1.0, 2.0)
+    # a registered class goes through transformations
+    g = grad(lambda s: s.x * s.y)(_RegisteredSpecial2(2.0, 3.0))
+    assert isinstance(g, _RegisteredSpecial2)
+    close([g.x, g.y], [3.0, 2.0])
+    v = vmap(lambda s: s.x + s.y)(_RegisteredSpecial2(jnp.arange(3.0), jnp.ones(3)))
+    close(v, [1.0, 2.0, 3.0])
+
+
+def test_custom_pytree_namedtuple_and_dataclass():
+    class MyOtherContainer(NamedTuple):
+        name: str
+        a: Any
+        b: Any
+        c: Any
+
+    leaves = jax.tree.leaves([MyOtherContainer("Alice", 1, 2, 3), MyOtherContainer("Bob", 4, 5, 6)])
+    assert leaves == ["Alice", 1, 2, 3, "Bob", 4, 5, 6]
+
+    @partial(jax.tree_util.register_dataclass, data_fields=["a", "b", "c"], meta_fields=["name"])
+    @dataclasses.dataclass
+    class MyDataclassContainer:
+        name: str
+        a: Any
+        b: Any
+        c: Any
+
+    leaves = jax.tree.leaves([MyDataclassContainer("apple", 5.3, 1.2, jnp.zeros([4])),
+                              MyDataclassContainer("banana", np.array([3, 4]), -1.0, 0.0)])  # fmt: skip
+    assert len(leaves) == 6 and leaves[0] == 5.3
+
+    @jax.jit
+    def f(x):
+        return x.a + x.b
+
+    mdc = MyDataclassContainer("mdc", 1, 2, 3)
+    assert int(f(mdc)) == 3
+    moc = MyOtherContainer("moc", 1, 2, 3)
+    with pytest.raises(TypeError):
+        f(moc)  # "moc" is a leaf, and a str is not an array type
+    paths = [jax.tree_util.keystr(k) for k, _ in jax.tree_util.tree_flatten_with_path(mdc)[0]]
+    assert paths == [".a", ".b", ".c"]
+
+
+def test_custom_pytree_flatten_unflatten_examples():
+    from jtrans.tree_util import tree_flatten, tree_unflatten
+
+    value_structured = [1.0, (2.0, 3.0)]
+    value_flat, value_tree = tree_flatten(value_structured)
+    assert value_flat == [1.0, 2.0, 3.0]
+    assert str(value_tree) == "PyTreeDef([*, (*, *)])"
+    transformed = tree_unflatten(value_tree, [v * 2.0 for v in value_flat])
+    assert transformed == [2.0, (4.0, 6.0)]
+
+    Point = collections.namedtuple("Point", ["x", "y"])
+    example_containers = [(1.0, [2.0, 3.0]), (1.0, {"b": 2.0, "a": 3.0}), 1.0, None,
+                          jnp.zeros(2), Point(1.0, 2.0)]  # fmt: skip
+    n_leaves = []
+    for structured in example_containers:
+        flat, tree = tree_flatten(structured)
+        back = tree_unflatten(tree, flat)
+        assert jax.tree.structure(back) == tree
+        n_leaves.append(len(flat))
+    assert n_leaves == [3, 3, 1, 0, 1, 2]
+    assert tree_flatten((1.0, {"b": 2.0, "a": 3.0}))[0] == [1.0, 3.0, 2.0]
+
+
+def test_custom_pytree_init_validation_gotcha_solution():
+    class MyTree:
+        def __init__(self, a):
+            if not (type(a) is object or a is None or isinstance(a, MyTree)):
+                a = jnp.asarray(a)
+            self.a = a
+
+    register_pytree_node(MyTree, lambda tree: ((tree.a,), None), lambda _, args: MyTree(*args))
+    tree = MyTree(jnp.arange(5.0))
+    out = vmap(lambda x: x)(tree)
+    close(out.a, np.arange(5.0))
+    J = jacrev(lambda x: x)(tree)
+    close(J.a.a, np.eye(5))
+
+
+def test_pytrees_reduce_all_and_partial():
+    assert jax.tree.reduce(lambda a, b: a + b, [1, (2, 3), {"x": 4}]) == 10
+    assert jax.tree.all([True, (True, 1)])
+    assert not jax.tree.all([True, (False,)])
+    p = jax.tree_util.Partial(jnp.add, jnp.array(1.0))
+    close(jit(lambda f, x: f(x))(p, 2.0), 3.0)
