@@ -260,3 +260,21 @@ def test_gemm_read_transposed_is_computed_swapped():
     f = jtrans.jit(lambda a, b: (a @ b, (a @ b).T))
     o1, o2 = f(x, w)
     np.testing.assert_allclose(np.asarray(o2), (x @ w).T, rtol=2e-5, atol=1e-6)
+
+
+def test_kernels_equal_up_to_buffers_share_a_function():
+    def f(x, w1, b1, w2, b2):  # two bias + tanh epilogues of the same shape
+        h = jnp.tanh(x @ w1 + b1)
+        return jnp.tanh(h @ w2 + b2)
+
+    args = (_rand(8, 16), _rand(16, 16, seed=1), _rand(16, seed=2), _rand(16, 16, seed=3),
+            _rand(16, seed=4))  # fmt: skip
+    lo = jtrans.jit(f).lower(*args)
+    kernels = [ln for ln in lo.as_text("kernels").splitlines() if ln.startswith("kernel k")]
+    defined = [
+        ln for ln in lo.as_text("llvm").splitlines() if ln.startswith("define internal void")
+    ]
+    assert len(kernels) == 4 and len(defined) == 2, (kernels, defined)  # one gemm, one loop
+    x, w1, b1, w2, b2 = args
+    want = np.tanh(np.tanh(x @ w1 + b1) @ w2 + b2)
+    np.testing.assert_allclose(np.asarray(jtrans.jit(f)(*args)), want, rtol=2e-5, atol=1e-6)

@@ -616,12 +616,15 @@ class Renderer:
 
     def entry(self, prog, locate, name="entry"):
         """locate(buffer) -> ("slot", i) | ("ws", byte offset); slot `ws_slot` is the workspace."""
-        fns = []
+        fns, shared = [], {}  # kernels equal up to their buffers share one function
         for step in prog.steps:
-            if isinstance(step, K.LoopKernel):
-                fns.append(self.loop_kernel(step))
-            elif isinstance(step, K.GemmKernel):
-                fns.append(self.gemm_kernel(step))
+            if isinstance(step, (K.LoopKernel, K.GemmKernel)):
+                key = _step_key(step)
+                f = shared.get(key)
+                if f is None:
+                    make = self.loop_kernel if isinstance(step, K.LoopKernel) else self.gemm_kernel
+                    f = shared[key] = make(step)
+                fns.append(f)
             else:
                 fns.append(None)
         fn = ir.Function(self.module, ir.FunctionType(i32, [ptr, ptr]), name)
@@ -661,6 +664,33 @@ class Renderer:
                 b.position_at_end(ok)
         b.ret(i32(0))
         return fn
+
+
+def _step_key(step):
+    """A loop or GEMM kernel's structure with its buffers replaced by their argument positions
+    and dtypes: two kernels with the same key compile to the same function."""
+    if isinstance(step, K.GemmKernel):
+        g = step
+        return ("gemm", g.c.dtype.str, g.batch, g.m, g.n, g.k, g.trans_a, g.trans_b, g.a_bstride,
+                g.b_bstride)  # fmt: skip
+    pos = {b.name: i for i, b in enumerate(step.inputs + step.out_buffers)}
+    ids, nodes = {}, []
+
+    def node(e):
+        i = ids.get(e)
+        if i is None:
+            if e.op == "load":
+                buf, off = e.args
+                key = ("load", pos[buf.name], buf.dtype.str, node(off))
+            else:
+                key = (e.op, e.dtype.str) + tuple(node(a) if type(a) is K.Expr else ("py", a)
+                                                  for a in e.args)  # fmt: skip
+            i = ids[e] = len(nodes)
+            nodes.append(key)
+        return i
+
+    outs = tuple((pos[buf.name], buf.dtype.str, node(e), monoid) for buf, e, monoid in step.outputs)
+    return ("loop", step.shape, step.reduce_axes, len(pos), outs, tuple(nodes))
 
 
 def _driver(fn):
