@@ -232,13 +232,9 @@ def full(shape, fill_value, dtype=None):
 
 
 def full_like(x, fill_value, dtype=None, shape=None):
-    """A constant array shaped like x; with dtype=None it also keeps x's weak type (JAX)."""
     aval = core.get_aval(x)
-    out = full(aval.shape if shape is None else shape, fill_value,
-               aval.dtype if dtype is None else dtype)  # fmt: skip
-    if dtype is None and aval.weak_type:
-        out = convert_element_type(out, aval.dtype, True)
-    return out
+    return full(aval.shape if shape is None else shape, fill_value,
+                aval.dtype if dtype is None else dtype)  # fmt: skip
 
 
 def zeros_like_array(x):

@@ -325,7 +325,11 @@ def real(val, /):
 
 def imag(val, /):
     (val,) = promote_args("imag", val)
-    return lax.imag(val) if _is_complex(val) else lax.full_like(val, 0)
+    if _is_complex(val):
+        return lax.imag(val)
+    aval = core.get_aval(val)  # zeros with val's weak type (JAX's lax.full_like keeps it)
+    zeros = lax.full_like(val, 0)
+    return lax.convert_element_type(zeros, aval.dtype, True) if aval.weak_type else zeros
 
 
 def angle(z, deg=False):

@@ -207,5 +207,14 @@ SPECS = [
     OpSpec("interp_left_right", lambda x, xp, fp: jnp.interp(x, xp, fp, left=-9.0, right=9.0),
            lambda x, xp, fp: np.interp(x, xp, fp, left=-9.0, right=9.0), [((7,),)],
            args_maker=interp_args),
+    # Array.view: bit reinterpretation (lax.bitcast_convert_type); NumPy views need C order
+    OpSpec("view_int32", lambda x: x.view(jnp.int32),
+           lambda x: np.asarray(x, order="C").view(np.int32), U, grad=False),
+    OpSpec("view_uint16", lambda x: x.view(jnp.uint16),
+           lambda x: np.asarray(x, order="C").view(np.uint16), [((3,),), ((2, 3),), ((0,),)],
+           grad=False),
+    OpSpec("view_uint8_to_int32", lambda x: x.view(jnp.int32),
+           lambda x: np.asarray(x, order="C").view(np.int32), [((8,),), ((2, 4),), ((3, 0),)],
+           args_maker=int_args(0, 256, np.uint8), grad=False),
 ]
 # fmt: on
