@@ -180,8 +180,11 @@ def index_take(src, idxs, axes):
         )
     indices = st.concatenate([st.expand_dims(i, (1,)) for i in idxs], 1)
     slice_sizes = [1 if d in axes else s for d, s in enumerate(sshape)]
-    dn = st.GatherDimensionNumbers(offset_dims=tuple(range(1, len(sshape) - len(axes) + 1)),
-                                   collapsed_slice_dims=tuple(sorted(axes)), start_index_map=axes)
+    dn = st.GatherDimensionNumbers(
+        offset_dims=tuple(range(1, len(sshape) - len(axes) + 1)),
+        collapsed_slice_dims=tuple(sorted(axes)),
+        start_index_map=axes,
+    )
     return st.gather(src, indices, dn, tuple(slice_sizes), mode=st.GatherScatterMode.CLIP)
 
 
@@ -589,8 +592,7 @@ def _fft_abstract(x, fft_type, fft_lengths):
     k = len(fft_lengths)
     if x.ndim < k:
         raise JTransValueError(
-            f"lax.fft: fft_lengths {fft_lengths} has more axes than the operand of shape "
-            f"{x.shape}"
+            f"lax.fft: fft_lengths {fft_lengths} has more axes than the operand of shape {x.shape}"
         )
     lead, tail = x.shape[: x.ndim - k], x.shape[x.ndim - k :]
     if fft_type == FftType.RFFT:
