@@ -8,6 +8,7 @@ and batch through the rules of the primitives they use."""
 
 import builtins
 import enum
+import itertools
 import math
 
 import numpy as np
@@ -18,13 +19,12 @@ from ..core import ClosedJaxpr, Jaxpr
 from ..errors import JTransTypeError, JTransValueError
 from ..interpreters import ad, batching
 from ..interpreters import partial_eval as pe
-from ..tree_util import tree_flatten, tree_unflatten, tree_map
+from ..tree_util import tree_flatten, tree_map, tree_unflatten
 from . import elementwise as ew
 from . import structural as st
 from ._base import Zero, as_operand, batch_rules, canonical_axis, standard_primitive
 from .convolution import conv_dimension_numbers, conv_general_dilated
-from .elementwise import _upcast_impl, broadcast_batcher, naryop, unop
-from .reductions import reduce_sum
+from .elementwise import broadcast_batcher, naryop, unop
 
 __all__ = [
     "FftType",
@@ -116,9 +116,8 @@ def split(operand, sizes, axis=0):
             f"lax.split: sizes {sizes} must be non-negative and sum to the size of axis {axis} "
             f"of the operand of shape {shape} ({shape[axis]})"
         )
-    offsets = np.cumsum([0] + sizes)
-    return [st.slice_in_dim(operand, int(a), int(b), 1, axis) for a, b in zip(offsets[:-1],
-                                                                             offsets[1:])]  # fmt: skip
+    offsets = [int(o) for o in np.cumsum([0] + sizes)]
+    return [st.slice_in_dim(operand, a, b, 1, axis) for a, b in itertools.pairwise(offsets)]
 
 
 def broadcast_shapes(*shapes):
@@ -772,11 +771,11 @@ linear_solve_p = standard_primitive(
 
 def _linear_solve_jvp(primals, tangents, const_lengths, jaxprs, num_aux):
     # A x = b  =>  x' = A^-1 (b' - A' x); tangents of solve / transpose_solve consts are ignored
-    params = dict(const_lengths=const_lengths, jaxprs=jaxprs, num_aux=num_aux)
+    params = {"const_lengths": const_lengths, "jaxprs": jaxprs, "num_aux": num_aux}
     outs = linear_solve_p.bind(*primals, **params)
     n_x = len(outs) - num_aux
     x = outs[:n_x]
-    m_c, _, _, _, b = _split_ops(primals, const_lengths)
+    m_c = _split_ops(primals, const_lengths)[0]
     m_t, _, _, _, b_t = _split_ops(tangents, const_lengths)
     aux_t = [Zero(ad.tangent_aval(core.get_aval(a))) for a in outs[n_x:]]
     rhs = [t for t in b_t]
