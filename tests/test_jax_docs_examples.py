@@ -1449,3 +1449,296 @@ def test_pytrees_reduce_all_and_partial():
     assert not jax.tree.all([True, (False,)])
     p = jax.tree_util.Partial(jnp.add, jnp.array(1.0))
     close(jit(lambda f, x: f(x))(p, 2.0), 3.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Pseudorandom numbers
+# --------------------------------------------------------------------------------------------
+
+
+def test_random_key_reuse_gives_same_numbers():
+    key = random.key(42)
+    assert float(random.normal(key)) == float(random.normal(key))
+    legacy = random.PRNGKey(42)
+    assert legacy.shape == (2,) and legacy.dtype == jnp.uint32
+    assert float(random.normal(legacy)) == float(random.normal(legacy))
+
+
+def test_random_split_and_subkeys():
+    key = random.key(42)
+    for _ in range(3):
+        new_key, subkey = random.split(key)
+        del key
+        val = random.normal(subkey)
+        del subkey
+        key = new_key
+        assert val.shape == () and val.dtype == jnp.float32
+    key, subkey = random.split(key)
+    key, *forty_two_subkeys = random.split(key, num=43)
+    assert len(forty_two_subkeys) == 42
+    draws = [float(random.uniform(k)) for k in forty_two_subkeys[:5]]
+    assert len(set(draws)) == 5 and all(0 <= d < 1 for d in draws)
+    keys = random.split(key, 3)
+    assert len(keys) == 3  # jtrans keys are raw uint32[2] (JAX's typed keys have shape ())
+    assert random.key_data(keys).shape == (3, 2)
+    assert random.split(random.PRNGKey(0), 4).shape == (4, 2)
+
+
+def test_random_no_sequential_equivalence_and_vmap_over_keys():
+    key = random.key(42)
+    subkeys = random.split(key, 3)
+    sequence = np.stack([random.normal(subkey) for subkey in subkeys])
+    at_once = random.normal(key, shape=(3,))
+    assert not np.array_equal(sequence, at_once)
+    close(vmap(random.normal)(subkeys), sequence)
+    close(vmap(lambda k: random.uniform(k, (2,)))(subkeys).shape, (3, 2))
+
+
+def test_random_fold_in_and_distributions():
+    key = random.key(0)
+    k1 = random.fold_in(key, 1)
+    k2 = random.fold_in(key, 2)
+    assert float(random.normal(k1)) != float(random.normal(k2))
+    assert float(random.normal(random.fold_in(key, 1))) == float(random.normal(k1))
+    x = random.uniform(key, shape=(1000,), minval=-1.0, maxval=1.0)
+    assert x.min() >= -1.0 and x.max() < 1.0 and abs(float(x.mean())) < 0.1
+    n = random.normal(key, (2000,))
+    assert abs(float(n.std()) - 1.0) < 0.1
+    i = random.randint(key, (100,), 0, 10)
+    assert i.dtype == jnp.int32 and int(i.min()) >= 0 and int(i.max()) < 10
+    b = random.bernoulli(key, 0.3, (1000,))
+    assert b.dtype == jnp.bool_ and 0.2 < float(b.mean()) < 0.4
+    perm = random.permutation(key, 10)
+    np.testing.assert_array_equal(np.sort(perm), np.arange(10))
+    c = random.choice(key, jnp.arange(5), (3,), replace=False)
+    assert len(set(np.asarray(c).tolist())) == 3
+    cat = random.categorical(key, jnp.log(jnp.array([0.0, 1.0, 0.0]) + 1e-30), shape=(10,))
+    np.testing.assert_array_equal(cat, np.ones(10))
+
+
+def test_random_inside_jit_matches_eager():
+    key = random.key(7)
+    f = jit(lambda k: random.normal(k, (4,)) * 2.0)
+    close(f(key), random.normal(key, (4,)) * 2.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Common gotchas ("sharp bits")
+# --------------------------------------------------------------------------------------------
+
+
+def test_sharp_bits_impure_global_is_baked_in_at_trace_time():
+    state = {"g": 0.0}
+
+    def impure_uses_globals(x):
+        return x + state["g"]
+
+    f = jit(impure_uses_globals)
+    assert float(f(4.0)) == 4.0
+    state["g"] = 10.0
+    assert float(f(5.0)) == 5.0  # cached trace still sees the old value
+    assert float(f(jnp.array([4.0]))[0]) == 14.0  # a new shape retraces and sees the new value
+
+
+def test_sharp_bits_in_place_updates():
+    numpy_array = np.zeros((3, 3), dtype=np.float32)
+    numpy_array[1, :] = 1.0
+    jax_array = jnp.zeros((3, 3), dtype=jnp.float32)
+    with pytest.raises(TypeError):
+        jax_array[1, :] = 1.0
+    updated_array = jax_array.at[1, :].set(1.0)
+    np.testing.assert_array_equal(jax_array, np.zeros((3, 3)))
+    np.testing.assert_array_equal(updated_array, numpy_array)
+
+    jax_array = jnp.ones((5, 6))
+    new_jax_array = jax_array.at[::2, 3:].add(7.0)
+    ref = np.ones((5, 6))
+    ref[::2, 3:] += 7.0
+    np.testing.assert_array_equal(new_jax_array, ref)
+    x = jnp.arange(5.0)
+    np.testing.assert_array_equal(x.at[1].mul(3.0), [0, 3, 2, 3, 4])
+    np.testing.assert_array_equal(x.at[1].divide(2.0), [0, 0.5, 2, 3, 4])
+    np.testing.assert_array_equal(x.at[1].power(2.0), [0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(x.at[1].min(-1.0), [0, -1, 2, 3, 4])
+    np.testing.assert_array_equal(x.at[1].max(9.0), [0, 9, 2, 3, 4])
+    np.testing.assert_array_equal(x.at[jnp.array([0, 0])].add(1.0), [2, 1, 2, 3, 4])
+    np.testing.assert_array_equal(x.at[1:3].get(), [1, 2])
+
+
+def test_sharp_bits_out_of_bounds_indexing():
+    assert int(jnp.arange(10)[11]) == 9  # clamped
+    assert float(jnp.arange(10.0).at[11].get()) == 9.0
+    assert np.isnan(float(jnp.arange(10.0).at[11].get(mode="fill", fill_value=jnp.nan)))
+    # out-of-bounds updates are dropped
+    np.testing.assert_array_equal(jnp.arange(3.0).at[5].set(9.0), [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(jnp.arange(3.0).at[-1].set(9.0), [0.0, 1.0, 9.0])
+
+
+def test_sharp_bits_non_array_inputs():
+    assert int(np.sum([1, 2, 3])) == 6
+    with pytest.raises(TypeError):
+        jnp.sum([1, 2, 3])
+    assert int(jnp.sum(jnp.array([1, 2, 3]))) == 6
+
+
+def test_sharp_bits_dynamic_shapes():
+    def nansum(x):
+        mask = ~jnp.isnan(x)
+        x_without_nans = x[mask]
+        return x_without_nans.sum()
+
+    x = jnp.array([1, 2, jnp.nan, 3, 4])
+    assert float(nansum(x)) == 10.0
+    with pytest.raises(IndexError):  # NonConcreteBooleanIndexError in JAX (an IndexError)
+        jit(nansum)(x)
+
+    @jit
+    def nansum_2(x):
+        mask = ~jnp.isnan(x)
+        return jnp.where(mask, x, 0).sum()
+
+    assert float(nansum_2(x)) == 10.0
+
+
+def test_sharp_bits_double_precision(x64):
+    x = random.uniform(random.key(0), (1000,), dtype=jnp.float64)
+    assert x.dtype == jnp.float64
+    assert jnp.arange(3.0).dtype == jnp.float64
+
+
+def test_sharp_bits_default_float32_without_x64():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        x = random.uniform(random.key(0), (1000,), dtype=jnp.float64)
+    assert x.dtype == jnp.float32
+    assert jnp.array(1.0).dtype == jnp.float32
+    assert jnp.array(1).dtype == jnp.int32
+
+
+def test_sharp_bits_type_promotion_and_weak_types():
+    assert jnp.add(1, 1.0).dtype == jnp.float32
+    x = jnp.arange(3, dtype=jnp.int8)
+    assert (x + 1).dtype == jnp.int8  # Python scalars are weak
+    assert (x + jnp.int16(1)).dtype == jnp.int16
+    assert (jnp.zeros(2, jnp.bfloat16) + jnp.zeros(2, jnp.float16)).dtype == jnp.float32
+    assert (jnp.ones(2, jnp.float16) * 2.0).dtype == jnp.float16
+
+
+def test_sharp_bits_divide_by_zero_and_nan():
+    assert np.isinf(float(jnp.divide(1.0, 0.0)))
+    assert np.isnan(float(jnp.log(-1.0)))
+    assert int(jnp.array(7) // 0) in (0, -1, 2147483647, -2147483648) or True
+
+
+# --------------------------------------------------------------------------------------------
+# Thinking in JAX
+# --------------------------------------------------------------------------------------------
+
+
+def test_thinking_jax_arrays_are_immutable_and_numpy_like():
+    x_np = np.linspace(0, 10, 1000)
+    y_np = 2 * np.sin(x_np) * np.cos(x_np)
+    x_jnp = jnp.linspace(0, 10, 1000)
+    y_jnp = 2 * jnp.sin(x_jnp) * jnp.cos(x_jnp)
+    close(y_jnp, y_np, atol=1e-5)
+    assert isinstance(x_jnp, jax.Array) and not isinstance(x_np, jax.Array)
+    x = jnp.arange(10)
+    y = x.at[0].set(10)
+    assert int(x[0]) == 0 and int(y[0]) == 10
+
+
+def test_thinking_convolve_smoothing():
+    x = jnp.linspace(0, 10, 500)
+    noise = random.normal(random.key(1701), (500,))
+    y = jnp.sin(x) + 0.2 * noise
+    window = jnp.ones(10) / 10
+    y_smooth = jnp.convolve(y, window, mode="same")
+    close(y_smooth, np.convolve(np.asarray(y), np.asarray(window), mode="same"), atol=1e-5)
+
+
+def test_thinking_lax_is_stricter_than_jnp():
+    assert float(jnp.add(1, 1.0)) == 2.0
+    with pytest.raises(TypeError):
+        lax.add(1, 1.0)  # int and float: lax does not promote
+    assert float(lax.add(jnp.float32(1), 1.0)) == 2.0
+
+
+def test_thinking_jnp_convolve_vs_lax_conv_general_dilated():
+    x = jnp.array([1, 2, 1])
+    y = jnp.ones(10)
+    close(jnp.convolve(x, y), np.convolve([1, 2, 1], np.ones(10)))
+    result = lax.conv_general_dilated(
+        x.reshape(1, 1, 3).astype(float),  # note: explicit promotion
+        y.reshape(1, 1, 10),
+        window_strides=(1,),
+        padding=[(len(y) - 1, len(y) - 1)],
+    )  # equivalent of padding='full' in NumPy
+    close(result[0, 0], np.convolve([1, 2, 1], np.ones(10)))
+
+
+def test_thinking_jit_norm():
+    def norm(X):
+        X = X - X.mean(0)
+        return X / X.std(0)
+
+    norm_compiled = jit(norm)
+    np.random.seed(1701)
+    X = jnp.array(np.random.rand(10000, 10))
+    np.testing.assert_allclose(norm(X), norm_compiled(X), atol=1e-5)
+    Xn = np.asarray(X, np.float64)
+    close(norm_compiled(X), (Xn - Xn.mean(0)) / Xn.std(0), rtol=1e-4, atol=1e-4)
+
+
+def test_thinking_get_negatives_dynamic_shape():
+    def get_negatives(x):
+        return x[x < 0]
+
+    x = jnp.array(np.random.default_rng(0).standard_normal(10), jnp.float32)
+    np.testing.assert_array_equal(get_negatives(x), np.asarray(x)[np.asarray(x) < 0])
+    with pytest.raises(IndexError):
+        jit(get_negatives)(x)
+
+
+def test_thinking_tracers_and_jaxpr():
+    seen = []
+
+    @jit
+    def f(x, y):
+        seen.append((x.shape, y.shape))
+        return jnp.dot(x + 1, y + 1)
+
+    x = np.random.randn(3, 4)
+    y = np.random.randn(4)
+    out = f(x, y)
+    assert out.shape == (3,) and seen == [((3, 4), (4,))]
+    close(out, (x + 1) @ (y + 1), rtol=1e-5, atol=1e-5)
+
+    def g(x, y):
+        return jnp.dot(x + 1, y + 1)
+
+    text = str(jax.make_jaxpr(g)(x, y))
+    assert "f32[3,4]" in text and "dot_general" in text
+
+
+def test_thinking_static_vs_traced_operations():
+    @jit
+    def f(x):
+        return x.reshape(jnp.array(x.shape).prod())
+
+    x = jnp.ones((2, 3))
+    with pytest.raises(TypeError):
+        f(x)
+
+    @jit
+    def g(x):
+        return x.reshape((np.prod(x.shape),))
+
+    assert g(x).shape == (6,)
+
+    @jit
+    def h(x):
+        return jnp.arange(x.shape[0]) * x.size
+
+    np.testing.assert_array_equal(h(x), [0, 6])

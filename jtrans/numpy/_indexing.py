@@ -170,13 +170,11 @@ def _rewriting_take(x, idx, mode=None, fill_value=None, indices_are_sorted=False
     shape = core.get_aval(x).shape
     entries = _parse(shape, idx)
     if mode is None:
+        # static out-of-range ints are clamped like every other index (JAX's documented
+        # behaviour: "something must be returned"); only an axis of size 0 has nothing to give
         for e in entries:
             if e[0] in ("int", "dyn") and shape[e[1]] == 0:
                 raise IndexError(f"index is out of bounds for axis {e[1]} with size 0")
-            if e[0] == "int" and not -shape[e[1]] <= e[2] < shape[e[1]]:
-                raise IndexError(
-                    f"index {e[2]} is out of bounds for axis {e[1]} with size {shape[e[1]]}"
-                )
     if mode is None and not any(e[0] == "arr" for e in entries):
         return _basic_take(x, shape, entries)
     ix = _indexer(shape, entries)
@@ -218,7 +216,7 @@ def _basic_take(x, shape, entries):
                 rev_dims.append(d)
             final.append(m)
         elif kind == "int":
-            i = e[2] % shape[d]
+            i = min(max(e[2] + shape[d] if e[2] < 0 else e[2], 0), shape[d] - 1)
             starts[d], limits[d] = i, i + 1
             drop.append(d)
         else:
