@@ -140,6 +140,30 @@ def test_native_steps_render_as_kernels():
     _check(_native_steps, e, idx, upd, x, xi)
 
 
+def _sorts(x, k, b):
+    return (
+        jnp.sort(x, axis=1),  # NaN last, -0.0 == 0.0, ties
+        jnp.argsort(x, axis=0),  # stable
+        lax.sort((k, x, b), num_keys=2, dimension=1),  # two keys, carrying an operand
+        jnp.sort(b, axis=0),
+        jnp.sort(x.astype(jnp.float16), axis=1),
+        jnp.argsort(-k, axis=1),
+    )
+
+
+@sim
+def test_sort_renders_as_kernel():
+    x = np.array([[3, -0.0, np.nan, 0.0, 1, 3, -2], [np.nan, 1, 1, -1, np.nan, 0, 2]], np.float32)
+    k = np.array([[1, 0, 1, 0, 2, 1, 0], [0, 0, 0, 1, 1, 1, 0]], np.int32)
+    b = x > 0.5
+    text = _listing(_sorts, x, k, b)
+    assert " host " not in text and "kernel sort:" in text, text
+    _check(_sorts, x, k, b)
+    long_row = np.zeros(5000, np.float32)  # one long row: sorted on the host
+    text = _listing(jnp.sort, long_row)
+    assert "host sort (SortStep)" in text, text
+
+
 @sim
 def test_step_without_cuda_rendering_runs_on_host(monkeypatch):
     """A Kernel IR step type the renderer does not know runs on the CPU compiled path inside

@@ -127,10 +127,14 @@ def test_training_step_and_workspace_reuse():
     assert {k: id(v) for k, v in exe._pool[0].items()} == held
 
 
-def test_host_fallback_steps_on_gpu():
-    """Steps without a CUDA rendering (sort, for now) run on the host inside the program."""
-    x = np.random.default_rng(5).normal(size=(16, 33)).astype(np.float32)
-    _check(lambda a: (jnp.sort(a, axis=1) * 2, jnp.argsort(a, axis=0)), x)
+def test_sort_on_gpu_and_long_rows_on_host():
+    """Many rows sort on the GPU (a thread per row); a few very long rows on the host."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(512, 300)).astype(np.float32)
+    x[::7, ::5] = np.nan
+    _check(lambda a: (jnp.sort(a, axis=1) * 2, jnp.argsort(a, axis=1)), x)
+    long_rows = rng.integers(0, 100, size=(2, 100_000)).astype(np.int32)
+    _check(lambda a: (jnp.sort(a, axis=1), jnp.argsort(a, axis=1)), long_rows)
 
 
 JIT_SPECS = [pytest.param(s, id=s.name) for s in ALL_SPECS if s.jit]

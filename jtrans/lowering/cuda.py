@@ -746,6 +746,95 @@ def _render_window_select(src, step, cfg):
     return launches, parts
 
 
+SORT_MAX_SERIAL = 4096  # rows longer than this, when there are few rows, sort on the host
+SORT_MIN_ROWS = 256
+
+
+def _render_sort(src, step, cfg):
+    """sort (sort.SortStep): one thread per row runs a stable bottom-up merge sort of positions
+    (two position arrays per row in the workspace), comparing keys evaluated from the operands'
+    fused expressions in the impl's order (NaN last, -0.0 == 0.0, ties by position), then
+    gathers every operand at the sorted positions. A few very long rows would leave the GPU
+    idle: they run on the host instead (None: no CUDA rendering for this step)."""
+    from .indexing import _axis_loops
+
+    shape, axis = step.shape, step.axis
+    n = shape[axis]
+    dims, outer = _axis_loops(shape, axis)
+    rows = int(np.prod(outer, dtype=np.int64))
+    if n > SORT_MAX_SERIAL and rows < SORT_MIN_ROWS:
+        return None
+    if not all(shape):
+        return [], []
+    perm = K.Buffer(f"{step.name}_perm", (2 * rows * n,), K.I64, "tmp")
+    bufs = step.inputs + step.outs + [perm]
+    L = src.lines
+    L.append(f"def {step.name}({', '.join(b.name for b in bufs)}):")
+    L.append("    row = np.int64(cuda.grid(1))")
+    L.append(f"    while row < {rows}:")
+    names = _delinearize(src, "row", outer, 8, "i", 0)
+    P = perm.name
+    L.append(f"        s = row * {2 * n}")
+    L.append(f"        d = s + {n}")
+    L.append(f"        for j in range({n}):")
+    L.append(f"            {P}[s + j] = j")
+    L.append("        w = np.int64(1)")
+    L.append(f"        while w < {n}:")
+    L.append("            lo = np.int64(0)")
+    L.append(f"            while lo < {n}:")
+    # (no min(): typing the builtin for CUDA wants a driver, so PTX could not be made without one)
+    L.append(f"                mid = lo + w if lo + w < {n} else np.int64({n})")
+    L.append(f"                hi = lo + 2 * w if lo + 2 * w < {n} else np.int64({n})")
+    L.append("                i = lo")
+    L.append("                j = mid")
+    L.append("                for k in range(lo, hi):")
+    L.append("                    left = i < mid")
+    L.append("                    if left and j < hi:")
+    ind = 24
+    L.append(" " * ind + f"pa = {P}[s + j]")
+    L.append(" " * ind + f"pb = {P}[s + i]")
+    ka = _Body(src, ind, names + ["pa"], tag="a")
+    kb = _Body(src, ind, names + ["pb"], tag="b")
+    keys = [(ka.val(e), kb.val(e), e.dtype) for e in step.operands[: step.num_keys]]
+    L.append(" " * ind + "lt = False")
+    L.append(" " * ind + "done = False")
+    for x, y, dt in keys:  # is the right key (x) below the left one (y)?
+        if dt.kind == "f":
+            below = f"({x} < {y} or ({x} == {x} and {y} != {y}))"
+            above = f"({y} < {x} or ({y} == {y} and {x} != {x}))"
+        else:
+            below, above = f"({x} < {y})", f"({y} < {x})"
+        L.append(" " * ind + "if not done:")
+        L.append(" " * ind + f"    if {below}:")
+        L.append(" " * ind + "        lt = True")
+        L.append(" " * ind + "        done = True")
+        L.append(" " * ind + f"    elif {above}:")
+        L.append(" " * ind + "        done = True")
+    L.append(" " * ind + "left = not lt")
+    L.append("                    if left:")
+    L.append(f"                        {P}[d + k] = {P}[s + i]")
+    L.append("                        i += 1")
+    L.append("                    else:")
+    L.append(f"                        {P}[d + k] = {P}[s + j]")
+    L.append("                        j += 1")
+    L.append("                lo += 2 * w")
+    L.append("            t = s")
+    L.append("            s = d")
+    L.append("            d = t")
+    L.append("            w *= 2")
+    L.append(f"        for j in range({n}):")
+    L.append(f"            p = {P}[s + j]")
+    at = _Body(src, 12, names + ["j"], tag="o")
+    off = at.val(K.linearize(dims, shape))
+    val = _Body(src, 12, names + ["p"], tag="g")
+    for buf, e in zip(step.outs, step.operands):
+        val.emit(f"{buf.name}[{off}] = {_store(buf, val.val(e))}")
+    L.append("        row += cuda.gridsize(1)")
+    L.append("")
+    blocks = max(1, min(-(-rows // cfg.tpb), cfg.max_blocks))
+    return [_Launch(step.name, [b.name for b in bufs], blocks, cfg.tpb, bufs)], [perm]
+
+
 def _gemm_source(dt, tile):
     """C[b] = op(A[b]) @ op(B[b]): blocks stride over the (batch, row tile, column tile) grid;
     each tile is accumulated through shared memory, `tile` columns of A and rows of B at a time."""
@@ -827,13 +916,15 @@ def _numba_type(buf):
 
 def _step_renderers():
     """{Kernel IR step class: renderer(src, step, cfg) -> [_Launch] or ([_Launch], [workspace
-    Buffer])} for the native steps of indexing.py and conv.py. A step of a class not listed here (nor a loop, GEMM, call-out or control step)
+    Buffer]), or None when this step is better run on the host} for the native steps of
+    indexing.py, conv.py and sort.py. A step of a class not listed here (nor a loop, GEMM, call-out or control step)
     runs on the host through the CPU compiler (`_CpuStep`)."""
-    from . import conv
+    from . import conv, sort
     from . import indexing as ix
 
     return {ix.ScatterStep: _render_scatter, ix.CumulativeStep: _render_cumulative,
-            ix.ArgStep: _render_arg, conv.WindowSelectStep: _render_window_select}  # fmt: skip
+            ix.ArgStep: _render_arg, conv.WindowSelectStep: _render_window_select,
+            sort.SortStep: _render_sort}  # fmt: skip
 
 
 STEP_RENDERERS = None  # filled on first use (tests may take an entry out to force the fallback)
@@ -865,8 +956,7 @@ class _Plan:
                 self.steps.append(("gemm", step, None))
             elif isinstance(step, K.CallOut):
                 self.steps.append(("host", step, None))
-            elif render is not None:
-                launches = render(src, step, cfg)
+            elif render is not None and (launches := render(src, step, cfg)) is not None:
                 if isinstance(launches, tuple):  # (launches, workspace buffers)
                     launches, parts = launches
                     self.scratch += parts
