@@ -329,3 +329,14 @@ def test_lax_bitcast_convert_type_shapes():
         lax.bitcast_convert_type(np.ones(3, np.float32), np.bool_)
     with pytest.raises(ValueError):
         lax.bitcast_convert_type(np.ones((2, 3), np.uint8), np.float32)
+
+
+def test_lax_pad_value_must_have_the_operand_dtype():
+    f = np.ones(3, np.float32)
+    assert lax.pad(f, 0.0, [(1, 1, 0)]).dtype == np.float32
+    assert lax.pad(np.ones(3, np.int32), 0, [(1, 1, 0)]).dtype == np.int32
+    assert lax.pad(np.ones(3, bool), False, [(1, 1, 0)]).dtype == np.bool_
+    for x, v in ((f, 0), (np.ones(3, np.float16), 0.0), (np.ones(3, np.int8), 0),
+                 (f, np.float16(0))):  # fmt: skip
+        with pytest.raises(TypeError):
+            lax.pad(x, v, [(1, 1, 0)])

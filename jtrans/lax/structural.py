@@ -635,7 +635,13 @@ def pad(operand, padding_value, padding_config):
     """Pads `operand` with the scalar `padding_value`; `padding_config` holds one
     (low, high, interior) triple per axis. Negative low/high remove elements."""
     operand = as_operand(operand)
-    padding_value = as_operand(padding_value, core.get_aval(operand).dtype)
+    padding_value = as_operand(padding_value)
+    op_dt, pv_dt = core.get_aval(operand).dtype, core.get_aval(padding_value).dtype
+    if op_dt != pv_dt:  # no promotion, as JAX (a Python 0 is int32, 0.0 float32)
+        raise JTransTypeError(
+            f"pad operand and padding_value must be same dtype: got {op_dt} and {pv_dt}; "
+            "convert padding_value (e.g. lax.full((), 0, operand.dtype))"
+        )
     config = tuple((int(lo), int(hi), int(i)) for lo, hi, i in padding_config)
     return pad_p.bind(operand, padding_value, padding_config=config)
 
