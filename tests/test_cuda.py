@@ -109,6 +109,7 @@ def _native_steps(e, idx, upd, x, xi):
         lax.cummax(x, axis=0, reverse=True),
         jnp.cumprod(x.astype(jnp.float16), axis=1),
         jnp.cumsum(xi > 5, axis=1),  # bool in, int out
+        lax.cumlogsumexp(x, axis=1),
         jnp.argmax(x, axis=1),  # arg (x holds a NaN)
         jnp.argmin(xi, axis=0),
         e.at[idx].add(upd),  # scatter: float add, repeated targets, window-parallel
@@ -135,7 +136,8 @@ def test_native_steps_render_as_kernels():
     upd = rng.normal(size=(5, 4)).astype(np.float32)
     text = _listing(_native_steps, e, idx, upd, x, xi)
     assert " host " not in text, text
-    for kind in ("cumulative", "arg", "scatter", "window_select", "reduction", "elementwise"):
+    kinds = ("cumulative", "cumlogsumexp", "arg", "scatter", "window_select", "reduction")
+    for kind in kinds + ("elementwise",):
         assert f"kernel {kind}:" in text, text
     _check(_native_steps, e, idx, upd, x, xi)
 
@@ -361,6 +363,7 @@ def test_ptx_sample():
     def native(e, idx, upd, x, xi):  # one of each kind of _native_steps
         e = jnp.asarray(e)
         return (jnp.cumsum(x.astype(jnp.float16), axis=1), jnp.argmax(x, axis=1),
+                lax.cumlogsumexp(x, axis=0),
                 e.at[idx].add(upd), e.astype(jnp.int32).at[idx].add(xi[:, :4].repeat(2, axis=0)[:5]),
                 jtrans.grad(lambda a: jnp.sum(jnp.sin(_pool(a, (2, 3), (1, 2)))))(x),
                 jtrans.jvp(lambda a: _pool(a, (2, 2), (1, 1)), (x,), (x * 2,))[1],

@@ -589,7 +589,8 @@ def _window_axes(step):
 
 
 def _render_cumulative(src, step, cfg):
-    """A cumulative reduction: one thread per row walks the axis in order (float16 in float32)."""
+    """A cumulative reduction (or cumulative logaddexp): one thread per row walks the axis in
+    order (float16 in float32)."""
     from .indexing import _axis_loops
 
     out, axis, shape = step.out, step.axis, step.out.shape
@@ -601,8 +602,11 @@ def _render_cumulative(src, step, cfg):
     dt = out.dtype
     adt, boolean = _reg(dt), dt == K.BOOL
     monoid = {"add": "or", "mul": "and"}.get(step.monoid, step.monoid) if boolean else step.monoid
+    logaddexp = step.op == "cumlogsumexp"  # indexing.LogAddExpStep: starts at -inf
     if boolean:
         ident = "True" if monoid in ("and", "min") else "False"
+    elif logaddexp:
+        ident = _identity("max", adt, False)
     else:
         ident = _identity(monoid, adt, False)
     L = src.lines
@@ -613,14 +617,28 @@ def _render_cumulative(src, step, cfg):
     L.append(f"        acc = {ident}")
     L.append(f"        for j in range({shape[axis]}):")
     L.append(f"            i{r - 1} = np.int64(j)")
-    body = _Body(src, 12, names + [f"i{r - 1}"])
-    x = body.val(step.x)
-    body.emit(f"acc = {_combine(monoid, adt, 'acc', x, boolean)}")
+    body = _Body(src, 12, dict(enumerate(names + [f"i{r - 1}"])) | {-1: "acc"})
+    if logaddexp:
+        body.emit(f"acc = {body.val(_logaddexp(K.Expr('var', (-1,), adt), step.x, adt))}")
+    else:
+        x = body.val(step.x)
+        body.emit(f"acc = {_combine(monoid, adt, 'acc', x, boolean)}")
     body.emit(f"{out.name}[{body.val(K.linearize(dims, shape))}] = {_store(out, 'acc')}")
     L.append("        row += cuda.gridsize(1)")
     L.append("")
     blocks = max(1, min(-(-rows // cfg.tpb), cfg.max_blocks))
     return [_Launch(step.name, [b.name for b in bufs], blocks, cfg.tpb, bufs)]
+
+
+def _logaddexp(a, x, adt):
+    """log(exp(a) + exp(x)) as the CPU computes it: max + log1p(exp(-|a - x|)); equal
+    infinities stay (an Expr of the accumulator `a` and the element `x`, in dtype `adt`)."""
+    if x.dtype != adt:
+        x = K.Expr("cast", (x,), adt)
+    v = K.op("add", K.op("max", a, x),
+             K.op("log1p", K.op("exp", K.op("neg", K.op("abs", K.op("sub", a, x))))))  # fmt: skip
+    same_inf = K.op("and", K.op("eq", a, x), K.op("eq", K.op("abs", a), K.const(np.inf, adt)))
+    return K.Expr("select", (same_inf, a, v), adt)
 
 
 def _render_arg(src, step, cfg):
@@ -923,7 +941,7 @@ def _step_renderers():
     from . import indexing as ix
 
     return {ix.ScatterStep: _render_scatter, ix.CumulativeStep: _render_cumulative,
-            ix.ArgStep: _render_arg, conv.WindowSelectStep: _render_window_select,
+            ix.LogAddExpStep: _render_cumulative, ix.ArgStep: _render_arg, conv.WindowSelectStep: _render_window_select,
             sort.SortStep: _render_sort}  # fmt: skip
 
 
