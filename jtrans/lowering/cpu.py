@@ -331,3 +331,26 @@ def pool_address():
         )
         _pool = (engine, engine.get_function_address("jt_parallel_for"), worker, threads)
     return _pool[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# the process-wide GEMM routine (llvm.gemm_library_ir): compiled once, called by every module's
+# GEMM drivers through the module global llvm.GEMM_GLOBAL
+
+_gemm = None
+
+
+def gemm_address():
+    """The address of `jt_gemm(desc)`, compiling it on first use."""
+    global _gemm
+    if _gemm is None:
+        from .llvm import gemm_library_ir
+
+        with _lock:
+            mod = llvm.parse_assembly(gemm_library_ir())
+            mod.verify()
+            _optimize(mod, target_machine())
+            engine = llvm.create_mcjit_compiler(mod, _new_target_machine())
+            engine.finalize_object()
+        _gemm = (engine, engine.get_function_address("jt_gemm"))
+    return _gemm[1]

@@ -47,6 +47,13 @@ PARALLEL_MAX_CHUNKS = 16
 PARALLEL_FOR_GLOBAL = "jt_parallel_for_fn"
 # the module global holding the address of the BLAS's thread-local thread-count setter
 BLAS_THREADS_GLOBAL = "jt_blas_set_threads_local"
+# the module global holding the address of the process-wide GEMM routine (cpu.gemm_address)
+GEMM_GLOBAL = "jt_gemm_fn"
+# the fields of a GEMM descriptor (an i64 array built by a module's GEMM driver): buffer and
+# function addresses, sizes, flags (split: -1 one serial call sequence, 0 chunks of batch
+# entries, 1 of rows, 2 of columns of C)
+GEMM_DESC = ("a", "b", "c", "gemm", "batch", "m", "n", "k", "trans_a", "trans_b", "a_bstride",
+             "b_bstride", "f64", "split", "n_chunks", "set_threads", "parallel_for")  # fmt: skip
 # ops with an inline vectorisable approximation in mathlib (others use intrinsics or libm)
 _INTRINSIC = {"sqrt": "llvm.sqrt", "floor": "llvm.floor", "ceil": "llvm.ceil",
               "round_even": "llvm.roundeven", "pow": "llvm.pow", "exp2": "llvm.exp2"}  # fmt: skip
@@ -398,11 +405,14 @@ class Renderer:
             if signed:
                 y0 = b.select(b.icmp_signed("==", y0, ty(-1)), ty(1), y0)
                 minus1 = b.icmp_signed("==", y, ty(-1))
+                # XLA's integer division by zero: x / 0 = -1 (all ones), x rem 0 = x
                 if opn == "div":
                     q = b.select(minus1, b.neg(x), b.sdiv(x, y0))
-                    return b.select(zero, ty(0), q)
-                return b.srem(x, y0)
-            return b.select(zero, ty(0), b.udiv(x, y0)) if opn == "div" else b.urem(x, y0)
+                    return b.select(zero, ty(-1), q)
+                return b.select(zero, x, b.srem(x, y0))
+            if opn == "div":
+                return b.select(zero, ty(-1), b.udiv(x, y0))
+            return b.select(zero, x, b.urem(x, y0))
         if opn in ("shl", "shr", "sar"):
             bits = ty(ty.width)
             out = b.icmp_unsigned(">=", y, bits)
@@ -464,16 +474,16 @@ class Renderer:
     # -- GEMM ------------------------------------------------------------------------------------
 
     def gemm_kernel(self, g):
-        """Row-major C = op(A) @ op(B) as column-major C^T = op(B)^T op(A)^T (Fortran BLAS).
-        Small products make one single-threaded BLAS call per batch entry; large ones are cut
-        into blocks of C (batch entries, or column/row ranges) run by the thread pool
-        (`cpu.pool_address`, through the global PARALLEL_FOR_GLOBAL), each block a
-        single-threaded BLAS call (OpenBLAS's own threads degrade badly when the cores are
-        shared: they synchronise many times per call; the pool's workers take chunks from a
-        counter, so a descheduled thread delays at most one chunk)."""
+        """Row-major C = op(A) @ op(B): a small driver that fills a descriptor (GEMM_DESC) and
+        calls the process-wide GEMM routine (`gemm_library_ir`, compiled once per process by
+        `cpu.gemm_address`, its address in the module global GEMM_GLOBAL), so modules carry no
+        BLAS-calling code of their own to compile. Small products make one single-threaded
+        BLAS call per batch entry; large ones are cut into blocks of C (batch entries, or
+        column/row ranges) run by the thread pool, each a single-threaded BLAS call (OpenBLAS's
+        own threads degrade badly when the cores are shared: they synchronise many times per
+        call; the pool's workers take chunks from a counter, so a descheduled thread delays at
+        most one chunk)."""
         isz = g.c.dtype.itemsize
-        work = g.batch * g.m * g.n * g.k
-        chunk = self._gemm_chunk(g) if work >= GEMM_SERIAL_MNK else None
         fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [ptr] * 4), g.name)
         fn.linkage = "internal"
         _driver(fn)
@@ -490,25 +500,21 @@ class Renderer:
             b.call(memset, [c, i8(0), i64(g.batch * g.m * g.n * isz), i1(0)])
             b.ret_void()
             return fn
-        if chunk is None:
-            prev = self._blas_threads(i32(1))
-            self._gemm_block(g, a, bb, c, gemm, i64(0), i64(g.batch), None, None, None)
-            self._blas_threads(prev)
-            b.ret_void()
-            return fn
-        fn_c, n_chunks = chunk
-        ctx = b.alloca(ptr, 4)
-        for i, v in enumerate((a, bb, c, gemm)):
-            b.store(v, b.gep(ctx, [i32(i)]))
-        pf = b.load(self._global_ptr(PARALLEL_FOR_GLOBAL))
-        with b.if_else(b.icmp_unsigned("!=", pf, ir.Constant(ptr, None))) as (then, other):
-            with then:
-                pfty = ir.FunctionType(ir.VoidType(), [fn_c.type, ptr, i64]).as_pointer()
-                b.call(b.bitcast(pf, pfty), [fn_c, b.bitcast(ctx, ptr), i64(n_chunks)])
-            with other:  # no pool (one core, JTRANS_NUM_THREADS=1, not Linux x86-64)
-                prev = self._blas_threads(i32(1))
-                self._gemm_block(g, a, bb, c, gemm, i64(0), i64(g.batch), None, None, None)
-                self._blas_threads(prev)
+        split, n_chunks = gemm_split(g.batch, g.m, g.n, g.k)
+        desc = b.alloca(i64, len(GEMM_DESC), name="desc")
+        vals = {"a": a, "b": bb, "c": c, "gemm": gemm, "batch": g.batch, "m": g.m, "n": g.n,
+                "k": g.k, "trans_a": int(g.trans_a), "trans_b": int(g.trans_b),
+                "a_bstride": g.a_bstride, "b_bstride": g.b_bstride,
+                "f64": int(g.c.dtype == np.float64), "split": split, "n_chunks": n_chunks,
+                "set_threads": b.load(self._global_ptr(BLAS_THREADS_GLOBAL)),
+                "parallel_for": b.load(self._global_ptr(PARALLEL_FOR_GLOBAL))}  # fmt: skip
+        for i, name in enumerate(GEMM_DESC):
+            v = vals[name]
+            v = b.ptrtoint(v, i64) if isinstance(v, ir.Value) else i64(v)
+            b.store(v, b.gep(desc, [i32(i)]))
+        lib = b.load(self._global_ptr(GEMM_GLOBAL))
+        b.call(b.bitcast(lib, ir.FunctionType(ir.VoidType(), [ptr]).as_pointer()),
+               [b.bitcast(desc, ptr)])  # fmt: skip
         b.ret_void()
         return fn
 
@@ -518,99 +524,6 @@ class Renderer:
             gv = ir.GlobalVariable(self.module, ptr, name)
             gv.initializer = ir.Constant(ptr, None)
         return gv
-
-    def _gemm_chunk(self, g):
-        """(fn(ctx, i), number of chunks): chunk i of a large GEMM; ctx = [A, B, C, gemm]."""
-        if g.batch >= 2:
-            split, d = None, g.batch
-        else:
-            split, d = ("m", g.m) if g.m >= g.n else ("n", g.n)
-        n_chunks = max(1, min(GEMM_MAX_CHUNKS, d // (1 if split is None else 32)))
-        fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [ptr, i64]),
-                         f"{g.name}_chunk")  # fmt: skip
-        fn.linkage = "internal"
-        _driver(fn)
-        ctx, ci = fn.args
-        self.fn = fn
-        b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
-        pp = b.bitcast(ctx, ptr.as_pointer())
-        a, bb, c, gemm = (b.load(b.gep(pp, [i32(i)])) for i in range(4))
-
-        def bound(i):  # i * d // n_chunks, rounded down to 16 inside the range (ends exact)
-            v = b.sdiv(b.mul(i, i64(d)), i64(n_chunks))
-            if split is not None:
-                v = b.and_(v, i64(-16))
-                v = b.select(b.icmp_signed(">=", i, i64(n_chunks)), i64(d), v)
-            return v
-
-        lo, hi = bound(ci), bound(b.add(ci, i64(1)))
-        prev = self._blas_threads(i32(1))
-        with b.if_then(b.icmp_signed("<", lo, hi)):
-            if split is None:
-                self._gemm_block(g, a, bb, c, gemm, lo, hi, None, None, None)
-            else:
-                self._gemm_block(g, a, bb, c, gemm, i64(0), i64(1), split, lo, hi)
-        self._blas_threads(prev)
-        b.ret_void()
-        return fn, n_chunks
-
-    def _gemm_block(self, g, a, bb, c, gemm, b0, b1, split, lo, hi):
-        """BLAS calls for batch entries [b0, b1) (IR values) and, with split "m" or "n", only
-        the rows or columns [lo, hi) of C."""
-        b = self.b
-        fty = llvm_type(g.c.dtype)
-        isz = g.c.dtype.itemsize
-
-        def cell(ty, val):
-            with b.goto_entry_block():
-                p = b.alloca(ty)
-            b.store(ty(val) if not isinstance(val, ir.Value) else val, p)
-            return b.bitcast(p, ptr)
-
-        tx = cell(i8, ord("T" if g.trans_b else "N"))
-        ty_ = cell(i8, ord("T" if g.trans_a else "N"))
-        mv, nv = i32(g.m), i32(g.n)
-        a_off = b_off = c_off = i64(0)
-        if split == "m":  # rows [lo, hi) of C: rows of op(A)
-            mv = b.trunc(b.sub(hi, lo), i32)
-            a_off = b.mul(lo, i64((1 if g.trans_a else g.k) * isz))
-            c_off = b.mul(lo, i64(g.n * isz))
-        elif split == "n":  # columns [lo, hi) of C: columns of op(B)
-            nv = b.trunc(b.sub(hi, lo), i32)
-            b_off = b.mul(lo, i64((g.k if g.trans_b else 1) * isz))
-            c_off = b.mul(lo, i64(isz))
-        m, n, k = cell(i32, mv), cell(i32, nv), cell(i32, g.k)
-        ldx = cell(i32, max(1, g.k if g.trans_b else g.n))
-        ldy = cell(i32, max(1, g.m if g.trans_a else g.k))
-        ldc = cell(i32, max(1, g.n))
-        alpha, beta = cell(fty, 1.0), cell(fty, 0.0)
-        gty = ir.FunctionType(ir.VoidType(), [ptr] * 13)
-        gfn = b.bitcast(gemm, gty.as_pointer())
-        with self.for_range(b1, "b", start=b0) as bi:
-            pa = b.gep(a, [b.add(b.mul(bi, i64(g.a_bstride * isz)), a_off)])
-            pb = b.gep(bb, [b.add(b.mul(bi, i64(g.b_bstride * isz)), b_off)])
-            pc = b.gep(c, [b.add(b.mul(bi, i64(g.m * g.n * isz)), c_off)])
-            b.call(gfn, [tx, ty_, n, m, k, alpha, pb, ldx, pa, ldy, beta, pc, ldc])
-
-    def _blas_threads(self, n):
-        """Calls the BLAS's thread-local thread-count setter (OpenBLAS's
-        openblas_set_num_threads_local, its address stored in the global BLAS_THREADS_GLOBAL
-        by the runtime; null: no call) and returns the previous count (n when there is none)."""
-        b = self.b
-        fty = ir.FunctionType(i32, [i32])
-        fp = b.load(self._global_ptr(BLAS_THREADS_GLOBAL))
-        pre = b.block
-        call = self.fn.append_basic_block("blas_threads")
-        done = self.fn.append_basic_block("blas_threads_done")
-        b.cbranch(b.icmp_unsigned("!=", fp, ir.Constant(ptr, None)), call, done)
-        b.position_at_end(call)
-        prev = b.call(b.bitcast(fp, fty.as_pointer()), [n])
-        b.branch(done)
-        b.position_at_end(done)
-        out = b.phi(i32)
-        out.add_incoming(n, pre)
-        out.add_incoming(prev, call)
-        return out
 
     # -- the entry -------------------------------------------------------------------------------
 
@@ -797,3 +710,151 @@ def render(prog, locate):
     if PY_LAYOUT is not None:
         pycall(r, prog, locate, fresh_outputs(prog), PY_LAYOUT)
     return r.module
+
+
+# ---------------------------------------------------------------------------------------------
+# the process-wide GEMM routine
+
+
+def gemm_split(batch, m, n, k):
+    """(split, number of chunks) for a GEMM (GEMM_DESC's `split`)."""
+    if batch * m * n * k < GEMM_SERIAL_MNK:
+        return -1, 1
+    if batch >= 2:
+        return 0, max(1, min(GEMM_MAX_CHUNKS, batch))
+    split, d = (1, m) if m >= n else (2, n)
+    return split, max(1, min(GEMM_MAX_CHUNKS, d // 32))
+
+
+def gemm_library_ir():
+    """The text of a module with `void jt_gemm(i64 *desc)`: runs the GEMM a descriptor
+    (GEMM_DESC) describes with Fortran BLAS calls (row-major C = op(A) op(B) as column-major
+    C^T = op(B)^T op(A)^T), serially or in chunks on the thread pool, each chunk (and the serial
+    sequence) with the BLAS's thread-local thread count set to 1."""
+    m = ir.Module("jt_gemm")
+    dptr = i64.as_pointer()
+    f = {name: i for i, name in enumerate(GEMM_DESC)}
+    fty = ir.FunctionType(ir.VoidType(), [ptr] * 13)
+
+    def field(b, desc, name):
+        return b.load(b.gep(desc, [i32(f[name])]), name=name)
+
+    def set_threads(b, fn, desc, n):
+        fp = b.inttoptr(field(b, desc, "set_threads"), ptr)
+        pre = b.block
+        call, done = fn.append_basic_block("set_threads"), fn.append_basic_block("threads_set")
+        b.cbranch(b.icmp_unsigned("!=", fp, ir.Constant(ptr, None)), call, done)
+        b.position_at_end(call)
+        prev = b.call(b.bitcast(fp, ir.FunctionType(i32, [i32]).as_pointer()), [n])
+        b.branch(done)
+        b.position_at_end(done)
+        out = b.phi(i32)
+        out.add_incoming(n, pre)
+        out.add_incoming(prev, call)
+        return out
+
+    # block(desc, b0, b1, split, lo, hi): batch entries [b0, b1); with split 1 or 2 only the
+    # rows or columns [lo, hi) of C
+    block = ir.Function(m, ir.FunctionType(ir.VoidType(), [dptr, i64, i64, i64, i64, i64]),
+                        "jt_gemm_block")  # fmt: skip
+    block.linkage = "internal"
+    desc, b0, b1, split, lo, hi = block.args
+    b = ir.IRBuilder(block.append_basic_block("entry"))
+    cells = {}
+    for name, ty in (("tx", i8), ("ty", i8), ("m", i32), ("n", i32), ("k", i32), ("ldx", i32),
+                     ("ldy", i32), ("ldc", i32), ("alpha", f64), ("beta", f64)):  # fmt: skip
+        cells[name] = b.alloca(ty, name=name)
+    d = {name: field(b, desc, name) for name in GEMM_DESC}
+    is64 = b.icmp_unsigned("!=", d["f64"], i64(0))
+    isz = b.select(is64, i64(8), i64(4))
+    ta, tb = (b.icmp_unsigned("!=", d[x], i64(0)) for x in ("trans_a", "trans_b"))
+    ch = lambda t: b.select(t, i8(ord("T")), i8(ord("N")))
+    b.store(ch(tb), cells["tx"])
+    b.store(ch(ta), cells["ty"])
+    mm, nn, kk = d["m"], d["n"], d["k"]
+    by_m, by_n = b.icmp_signed("==", split, i64(1)), b.icmp_signed("==", split, i64(2))
+    rows = b.sub(hi, lo)
+    mv = b.select(by_m, rows, mm)
+    nv = b.select(by_n, rows, nn)
+    zero = i64(0)
+    a_off = b.select(by_m, b.mul(lo, b.mul(b.select(ta, i64(1), kk), isz)), zero)
+    b_off = b.select(by_n, b.mul(lo, b.mul(b.select(tb, kk, i64(1)), isz)), zero)
+    c_off = b.select(by_m, b.mul(lo, b.mul(nn, isz)), b.select(by_n, b.mul(lo, isz), zero))
+    one = i64(1)
+    umax = lambda v: b.select(b.icmp_signed("<", v, one), one, v)
+    for name, v in (("m", mv), ("n", nv), ("k", kk), ("ldx", umax(b.select(tb, kk, nn))),
+                    ("ldy", umax(b.select(ta, mm, kk))), ("ldc", umax(nn))):  # fmt: skip
+        b.store(b.trunc(v, i32), cells[name])
+    b.store(ir.Constant(f64, 1.0), cells["alpha"])
+    b.store(ir.Constant(f64, 0.0), cells["beta"])
+    with b.if_then(b.not_(is64)):  # float32 scalars in the cells' first four bytes
+        for name, v in (("alpha", 1.0), ("beta", 0.0)):
+            b.store(ir.Constant(f32, v), b.bitcast(cells[name], f32.as_pointer()))
+    gfn = b.inttoptr(d["gemm"], fty.as_pointer())
+    pa0, pb0, pc0 = (b.inttoptr(d[x], ptr) for x in ("a", "b", "c"))
+    sa, sb = b.mul(d["a_bstride"], isz), b.mul(d["b_bstride"], isz)
+    sc = b.mul(b.mul(mm, nn), isz)
+    head, body, out = (block.append_basic_block(x) for x in ("head", "body", "out"))
+    pre = b.block
+    b.branch(head)
+    b.position_at_end(head)
+    bi = b.phi(i64, name="bi")
+    bi.add_incoming(b0, pre)
+    b.cbranch(b.icmp_signed("<", bi, b1), body, out)
+    b.position_at_end(body)
+    pa = b.gep(pa0, [b.add(b.mul(bi, sa), a_off)])
+    pb = b.gep(pb0, [b.add(b.mul(bi, sb), b_off)])
+    pc = b.gep(pc0, [b.add(b.mul(bi, sc), c_off)])
+    cp = lambda name: b.bitcast(cells[name], ptr)
+    b.call(gfn, [cp("tx"), cp("ty"), cp("n"), cp("m"), cp("k"), cp("alpha"), pb, cp("ldx"), pa,
+                 cp("ldy"), cp("beta"), pc, cp("ldc")])  # fmt: skip
+    bi.add_incoming(b.add(bi, one), b.block)
+    b.branch(head)
+    b.position_at_end(out)
+    b.ret_void()
+
+    # chunk(desc, i): chunk i of n_chunks; row/column bounds rounded down to 16 (ends exact)
+    chunk = ir.Function(m, ir.FunctionType(ir.VoidType(), [ptr, i64]), "jt_gemm_chunk")
+    chunk.linkage = "internal"
+    ctx, ci = chunk.args
+    b = ir.IRBuilder(chunk.append_basic_block("entry"))
+    desc = b.bitcast(ctx, dptr)
+    split, nc = field(b, desc, "split"), field(b, desc, "n_chunks")
+    by_batch = b.icmp_signed("==", split, i64(0))
+    dd = b.select(by_batch, field(b, desc, "batch"),
+                  b.select(b.icmp_signed("==", split, i64(1)), field(b, desc, "m"),
+                           field(b, desc, "n")))  # fmt: skip
+
+    def bound(i):
+        v = b.sdiv(b.mul(i, dd), nc)
+        r = b.select(b.icmp_signed(">=", i, nc), dd, b.and_(v, i64(-16)))
+        return b.select(by_batch, v, r)
+
+    clo, chi = bound(ci), bound(b.add(ci, i64(1)))
+    prev = set_threads(b, chunk, desc, i32(1))
+    with b.if_then(b.icmp_signed("<", clo, chi)):
+        with b.if_else(by_batch) as (then, other):
+            with then:
+                b.call(block, [desc, clo, chi, i64(-1), i64(0), i64(0)])
+            with other:
+                b.call(block, [desc, i64(0), i64(1), split, clo, chi])
+    set_threads(b, chunk, desc, prev)
+    b.ret_void()
+
+    # jt_gemm(desc)
+    fn = ir.Function(m, ir.FunctionType(ir.VoidType(), [ptr]), "jt_gemm")
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    desc = b.bitcast(fn.args[0], dptr)
+    pf = b.inttoptr(field(b, desc, "parallel_for"), ptr)
+    serial = b.or_(b.icmp_signed("<", field(b, desc, "split"), i64(0)),
+                   b.icmp_unsigned("==", pf, ir.Constant(ptr, None)))  # fmt: skip
+    with b.if_else(serial) as (then, other):
+        with then:  # one sequence of single-threaded calls
+            prev = set_threads(b, fn, desc, i32(1))
+            b.call(block, [desc, i64(0), field(b, desc, "batch"), i64(-1), i64(0), i64(0)])
+            set_threads(b, fn, desc, prev)
+        with other:
+            pfty = ir.FunctionType(ir.VoidType(), [chunk.type, ptr, i64]).as_pointer()
+            b.call(b.bitcast(pf, pfty), [chunk, fn.args[0], field(b, desc, "n_chunks")])
+    b.ret_void()
+    return str(m)

@@ -200,10 +200,11 @@ def _set_blas_threads_global(engine, gemm_ptr):
     """Fills the module globals that hold the BLAS thread setter and the pool's parallel_for
     (absent from modules that need neither)."""
     from . import cpu
-    from .llvm import BLAS_THREADS_GLOBAL, PARALLEL_FOR_GLOBAL
+    from .llvm import BLAS_THREADS_GLOBAL, GEMM_GLOBAL, PARALLEL_FOR_GLOBAL
 
     for name, value in ((BLAS_THREADS_GLOBAL, lambda: blas_threads_setter(gemm_ptr)),
-                        (PARALLEL_FOR_GLOBAL, cpu.pool_address)):  # fmt: skip
+                        (PARALLEL_FOR_GLOBAL, cpu.pool_address),
+                        (GEMM_GLOBAL, cpu.gemm_address)):  # fmt: skip
         try:
             where = engine.get_global_value_address(name)
         except Exception:  # not in this module
