@@ -155,7 +155,8 @@ def test_vmap_over_keys_equals_loop():
     looped = np.stack([_np(random.normal(k, (4,))) for k in _np(keys)])
     np.testing.assert_array_equal(batched, looped)
     jitted = _np(jtrans.jit(jtrans.vmap(lambda k: random.normal(k, (4,))))(keys))
-    np.testing.assert_array_equal(jitted, looped)
+    # compiled erf_inv is an inline approximation: equal to eager within an ulp or two
+    np.testing.assert_allclose(jitted, looped, rtol=1e-6, atol=1e-6)
     splits = _np(jtrans.vmap(random.split)(keys))
     np.testing.assert_array_equal(splits, np.stack([_np(random.split(k)) for k in _np(keys)]))
     folded = _np(jtrans.vmap(random.fold_in, in_axes=(None, 0))(KEY0, np.arange(3)))

@@ -374,11 +374,17 @@ real_p = unop("real", np.real, "c", _real_dtype, upcast=False)
 real = _un(real_p)
 imag_p = unop("imag", np.imag, "c", _real_dtype, upcast=False)
 imag = _un(imag_p)
-conj_p = unop("conj", np.conj, "fc", upcast=False)
+def _conj_dtype(dt):
+    # as JAX's lax.conj: a real input gives its complex type
+    return {dtypes.float64: dtypes.complex128}.get(dt, dtypes.complex64) if dt.kind == "f" else dt
+
+
+conj_p = unop("conj", lambda x: np.conj(x).astype(_conj_dtype(x.dtype)), "fc", _conj_dtype,
+              upcast=False)  # fmt: skip
 conj = _un(conj_p)
 ad.deflinear(real_p, lambda ct, x: [complex(ct, zeros_like(ct))])
 ad.deflinear(imag_p, lambda ct, x: [complex(zeros_like(ct), neg(ct))])
-ad.deflinear(conj_p, lambda ct, x: [conj(ct)])
+ad.deflinear(conj_p, lambda ct, x: [conj(ct) if x.aval.dtype.kind == "c" else real(ct)])
 
 
 def zeros_like(x):
@@ -413,9 +419,10 @@ transpose_rules[mul_p] = _mul_transpose
 
 
 def _div_impl(x, y):
-    if x.dtype.kind in "iu":  # lax.div rounds toward zero for integers
+    if x.dtype.kind in "iu":  # lax.div rounds toward zero for integers; x / 0 = -1 (all ones)
         q = np.abs(x) // np.where(y == 0, 1, np.abs(y))
-        return (np.sign(x) * np.sign(y) * q).astype(x.dtype)
+        q = (np.sign(x) * np.sign(y) * q).astype(x.dtype)
+        return np.where(y == 0, np.array(-1).astype(x.dtype), q).astype(x.dtype)
     return np.divide(x, y)
 
 

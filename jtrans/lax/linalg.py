@@ -555,7 +555,7 @@ def _triangular_solve_jvp_a(g, ans, a, b, left_side, lower, transpose_a, conjuga
     g = _tril(g, -k) if lower else _triu(g, k)
     g = ew.neg(g)
     g = _mT(g) if transpose_a else g
-    g = ew.conj(g) if conjugate_a else g
+    g = ew.conj(g) if conjugate_a and dtypes.is_complex(core.get_aval(g).dtype) else g
     prod = _mm(g, ans) if left_side else _mm(ans, g)
     return triangular_solve(a, prod, left_side=left_side, lower=lower, transpose_a=transpose_a,
                             conjugate_a=conjugate_a, unit_diagonal=unit_diagonal)  # fmt: skip

@@ -791,7 +791,8 @@ def _sga_impl(t, x, select_prim, window_dimensions, window_strides, padding, bas
                   window_dilation)  # fmt: skip
     if pick.shape[-1] == 0:
         return np.zeros(out_shape, t.dtype)
-    return np.ascontiguousarray(np.take_along_axis(tw, pick, axis=-1)[..., 0])
+    out = np.take_along_axis(tw, pick, axis=-1)[..., 0]
+    return out if out.flags.c_contiguous else out.copy(order="C")  # (rank 0 stays rank 0)
 
 
 def _ssa_impl(s, x, select_prim, window_dimensions, window_strides, padding, base_dilation,

@@ -73,6 +73,10 @@ def compile_jaxpr(closed, name="fun"):
 
 
 def lower_text(closed, name, stage):
+    if stage == "cuda":
+        from . import cuda
+
+        return cuda.lower_text(closed, name)
     c = Compiled(closed, name)
     if stage == "optimized":
         return str(c.jaxpr)
@@ -83,7 +87,8 @@ def lower_text(closed, name, stage):
     if stage in ("llvm-opt", "llvm_optimized"):
         return cpu.optimized_ir(c.llvm_ir)
     raise ValueError(
-        f"unknown stage {stage!r}; stages are 'jaxpr', 'optimized', 'kernels', 'llvm', 'llvm-opt'"
+        f"unknown stage {stage!r}; stages are 'jaxpr', 'optimized', 'kernels', 'llvm', "
+        "'llvm-opt', 'cuda'"
     )
 
 

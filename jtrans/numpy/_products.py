@@ -6,7 +6,7 @@ dims are batch dims, or free dims of the operand that has them; nothing is mater
 import numpy as np
 
 from .. import core, dtypes, lax
-from ..errors import JTransValueError
+from ..errors import JTransValueError, ShapeError
 from ._util import asarray_any, canonical_axis, check_arraylike, promote_dtypes
 
 __all__ = [
@@ -54,7 +54,7 @@ def dot(a, b, *, precision=None, preferred_element_type=None):
         return out if preferred_element_type is None else out.astype(preferred_element_type)
     cb = 0 if len(sb) == 1 else len(sb) - 2
     if sa[-1] != sb[cb]:
-        raise JTransValueError(
+        raise ShapeError(
             f"dot: shapes {sa} and {sb} are not aligned: a.shape[-1] = {sa[-1]} must equal "
             f"b.shape[{cb - len(sb)}] = {sb[cb]}"
         )
@@ -73,7 +73,7 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
     na, nb = len(sa), len(sb)
     ka, kb = na - 1, (0 if nb == 1 else nb - 2)
     if sa[ka] != sb[kb]:
-        raise JTransValueError(
+        raise ShapeError(
             f"matmul: shapes {sa} and {sb} are incompatible: the last axis of the first "
             f"({sa[ka]}) must match the {'only' if nb == 1 else 'second-to-last'} axis of the "
             f"second ({sb[kb]})"
@@ -92,7 +92,7 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
             b_batch.append(ib)
             kinds.append(("batch", len(a_batch) - 1))
         elif da is not None and db is not None and da != 1 and db != 1:
-            raise JTransValueError(
+            raise ShapeError(
                 f"matmul: shapes {sa} and {sb} have incompatible batch dimensions "
                 f"({da} vs {db}); leading dims must be equal or 1 (NumPy broadcasting)"
             )
@@ -148,7 +148,7 @@ def vecdot(x1, x2, /, *, axis=-1, precision=None, preferred_element_type=None):
     s1, s2 = _shape(x1), _shape(x2)
     a1, a2 = canonical_axis(axis, len(s1)), canonical_axis(axis, len(s2))
     if s1[a1] != s2[a2]:
-        raise JTransValueError(f"vecdot: axis {axis} has size {s1[a1]} in the first operand "
+        raise ShapeError(f"vecdot: axis {axis} has size {s1[a1]} in the first operand "
                                f"(shape {s1}) and {s2[a2]} in the second (shape {s2})")  # fmt: skip
     if dtypes.is_complex(core.get_aval(x1).dtype):
         x1 = lax.conj(x1)
@@ -174,7 +174,7 @@ def inner(a, b, *, precision=None, preferred_element_type=None):
     if not sa or not sb:
         return dot(a, b, preferred_element_type=preferred_element_type)
     if sa[-1] != sb[-1]:
-        raise JTransValueError(f"inner: the last axes of shapes {sa} and {sb} differ")
+        raise ShapeError(f"inner: the last axes of shapes {sa} and {sb} differ")
     return _dg(a, b, (((len(sa) - 1,), (len(sb) - 1,)), ((), ())), precision,
                preferred_element_type)  # fmt: skip
 
