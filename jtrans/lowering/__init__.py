@@ -14,7 +14,7 @@ from .. import core
 from ..interpreters import jit as _jit
 from . import cpu, fusion, kernel, llvm, passes, runtime
 
-__all__ = ["compile_jaxpr", "lower_text", "passes", "fusion", "kernel", "llvm", "cpu", "runtime"]
+__all__ = ["compile_jaxpr", "cpu", "fusion", "kernel", "llvm", "lower_text", "passes", "runtime"]
 
 _rules_loaded = False
 
