@@ -134,8 +134,12 @@ def register_dataclass(cls=None, data_fields=None, meta_fields=None):
         return functools.partial(register_dataclass, data_fields=data_fields,
                                  meta_fields=meta_fields)  # fmt: skip
     if data_fields is None:
-        meta_fields = list(meta_fields or ())
-        data_fields = [f.name for f in dataclasses.fields(cls) if f.name not in meta_fields]
+        # fields marked dataclasses.field(metadata=dict(static=True)) are static, as in JAX
+        meta_fields = list(meta_fields or ()) + [
+            f.name for f in dataclasses.fields(cls) if f.init and f.metadata.get("static", False)
+        ]
+        data_fields = [f.name for f in dataclasses.fields(cls)
+                       if f.init and f.name not in meta_fields]  # fmt: skip
     meta_fields = tuple(meta_fields or ())
     data_fields = tuple(data_fields)
 
@@ -152,6 +156,12 @@ def register_dataclass(cls=None, data_fields=None, meta_fields=None):
         return [(GetAttrKey(n), c) for n, c in zip(data_fields, children)], aux
 
     return register_pytree_node(cls, flatten, unflatten, flatten_with_keys)
+
+
+def register_static(cls):
+    """Registers `cls` as a node with no children whose instance is the auxiliary data (so it
+    is part of the structure: hashable, static under jit)."""
+    return register_pytree_node(cls, lambda x: ((), x), lambda x, _: x)
 
 
 register_pytree_node(tuple, lambda x: (list(x), None), lambda _, c: tuple(c))
