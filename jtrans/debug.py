@@ -102,20 +102,25 @@ def _format_print(fmt, *args, **kwargs):
 
 
 def _check_format(fmt, args, kwargs):
-    """Formatting an unnamed placeholder after a named one (or vice versa) is fine; a
-    placeholder with no argument is an error raised now, not at run time."""
+    """A placeholder with no argument is an error raised at the call, not at run time."""
+    auto = 0
     for _, name, _, _ in string.Formatter().parse(fmt):
-        if name is None or name == "":
+        if name is None:
             continue
         key = name.split(".")[0].split("[")[0]
+        if key == "":
+            key, auto = str(auto), auto + 1
         if key.isdigit():
             if int(key) >= len(args):
-                raise IndexError(f"jtrans.debug.print: no positional argument {key} for {fmt!r}")
+                raise IndexError(
+                    f"jtrans.debug.print: no positional argument {key} for format {fmt!r} "
+                    f"({len(args)} given)"
+                )
         elif key not in kwargs:
-            raise KeyError(f"jtrans.debug.print: no keyword argument {key!r} for {fmt!r}")
+            raise KeyError(f"jtrans.debug.print: no keyword argument {key!r} for format {fmt!r}")
 
 
-def print(fmt, *args, ordered=False, **kwargs):  # noqa: A001
+def print(fmt, *args, ordered=False, **kwargs):
     """Prints `fmt.format(*args, **kwargs)` with the concrete values of args: eagerly, at every
     run of jitted code, with primal values under grad, once per batch element under vmap."""
     _check_format(fmt, args, kwargs)
