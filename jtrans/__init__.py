@@ -44,7 +44,8 @@ from .api import (
 )
 from .interpreters.custom_derivatives import *  # noqa: F401,F403  (custom_jvp, checkpoint...)
 from .tree_util import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
-from . import random, nn, optim, scipy, test_util  # noqa: E402
+from . import random, nn, optim, scipy, test_util, debug  # noqa: E402
+from .callbacks import pure_callback  # noqa: E402,F401
 
 from . import lowering  # noqa: E402,F401  (registers the compiler with jit)
 

@@ -330,7 +330,15 @@ ad.defjvp2(cbrt_p, lambda g, ans, x: div(g, mul(mul(ans, ans), 3.0)))
 
 abs_p = unop("abs", np.abs, _N, _real_dtype)
 abs = _un(abs_p)
-ad.defjvp(abs_p, lambda g, x: mul(g, sign(x)))
+
+
+def _abs_jvp(g, x):
+    if core.get_aval(x).dtype.kind == "c":  # d|x| = Re(conj(x) g) / |x|, a real tangent
+        return div(real(mul(conj(x), g)), abs(x))
+    return mul(g, sign(x))
+
+
+ad.defjvp(abs_p, _abs_jvp)
 
 square_p = unop("square", np.square, _N)
 square = _un(square_p)

@@ -14,6 +14,7 @@ from ._products import *  # noqa: F401,F403
 from ._logic import *  # noqa: F401,F403
 from ._sorting import *  # noqa: F401,F403
 from . import linalg  # noqa: F401
+from . import fft  # noqa: F401
 from ._extras import *  # noqa: F401,F403
 from ._ufuncs import abs, pow  # noqa: F401
 from ._reductions import sum, max, min  # noqa: F401
