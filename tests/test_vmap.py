@@ -626,6 +626,9 @@ NOT_REACHED = {
     # custom_vjp's linear part only lives in linearized jaxprs, which are transposed (calling
     # bwd) before anything batches them: vmap(grad), grad(vmap), vmap(vjp), jit in between
     "custom_lin",
+    # effectful callbacks: batched in tests/test_debug_callbacks.py (prints and vmap_methods)
+    "debug_callback",
+    "pure_callback",
 }
 
 

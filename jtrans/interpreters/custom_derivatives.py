@@ -203,6 +203,24 @@ custom_jvp_call_p = core.Primitive("custom_jvp_call")
 custom_jvp_call_p.multiple_results = True
 
 
+class _Staged(tuple):
+    """(nums, static, flat, in_tree, closed, consts, out_tree) of a staged custom function."""
+
+
+def _stage_primal(self, args, kwargs, kind):
+    """Runs the function eagerly outside transformations; else stages it to a closed jaxpr."""
+    args = _resolve_args(self.fun, args, kwargs, kind)
+    if _eager():
+        return self.fun(*args)
+    nums, static, dyn = _split_nondiff(args, self.nondiff_argnums, kind)
+    flat, in_tree = tree_flatten(tuple(dyn))
+    flat = [_as_value(x) for x in flat]
+    box = []
+    f_flat = _flat_outputs(lambda *d: self.fun(*_merge(nums, static, d)), in_tree, box)
+    closed, consts = _stage(f_flat, flat)
+    return _Staged((nums, static, flat, in_tree, closed, consts, box[0]))
+
+
 class custom_jvp:
     """A function with a user-defined JVP rule (JAX's `jax.custom_jvp`).
 
@@ -257,16 +275,10 @@ class custom_jvp:
                 f"No JVP defined for custom_jvp function {name} using defjvp; define one with "
                 f"@{name}.defjvp before calling it"
             )
-        args = _resolve_args(self.fun, args, kwargs, "custom_jvp")
-        if _eager():
-            return self.fun(*args)
-        nums, static, dyn = _split_nondiff(args, self.nondiff_argnums, "custom_jvp")
-        flat, in_tree = tree_flatten(tuple(dyn))
-        flat = [_as_value(x) for x in flat]
-        box = []
-        f_flat = _flat_outputs(lambda *d: self.fun(*_merge(nums, static, d)), in_tree, box)
-        closed, consts = _stage(f_flat, flat)
-        out_tree = box[0]
+        staged = _stage_primal(self, args, kwargs, "custom_jvp")
+        if not isinstance(staged, _Staged):
+            return staged  # eager: the function itself ran
+        nums, static, flat, in_tree, closed, consts, out_tree = staged
         jvp_fun = _Rule(self._flat_jvp(nums, static, in_tree, out_tree, closed.out_avals),
                         getattr(self.jvp, "__name__", "jvp"))  # fmt: skip
         outs = custom_jvp_call_p.bind(*consts, *flat, call_jaxpr=closed, jvp_fun=jvp_fun,
@@ -428,19 +440,14 @@ class custom_vjp:
                 f"No VJP defined for custom_vjp function {name} using defvjp; define one with "
                 f"{name}.defvjp(fwd, bwd) before calling it"
             )
-        args = _resolve_args(self.fun, args, kwargs, "custom_vjp")
-        if _eager():
-            return self.fun(*args)
-        nums, static, dyn = _split_nondiff(args, self.nondiff_argnums, "custom_vjp")
-        flat, in_tree = tree_flatten(tuple(dyn))
-        flat = [_as_value(x) for x in flat]
-        box = []
-        f_flat = _flat_outputs(lambda *d: self.fun(*_merge(nums, static, d)), in_tree, box)
-        closed, consts = _stage(f_flat, flat)
-        out_tree = box[0]
+        staged = _stage_primal(self, args, kwargs, "custom_vjp")
+        if not isinstance(staged, _Staged):
+            return staged  # eager: the function itself ran
+        nums, static, flat, in_tree, closed, consts, out_tree = staged
         in_avals = [core.get_aval(x) for x in flat]
         fwd = _Rule(self._flat_fwd(nums, static, in_tree, out_tree),
                     getattr(self.fwd, "__name__", "fwd"))  # fmt: skip
+        dyn = tree_unflatten(in_tree, flat)
         bwd = _Rule(self._flat_bwd(static, in_tree, out_tree, dyn, in_avals),
                     getattr(self.bwd, "__name__", "bwd"))  # fmt: skip
         outs = custom_vjp_call_p.bind(*consts, *flat, call_jaxpr=closed, fwd=fwd, bwd=bwd,
