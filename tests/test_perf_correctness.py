@@ -280,3 +280,27 @@ def test_kernels_equal_up_to_buffers_share_a_function():
     x, w1, b1, w2, b2 = args
     want = np.tanh(np.tanh(x @ w1 + b1) @ w2 + b2)
     np.testing.assert_allclose(np.asarray(jtrans.jit(f)(*args)), want, rtol=2e-5, atol=1e-6)
+
+
+# -- column-style reductions: a row of accumulators --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "shape,axis", [((128, 512), 0), ((1024, 520), 0), ((64, 300, 40), 1), ((6, 9, 33), (0, 1)),
+                   ((3, 5000), 0), ((300, 7), 0)])  # fmt: skip
+def test_column_reductions(shape, axis):
+    x = _rand(*shape)
+    x.flat[::97] = np.nan if shape == (6, 9, 33) else x.flat[::97]
+    for fn in (jnp.sum, jnp.max, jnp.min, jnp.prod):
+        got = np.asarray(jtrans.jit(lambda x, fn=fn: fn(x, axis=axis))(x))
+        want = getattr(np, fn.__name__)(x.astype(np.float64), axis=axis).astype(np.float32)
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=1e-5, err_msg=fn.__name__)
+    i = (np.nan_to_num(x) * 100).astype(np.int32)
+    got = np.asarray(jtrans.jit(lambda x: jnp.sum(x, axis=axis))(i))
+    np.testing.assert_array_equal(got, i.sum(axis=axis, dtype=np.int32))
+
+
+def test_bias_gradient_reduction_is_vectorised():
+    f = jtrans.jit(lambda x: jnp.sum(x, axis=0))
+    ir_opt = f.lower(_rand(128, 512)).as_text("llvm-opt")
+    assert "<16 x double>" in ir_opt or "<8 x double>" in ir_opt or "<4 x double>" in ir_opt

@@ -112,7 +112,7 @@ class Renderer:
             b.ret_void()
             return fn
         loop_vars = []
-        self._nest(kern.shape[:n_outer], loop_vars, lambda: self._outer_body(kern, loop_vars))
+        self._reduction_nest(kern, n_outer, loop_vars)
         b.ret_void()
         return fn
 
@@ -151,7 +151,7 @@ class Renderer:
                 self._partials[buf.name] = b.gep(base, [ci])
         n_outer = len(kern.shape) - len(kern.reduce_axes)
         loop_vars = []
-        self._nest(kern.shape[:n_outer], loop_vars, lambda: self._outer_body(kern, loop_vars))
+        self._reduction_nest(kern, n_outer, loop_vars)
         self._range0 = self._partials = None
         b.ret_void()
         return fn
@@ -228,6 +228,52 @@ class Renderer:
                 b.position_at_end(self_.exit)
 
         return _Loop()
+
+    def _reduction_nest(self, kern, n_outer, loop_vars):
+        if _rows_last(kern, n_outer):  # column-style reduction: a row of accumulators
+            self._nest(
+                kern.shape[: n_outer - 1], loop_vars, lambda: self._rows_body(kern, loop_vars)
+            )
+        else:
+            self._nest(kern.shape[:n_outer], loop_vars, lambda: self._outer_body(kern, loop_vars))
+
+    def _rows_body(self, kern, outer_vars):
+        """A reduction whose last kept axis is the contiguous one in memory (a column sum):
+        for each value of the other kept axes, one accumulator per position j of the last kept
+        axis; the reduced axes loop outside a j loop, so the j loop reads memory contiguously
+        and vectorises (each accumulator still combines its values in the reduced axes' order)."""
+        b = self.b
+        n_outer = len(kern.shape) - len(kern.reduce_axes)
+        width = kern.shape[n_outer - 1]
+        lo, hi = (i64(0), i64(width)) if self._range0 is None else self._range0
+        self._range0 = None
+        accs = []
+        with b.goto_entry_block():
+            for buf, _, monoid in kern.outputs:
+                accs.append(b.alloca(llvm_type(_acc_dtype(monoid, buf.dtype)), width, name="accs"))
+        with self.for_range(hi, "j.init", start=lo) as j:
+            for acc, (buf, _, monoid) in zip(accs, kern.outputs):
+                b.store(_identity(monoid, _acc_dtype(monoid, buf.dtype)), b.gep(acc, [j]))
+        inner_vars = []
+
+        def inner():
+            with self.for_range(hi, "j", start=lo) as j:
+                self.loop_vals = list(outer_vars) + [j] + list(inner_vars)
+                self.memo = {}
+                for acc, (buf, e, monoid) in zip(accs, kern.outputs):
+                    adt = _acc_dtype(monoid, buf.dtype)
+                    x = self.convert(self.emit(e), e.dtype, adt)
+                    p = b.gep(acc, [j])
+                    b.store(self.combine(monoid, adt, b.load(p), x), p)
+
+        self._nest(kern.shape[n_outer:], inner_vars, inner)
+        off = K.linearize([K.loop_var(i) for i in range(n_outer)], kern.shape[:n_outer])
+        with self.for_range(hi, "j.out", start=lo) as j:
+            self.loop_vals = list(outer_vars) + [j]
+            self.memo = {}
+            for acc, (buf, _, monoid) in zip(accs, kern.outputs):
+                adt = _acc_dtype(monoid, buf.dtype)
+                self.store(buf, off, self.convert(b.load(b.gep(acc, [j])), adt, buf.dtype))
 
     def _outer_body(self, kern, outer_vars):
         b = self.b
@@ -577,6 +623,45 @@ class Renderer:
                 b.position_at_end(ok)
         b.ret(i32(0))
         return fn
+
+
+# the longest row of accumulators a column-style reduction keeps on the stack
+ROWS_MAX = 4096
+
+
+def _rows_last(kern, n_outer):
+    """Whether a reduction kernel reads memory contiguously along its last kept axis and not
+    along its innermost reduced one (then `_rows_body` renders it)."""
+    if not kern.reduce_axes or n_outer == 0 or not 8 <= kern.shape[n_outer - 1] <= ROWS_MAX:
+        return False
+    j, r = n_outer - 1, len(kern.shape) - 1
+    strides, seen, stack = [], set(), [e for _, e, _ in kern.outputs]
+    while stack:
+        e = stack.pop()
+        if e in seen or type(e) is not K.Expr:
+            continue
+        seen.add(e)
+        if e.op == "load":
+            strides.append((_coef(e.args[1], j), _coef(e.args[1], r)))
+        else:
+            stack.extend(e.args)
+    return any(sj == 1 for sj, _ in strides) and not any(sr == 1 for _, sr in strides)
+
+
+def _coef(e, k):
+    """The coefficient of loop variable k in an affine int64 index expression (None: not
+    affine)."""
+    if e.op == "var":
+        return 1 if e.args[0] == k else 0
+    if e.op == "const":
+        return 0
+    if e.op == "add":
+        a, b = _coef(e.args[0], k), _coef(e.args[1], k)
+        return None if a is None or b is None else a + b
+    if e.op == "mul" and e.args[1].op == "const":
+        a = _coef(e.args[0], k)
+        return None if a is None else a * e.args[1].args[0]
+    return None
 
 
 def _step_key(step):
