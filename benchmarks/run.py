@@ -18,6 +18,9 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import numpy as np  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from perf import timeit as _perf_timeit  # noqa: E402
+
 import jtrans  # noqa: E402
 import jtrans.numpy as jnp  # noqa: E402
 
@@ -42,22 +45,8 @@ if autograd is not None:
 
 
 def timeit(fn, repeats=REPEATS, target=TARGET):
-    """Median seconds per call of fn()."""
-    fn()
-    t0 = time.perf_counter()
-    n = 0
-    while time.perf_counter() - t0 < target / 10 or n < 1:
-        fn()
-        n += 1
-    per = (time.perf_counter() - t0) / n
-    number = max(1, int(target / max(per, 1e-9)))
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t) / number)
-    return statistics.median(times)
+    """Median seconds per call of fn() (the same timer as benchmarks/perf.py)."""
+    return _perf_timeit(fn, repeats=repeats, target=target)
 
 
 def _block(x):

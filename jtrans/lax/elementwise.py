@@ -11,6 +11,7 @@ import scipy.special as sp
 from .. import core, dtypes
 from ..errors import JTransTypeError
 from ..interpreters import ad, batching
+from ..array import Array
 from ._base import (
     Zero,
     as_operand,
@@ -152,8 +153,11 @@ def _real_dtype(dt):
 
 def _operands(*xs):
     """Python scalars become rank-0 operands of the first array operand's dtype."""
-    if not any(isinstance(x, _SCALAR_TYPES) for x in xs):
-        return [as_operand(x) for x in xs]
+    for x in xs:
+        if isinstance(x, _SCALAR_TYPES):
+            break
+    else:  # the common case: no Python scalars
+        return [x if type(x) is Array else as_operand(x) for x in xs]
     ref = next((x for x in xs if not isinstance(x, _SCALAR_TYPES)), None)
     dt = None if ref is None else core.get_aval(ref).dtype
     if dt is not None:

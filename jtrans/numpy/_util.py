@@ -135,11 +135,17 @@ def _scalar_fast_path(x, y):
 
 def promote_args(name, *args):
     """promote_dtypes, then broadcast to the common shape (NumPy rules)."""
-    if all(isinstance(a, _VALUE_TYPES) for a in args):
+    for a in args:
+        if not isinstance(a, _VALUE_TYPES):
+            break
+    else:
         a0 = args[0].aval
-        if all(a.aval == a0 for a in args):
+        for a in args:
+            if a.aval != a0:
+                break
+        else:
             return args  # the common case: same shape, dtype and weak type
-    elif len(args) == 2:
+    if len(args) == 2:
         fast = _scalar_fast_path(*args)
         if fast is not None:
             return fast
