@@ -2049,3 +2049,29 @@ def test_numpy_api_basics_against_numpy():
     np.testing.assert_array_equal(np.asarray(x), np.arange(6).reshape(2, 3))
     assert x.tolist() == [[0, 1, 2], [3, 4, 5]]
     assert int(x[1, 2]) == 5 and x[1, 2].item() == 5
+
+
+def test_lax_associative_scan_and_select_and_cond_operands():
+    np.testing.assert_array_equal(lax.associative_scan(jnp.add, jnp.arange(0, 4)), [0, 1, 3, 6])
+    close(lax.associative_scan(jnp.multiply, jnp.arange(1.0, 5.0)), [1.0, 2.0, 6.0, 24.0])
+    close(lax.select(jnp.array([True, False]), jnp.ones(2), jnp.zeros(2)), [1.0, 0.0])
+    out = lax.cond(False, lambda a, b: a + b, lambda a, b: a - b, jnp.array(5.0), jnp.array(2.0))
+    assert float(out) == 3.0
+
+
+def test_sharp_bits_out_of_bounds_update_is_dropped_and_fori_loop_traced_bounds():
+    np.testing.assert_array_equal(jnp.arange(10).at[11].add(23), np.arange(10))
+
+    @jit
+    def f(x, n):
+        return lax.fori_loop(0, n, lambda i, c: c + x, 0.0)
+
+    assert float(f(2.0, 3)) == 6.0
+    close(jvp(lambda x: f(x, 3), (2.0,), (1.0,))[1], 3.0)
+
+
+def test_vmap_negative_axes_and_out_axes():
+    x = jnp.arange(6.0).reshape(2, 3)
+    close(vmap(jnp.sum, in_axes=-1)(x), np.arange(6.0).reshape(2, 3).sum(0))
+    out = vmap(lambda r: r * 2, in_axes=0, out_axes=-1)(x)
+    close(out, (np.arange(6.0).reshape(2, 3) * 2).T)
