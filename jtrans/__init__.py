@@ -5,7 +5,7 @@ from .dtypes import config
 from . import core
 from .array import block_until_ready, device_put, devices
 from .core import ArrayType as Array
-from . import lax, numpy, tree_util, errors
+from . import lax, numpy, tree_util, tree, errors
 from ._misc import (  # noqa: F401
     clear_caches,
     default_backend,

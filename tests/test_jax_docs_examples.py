@@ -629,13 +629,7 @@ def test_custom_vjp_sin_times_y():
         jvp(f, (2.0, 3.0), (1.0, 0.0))
 
 
-_PY_CF = pytest.mark.xfail(strict=True, reason="custom_jvp/custom_vjp stage the primal function "
-                           "to a jaxpr even under grad/jvp of concrete values (JAX does not), so "
-                           "Python `if` on the argument fails; diff proposed to the lead "
-                           "(interpreters/custom_derivatives.py)")  # fmt: skip
 
-
-@_PY_CF
 def test_custom_jvp_python_control_flow():
     @jax.custom_jvp
     def f(x):
@@ -691,7 +685,6 @@ def test_custom_vjp_python_control_flow_in_bwd():
     close(grad(f)(-1.0), 3.0)
 
 
-@_PY_CF
 def test_custom_vjp_python_control_flow_in_primal():
     @jax.custom_vjp
     def f(x):

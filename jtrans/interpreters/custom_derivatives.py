@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import core, dtypes
 from ..core import ClosedJaxpr
-from ..errors import JTransTypeError, JTransValueError
+from ..errors import ConcretizationTypeError, JTransTypeError, JTransValueError
 from ..tree_util import flatten_up_to, tree_flatten, tree_map, tree_unflatten
 from . import ad, batching
 from . import partial_eval as pe
@@ -57,6 +57,35 @@ def _as_value(x):
 
 def _eager():
     return core.current_trace() is core.eval_trace
+
+
+def _run_unstaged(flat):
+    """The trace under which a custom_jvp/custom_vjp call can run without a jaxpr of its
+    function, or None. JAX traces the function only where a jaxpr is needed (jit, vmap, ...):
+    under a JVP the rule runs on the primals, and values a partial evaluation knows are
+    computed now, so Python control flow on concrete values works (the custom derivatives
+    tutorial's `if x > 0` examples). Used when staging the function fails on such a value."""
+    trace = core.current_trace()
+    if isinstance(trace, ad.JVPTrace):
+        return trace
+    if getattr(trace, "parent", None) is not None and not any(
+        isinstance(x, core.Tracer) and x._trace is trace for x in flat
+    ):
+        return trace  # every argument is a constant of this trace: compute in its parent
+    return None
+
+
+def _jvp_unstaged(trace, flat, jvp_rule):
+    """Applies jvp_rule(primals, tangents) -> (outs, out_tangents) for JVP tracers `flat` in
+    the parent trace and packs the results (JAX's process_custom_jvp_call)."""
+    primals, tangents = [], []
+    for x in flat:
+        p, t = trace.unpack(x)
+        primals.append(p)
+        tangents.append(t)
+    with core.set_current_trace(trace.parent):
+        outs, out_t = jvp_rule(primals, tangents)
+    return [trace.pack(o, t) for o, t in zip(outs, out_t)]
 
 
 def _resolve_args(fun, args, kwargs, what):
@@ -217,7 +246,13 @@ def _stage_primal(self, args, kwargs, kind):
     flat = [_as_value(x) for x in flat]
     box = []
     f_flat = _flat_outputs(lambda *d: self.fun(*_merge(nums, static, d)), in_tree, box)
-    closed, consts = _stage(f_flat, flat)
+    try:
+        closed, consts = _stage(f_flat, flat)
+    except ConcretizationTypeError:
+        trace = _run_unstaged(flat)
+        if trace is None:
+            raise
+        return self._call_unstaged(trace, nums, static, dyn, flat, in_tree)
     return _Staged((nums, static, flat, in_tree, closed, consts, box[0]))
 
 
@@ -286,9 +321,39 @@ class custom_jvp:
                                       symbolic_zeros=self.symbolic_zeros)  # fmt: skip
         return tree_unflatten(out_tree, outs)
 
-    def _flat_jvp(self, nums, static, in_tree, out_tree, out_avals):
+    def _call_unstaged(self, trace, nums, static, dyn, flat, in_tree):
+        """The call under a JVP or on values a partial evaluation knows: no jaxpr of fun."""
+
+        def in_parent():
+            with core.set_current_trace(trace.parent):
+                return self(*_merge(nums, static, tree_unflatten(in_tree, flat)))
+
+        if not isinstance(trace, ad.JVPTrace):
+            return in_parent()
+        if all(type(trace.unpack(x)[1]) is ad.Zero for x in flat):
+            primals = [trace.unpack(x)[0] for x in flat]
+            with core.set_current_trace(trace.parent):
+                return self(*_merge(nums, static, tree_unflatten(in_tree, primals)))
+        box = []
+
+        def rule(primals, tangents):
+            if not self.symbolic_zeros:
+                tangents = [ad.instantiate_zeros(t) for t in tangents]
+            out = self.jvp(*static, tuple(tree_unflatten(in_tree, primals)),
+                           tuple(tree_unflatten(in_tree, tangents)))  # fmt: skip
+            first = out[0] if isinstance(out, (tuple, list)) and len(out) == 2 else out
+            p_flat, out_tree = tree_flatten(first)
+            box.append(out_tree)
+            avals = [core.get_aval(_as_value(p)) for p in p_flat]
+            checked = self._flat_jvp(nums, static, in_tree, out_tree, avals, lambda *_: out)
+            return checked(primals, tangents)
+
+        outs = _jvp_unstaged(trace, flat, rule)
+        return tree_unflatten(box[0], outs)
+
+    def _flat_jvp(self, nums, static, in_tree, out_tree, out_avals, rule=None):
         """jvp_fun(primals_flat, tangents_flat) -> (outs_flat, out_tangents_flat), checked."""
-        rule, rule_name = self.jvp, getattr(self.jvp, "__name__", "jvp")
+        rule, rule_name = rule or self.jvp, getattr(self.jvp, "__name__", "jvp")
         symbolic = self.symbolic_zeros
 
         def jvp_fun(primals, tangents):
@@ -454,6 +519,36 @@ class custom_vjp:
                                       num_consts=len(consts))  # fmt: skip
         return tree_unflatten(out_tree, outs)
 
+    def _call_unstaged(self, trace, nums, static, dyn, flat, in_tree):
+        """The call under a JVP (fwd now, bwd later) or on values a partial evaluation knows."""
+
+        def call(xs):
+            with core.set_current_trace(trace.parent):
+                return self(*_merge(nums, static, tree_unflatten(in_tree, xs)))
+
+        if not isinstance(trace, ad.JVPTrace):
+            return call(flat)
+        if all(type(trace.unpack(x)[1]) is ad.Zero for x in flat):
+            return call([trace.unpack(x)[0] for x in flat])
+        box = []
+
+        def rule(primals, tangents):
+            def fwd(*ps):
+                out = self._flat_fwd(nums, static, in_tree, None)(*ps)
+                box.append(out[3])
+                return out[:3]
+
+            in_avals = [core.get_aval(p) for p in primals]
+            bwd = _Rule(lambda res_tree, res, cts: self._flat_bwd(
+                static, in_tree, box[0], dyn, in_avals)(res_tree, res, cts),
+                getattr(self.bwd, "__name__", "bwd"))  # fmt: skip
+            return _custom_vjp_call_jvp(primals, tangents, call_jaxpr=None,
+                                        fwd=_Rule(fwd, getattr(self.fwd, "__name__", "fwd")),
+                                        bwd=bwd, num_consts=0)  # fmt: skip
+
+        outs = _jvp_unstaged(trace, flat, rule)
+        return tree_unflatten(box[0], outs)
+
     def _flat_fwd(self, nums, static, in_tree, out_tree):
         """fwd(*primals_flat) -> (outs_flat, residuals_flat, residual_tree)."""
         rule, rule_name = self.fwd, getattr(self.fwd, "__name__", "fwd")
@@ -466,13 +561,14 @@ class custom_vjp:
                     f"got {type(out).__name__}"
                 )
             p_flat, p_tree = tree_flatten(out[0])
-            if p_tree != out_tree:
+            if out_tree is not None and p_tree != out_tree:
                 raise JTransTypeError(
                     f"custom_vjp fwd rule {rule_name} returned a primal output with structure "
                     f"{p_tree}, but the custom_vjp function returns {out_tree}"
                 )
             res_flat, res_tree = tree_flatten(out[1])
-            return [_as_value(x) for x in p_flat], [_as_value(r) for r in res_flat], res_tree
+            outs = [_as_value(x) for x in p_flat], [_as_value(r) for r in res_flat], res_tree
+            return outs if out_tree is not None else (*outs, p_tree)
 
         return fwd
 
