@@ -87,3 +87,27 @@ def test_loops_with_approximations_vectorise():
     text = f.lower(np.zeros(1000, np.float32)).as_text("llvm-opt")
     assert "x float>" in text  # vector types appear in the optimized IR
     assert "@tanhf" not in text and "@expf" not in text and "@sinf" not in text
+
+
+@pytest.mark.parametrize("name,fn,ref", [("sin", jnp.sin, np.sin), ("cos", jnp.cos, np.cos)])
+def test_sin_cos_float32_up_to_2_20(name, fn, ref):
+    """The stated bound over the stated range, including the floats nearest the multiples of
+    pi/2 (where the result is tiny and the reduction's accuracy shows)."""
+    rng = np.random.default_rng(0)
+    k = np.arange(0, 2**20 / (np.pi / 2), 37, dtype=np.float64)
+    near = (k * (np.pi / 2)).astype(np.float32)
+    x = np.concatenate([rng.uniform(-(2.0**20), 2.0**20, 10**6), near, -near,
+                        np.nextafter(near, np.float32(np.inf))]).astype(np.float32)  # fmt: skip
+    got = np.asarray(jtrans.jit(fn)(x))
+    err = _ulp_error(got, x, ref, np.float32)
+    i = int(np.argmax(err))
+    assert err[i] <= 2, f"{name}({x[i]!r}) = {got[i]!r}: {err[i]:.1f} ulp"
+
+
+def test_sin_and_cos_of_one_argument_share_the_reduction():
+    f = jtrans.jit(lambda x: jnp.sin(x) * 2.0 + jnp.cos(x))
+    text = f.lower(np.zeros(4096, np.float32)).as_text("llvm-opt")
+    body = text[text.index("vector.body:") :]
+    body = body[: body.index("br ")]
+    assert body.count("@llvm.rint.v") == 1, body
+    assert "<16 x float>" in body or "<8 x float>" in body

@@ -15,7 +15,7 @@ Accuracy, measured against NumPy on dense grids (tests/test_mathlib.py checks th
 | log1p | <= 3 ulp | <= 3 ulp | log(1 + x) corrected by ((1 + x) - 1 - x) / (1 + x) |
 | tanh | <= 4 ulp | <= 4 ulp | e / (e + 2) with e = expm1(2|x|), sign restored |
 | logistic | <= 4 ulp | <= 4 ulp | e = exp(-abs(x)): 1 / (1 + e) for x >= 0, e / (1 + e) below |
-| sin, cos (float32 only) | <= 2 ulp for abs(x) < 2^20 | libm | computed in float64: k = rint(2x/pi), two-part Cody-Waite reduction, degree 11/12 Taylor |
+| sin, cos (float32 only) | <= 2 ulp for abs(x) < 2^20 | libm | k = rint(2x/pi) and a two-part Cody-Waite reduction in float64; degree 9/10 Taylor in float32 |
 
 inf, -inf, nan and signed zeros follow NumPy for every function (tested).
 """
@@ -227,32 +227,41 @@ class _Emitter:
         ax = self.intr("fabs", x)
         return self.select(self.lt(ax, 1e-300 if self.F.f64 else 1e-30), x, out)
 
-    # -- sin / cos (float32, computed in float64) ------------------------------------------------
+    # -- sin / cos (float32: reduction in float64, polynomials in float32) -----------------------
 
     def _sincos(self, x, which):
+        """sin or cos of a float32 x. The reduction x = k pi/2 + r runs in float64 (exact for
+        abs(x) < 2^20: pi/2 in a 33-bit and a 53-bit part); r and r^2 are rounded to float32 and
+        the Taylor polynomials (degree 9 for sin, 10 for cos on abs(r) <= pi/4; truncation below
+        0.05 ulp) run in float32, at twice the vector width of float64. sin(x) and cos(x) of
+        the same x share everything but the last selects (LLVM's CSE merges them)."""
         b = self.b
         xd = b.fpext(x, f64)
         d = lambda v: ir.Constant(f64, float(v))  # noqa: E731
-        pio2_hi = 1.5707963267341256  # 33 bits of pi/2
-        pio2_lo = math.pi / 2 - pio2_hi
+        # pi/2 = pio2_hi + pio2_lo to ~86 bits: pio2_hi has 33 significant bits (k pio2_hi is
+        # exact for abs(k) < 2^20), pio2_lo is the rest rounded to double (fdlibm's pio2_1,
+        # pio2_1t); pi/2 - pio2_hi computed in double would keep only pi/2's 53 bits
+        pio2_hi = 1.57079632673412561417e00
+        pio2_lo = 6.07710050650619224932e-11
         k = self.intr("rint", b.fmul(xd, d(2 / math.pi)), ty=f64)
         r = b.fsub(b.fsub(xd, b.fmul(k, d(pio2_hi))), b.fmul(k, d(pio2_lo)))
-        q4 = b.fsub(k, b.fmul(self.intr("floor", b.fmul(k, d(0.25)), ty=f64), d(4.0)))
-        q = b.fptosi(self.intr("fabs", q4, ty=f64), i32)
-        r2 = b.fmul(r, r)
-        sin_c = [(-1) ** j / math.factorial(2 * j + 1) for j in range(6)]
-        cos_c = [(-1) ** j / math.factorial(2 * j) for j in range(7)]
-        saved, self.ty = self.ty, f64
-        s = b.fmul(r, self.poly(r2, sin_c))
-        c = self.poly(r2, cos_c)
+        # the quadrant k mod 4 (k taken as 0 where it is huge or NaN, so the conversion is
+        # always defined; there the reduction is inexact anyway, or x not finite)
+        small = b.fcmp_ordered("<", self.intr("fabs", k, ty=f64), d(2.0**30))
+        q = b.fptosi(b.select(small, k, d(0.0)), i32)
+        rf, zf = b.fptrunc(r, f32), b.fptrunc(b.fmul(r, r), f32)
+        saved, self.ty = self.ty, f32
+        sin_c = [(-1) ** (j + 1) / math.factorial(2 * j + 3) for j in range(4)]
+        cos_c = [(-1) ** (j + 1) / math.factorial(2 * j + 2) for j in range(5)]
+        s = b.fadd(rf, b.fmul(b.fmul(rf, zf), self.poly(zf, sin_c)))
+        c = b.fadd(self.c(1.0), b.fmul(zf, self.poly(zf, cos_c)))
         self.ty = saved
         if which == "cos":
             q = b.add(q, i32(1))
         q = b.and_(q, i32(3))
         # sin(x) for quadrants 0..3: s, c, -s, -c
         v = b.select(b.icmp_unsigned("==", b.and_(q, i32(1)), i32(0)), s, c)
-        v = b.select(b.icmp_unsigned(">=", q, i32(2)), b.fneg(v), v)
-        out = b.fptrunc(v, self.ty)
+        out = b.select(b.icmp_unsigned(">=", q, i32(2)), b.fneg(v), v)
         finite = b.fcmp_ordered("<", self.intr("fabs", x), self.c(math.inf))
         out = self.select(finite, out, self.c(math.nan))
         if which == "sin":  # keep -0.0
