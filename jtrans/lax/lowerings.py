@@ -24,14 +24,14 @@ def scalar_op(name):
     return lambda *xs: K.op(name, *xs)
 
 
-def in_range(d, lo, n):
+def index_in_range(d, lo, n):
     """lo <= d < lo + n for an int64 index expression (as a bool Expr)."""
     ge = K.op("ge", d, K.iconst(lo))
     lt = K.op("lt", d, K.iconst(lo + n))
     return K.op("and", ge, lt)
 
 
-def clamp(d, n):
+def clamp_index(d, n):
     return K.op("min", K.op("max", d, K.iconst(0)), K.iconst(max(n - 1, 0)))
 
 

@@ -14,6 +14,9 @@ from ..errors import (
     ShapeError,
 )
 from ..interpreters import ad, batching
+from ..lowering import fusion, passes
+from ..lowering import indexing as lower_ix
+from ..lowering import kernel as K
 from . import elementwise as ew
 from ._base import (
     Zero,
@@ -24,6 +27,7 @@ from ._base import (
     standard_primitive,
     transpose_rules,
 )
+from .lowerings import clamp_index, identity_if_same, index_in_range, same
 
 # ---------------------------------------------------------------------------------------------
 # convert_element_type
@@ -78,6 +82,21 @@ batch_rules[convert_element_type_p] = lambda vals, dims, **p: (
     convert_element_type_p.bind(vals[0], **p),
     dims[0],
 )
+
+# compiled: a cast (cheap: recomputed in every fusion that reads it); the identity cast goes
+fusion.elementwise_rules[convert_element_type_p] = lambda x, new_dtype, weak_type=False: K.Expr(
+    "cast", (x,), np.dtype(new_dtype)
+)
+fusion.cheap_prims.add(convert_element_type_p)
+
+
+def _convert_simplify(eqn, producer):
+    x = eqn.invars[0]
+    return x if x.aval.dtype == eqn.outvars[0].aval.dtype and type(x) is core.Var else None
+
+
+passes.simplify_rules[convert_element_type_p] = _convert_simplify
+
 
 # ---------------------------------------------------------------------------------------------
 # bitcast_convert_type: the operand's bits read as new_dtype (little-endian, as XLA on the
@@ -250,6 +269,19 @@ def _broadcast_hook(x, size, axis):
 
 batching._broadcast = _broadcast_hook
 
+
+# compiled: an index map; the identity broadcast goes
+def _bid_index(idx, in_avals, out_aval, shape, broadcast_dimensions):
+    x = in_avals[0]
+    dims = [K.iconst(0) if x.shape[i] == 1 else idx.dims[d]
+            for i, d in enumerate(broadcast_dimensions)]  # fmt: skip
+    return [K.Index(dims)]
+
+
+fusion.index_rules[broadcast_in_dim_p] = _bid_index
+passes.simplify_rules[broadcast_in_dim_p] = identity_if_same
+
+
 # ---------------------------------------------------------------------------------------------
 # reshape
 
@@ -289,6 +321,39 @@ def _reshape_batch(vals, dims, new_sizes, dimensions):
 
 
 batch_rules[reshape_p] = _reshape_batch
+
+
+# compiled: an index map (through the flat index unless only unit axes change); the identity
+# reshape goes and a chain of reshapes becomes one
+def _reshape_index(idx, in_avals, out_aval, **params):
+    x = in_avals[0]
+    squeezed_in = [n for n in x.shape if n != 1]
+    squeezed_out = [n for n in out_aval.shape if n != 1]
+    flat = idx.flat
+    if squeezed_in == squeezed_out:  # only unit axes change: no division
+        it = iter(d for d, n in zip(idx.dims, out_aval.shape) if n != 1)
+        return [K.Index([K.iconst(0) if n == 1 else next(it) for n in x.shape], flat)]
+    if flat is None:
+        flat = K.linearize(idx.dims, out_aval.shape)
+    return [K.Index(K.delinearize(flat, x.shape), flat)]
+
+
+fusion.index_rules[reshape_p] = _reshape_index
+
+
+def _reshape_simplify(eqn, producer):
+    x = eqn.invars[0]
+    if same(x, eqn.outvars[0]) and type(x) is core.Var:
+        return x
+    p = producer(x)
+    if p is not None and p.prim in (reshape_p, squeeze_p):  # a chain of reshapes
+        return eqn.replace(invars=[p.invars[0]], params=dict(new_sizes=eqn.outvars[0].aval.shape,
+                                                             dimensions=None))  # fmt: skip
+    return None
+
+
+passes.simplify_rules[reshape_p] = _reshape_simplify
+
 
 # ---------------------------------------------------------------------------------------------
 # transpose
@@ -340,6 +405,34 @@ def _moveaxis_hook(x, src, dst):
 
 batching._moveaxis = _moveaxis_hook
 
+
+# compiled: an index map; the identity permutation goes, a transpose of a transpose composes
+def _transpose_index(idx, in_avals, out_aval, permutation):
+    dims = [None] * len(permutation)
+    for j, p in enumerate(permutation):
+        dims[p] = idx.dims[j]
+    return [K.Index(dims)]
+
+
+fusion.index_rules[transpose_p] = _transpose_index
+
+
+def _transpose_simplify(eqn, producer):
+    x = eqn.invars[0]
+    perm = eqn.params["permutation"]
+    if list(perm) == list(range(len(perm))):
+        return x
+    p = producer(x)
+    if p is not None and p.prim is transpose_p:  # transpose of transpose
+        inner = p.params["permutation"]
+        composed = tuple(inner[i] for i in perm)
+        return eqn.replace(invars=[p.invars[0]], params=dict(permutation=composed))
+    return None
+
+
+passes.simplify_rules[transpose_p] = _transpose_simplify
+
+
 # ---------------------------------------------------------------------------------------------
 # squeeze / expand_dims
 
@@ -388,6 +481,13 @@ def expand_dims(x, dimensions):
     for d in dims:
         shape.insert(d, 1)
     return reshape(x, shape)
+
+
+# compiled: squeeze is a reshape (an index map); the identity squeeze goes
+fusion.index_rules[squeeze_p] = lambda idx, in_avals, out_aval, dimensions: _reshape_index(
+    idx, in_avals, out_aval
+)
+passes.simplify_rules[squeeze_p] = identity_if_same
 
 
 # ---------------------------------------------------------------------------------------------
@@ -495,6 +595,20 @@ def clamp(min, x, max):
     return ew.min(ew.max(x, lo), hi)
 
 
+# compiled: a chain of scalar selects
+def _select_n_rule(which, *cases):
+    if which.dtype == K.BOOL:
+        return cases[0] if len(cases) == 1 else K.Expr("select", (which, cases[1], cases[0]),
+                                                        cases[0].dtype)  # fmt: skip
+    out = cases[0]
+    for i, c in enumerate(cases[1:], 1):
+        out = K.Expr("select", (K.op("eq", which, K.const(i, which.dtype)), c, out), c.dtype)
+    return out
+
+
+fusion.elementwise_rules[select_n_p] = _select_n_rule
+
+
 # ---------------------------------------------------------------------------------------------
 # iota
 
@@ -521,6 +635,15 @@ def broadcasted_iota(dtype, shape, dimension):
     shape = tuple(int(s) for s in shape)
     return iota_p.bind(dtype=dtypes.check_dtype(dtype), shape=shape,
                        dimension=canonical_axis(dimension, len(shape)))  # fmt: skip
+
+
+# compiled: the loop index, cast (cheap: recomputed in every fusion that reads it)
+def _iota_rule(read, idx, in_avals, out_aval, dtype, shape, dimension):
+    return K.Expr("cast", (idx.dims[dimension],), np.dtype(dtype))
+
+
+fusion.fused_rules[iota_p] = _iota_rule
+fusion.cheap_prims.add(iota_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -571,6 +694,18 @@ batch_rules[rev_p] = lambda vals, dims, dimensions: (
     rev(vals[0], tuple(d + (d >= dims[0]) for d in dimensions)),
     dims[0],
 )
+
+
+# compiled: an index map
+def _rev_index(idx, in_avals, out_aval, dimensions):
+    n = in_avals[0].shape
+    dims = [K.iadd(K.iconst(n[i] - 1), K.imul(d, -1)) if i in dimensions else d
+            for i, d in enumerate(idx.dims)]  # fmt: skip
+    return [K.Index(dims)]
+
+
+fusion.index_rules[rev_p] = _rev_index
+
 
 # ---------------------------------------------------------------------------------------------
 # pad: (lo, hi, interior) per axis; negative lo/hi remove elements
@@ -679,6 +814,33 @@ def _pad_batch(vals, dims, padding_config):
 ad.deflinear(pad_p, _pad_transpose)
 batch_rules[pad_p] = _pad_batch
 
+
+# compiled: a fused rule reading the operand where the index falls on it, else the padding value
+def _pad_rule(read, idx, in_avals, out_aval, padding_config):
+    x = in_avals[0]
+    pv = read(1, K.Index((), K.iconst(0)))
+    if x.size == 0:
+        return pv
+    ok, dims = None, []
+    for d, n, (lo, hi, interior) in zip(idx.dims, x.shape, padding_config):
+        step = interior + 1
+        rel = K.iadd(d, K.iconst(-lo))
+        span = (n - 1) * step + 1
+        cond = index_in_range(rel, 0, span)
+        if step > 1:
+            cond = K.op("and", cond, K.op("eq", K.Expr("rem", (K.op("max", rel, K.iconst(0)),
+                                                               K.iconst(step)), K.I64),
+                                          K.iconst(0)))  # fmt: skip
+            rel = K.Expr("div", (rel, K.iconst(step)), K.I64)
+        dims.append(clamp_index(rel, n))
+        ok = cond if ok is None else K.op("and", ok, cond)
+    v = read(0, K.Index(dims))
+    return v if ok is None else K.Expr("select", (ok, v, pv), v.dtype)
+
+
+fusion.fused_rules[pad_p] = _pad_rule
+
+
 # ---------------------------------------------------------------------------------------------
 # concatenate
 
@@ -744,6 +906,27 @@ def _concatenate_batch(vals, dims, dimension):
 
 ad.deflinear(concatenate_p, _concatenate_transpose)
 batch_rules[concatenate_p] = _concatenate_batch
+
+
+# compiled: a fused rule selecting the operand the index falls in
+def _concatenate_rule(read, idx, in_avals, out_aval, dimension):
+    out, start = None, 0
+    d = idx.dims[dimension]
+    for i, x in enumerate(in_avals):
+        n = x.shape[dimension]
+        if n == 0:
+            continue
+        dims = list(idx.dims)
+        dims[dimension] = clamp_index(K.iadd(d, K.iconst(-start)), n)
+        v = read(i, K.Index(dims))
+        out = v if out is None else K.Expr("select", (K.op("lt", d, K.iconst(start)), out, v),
+                                           v.dtype)  # fmt: skip
+        start += n
+    return out
+
+
+fusion.fused_rules[concatenate_p] = _concatenate_rule
+
 
 # ---------------------------------------------------------------------------------------------
 # slice (static start/limit/strides)
@@ -847,6 +1030,16 @@ def index_in_dim(operand, index, axis=0, keepdims=True):
     index = index % n
     out = slice_in_dim(operand, index, index + 1, 1, axis)
     return out if keepdims else squeeze(out, (axis,))
+
+
+# compiled: an index map
+def _slice_index(idx, in_avals, out_aval, start_indices, limit_indices, strides):
+    st_ = strides or (1,) * len(start_indices)
+    dims = [K.iadd(K.iconst(a), K.imul(d, s)) for d, a, s in zip(idx.dims, start_indices, st_)]
+    return [K.Index(dims)]
+
+
+fusion.index_rules[slice_p] = _slice_index
 
 
 # ---------------------------------------------------------------------------------------------
@@ -965,6 +1158,7 @@ def _dynamic_slice_batch(vals, dims, slice_sizes):
 ad.jvp_rules[dynamic_slice_p] = _dynamic_slice_jvp
 transpose_rules[dynamic_slice_p] = _dynamic_slice_transpose
 batch_rules[dynamic_slice_p] = _dynamic_slice_batch
+fusion.fused_rules[dynamic_slice_p] = lower_ix.dynamic_slice_rule  # an index map, clamped
 
 
 def _dynamic_update_slice_impl(x, update, *starts):
@@ -1041,6 +1235,7 @@ def _dynamic_update_slice_batch(vals, dims):
 ad.jvp_rules[dynamic_update_slice_p] = _dynamic_update_slice_jvp
 transpose_rules[dynamic_update_slice_p] = _dynamic_update_slice_transpose
 batch_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch
+fusion.fused_rules[dynamic_update_slice_p] = lower_ix.dynamic_update_slice_rule
 
 
 def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0):
@@ -1374,6 +1569,7 @@ def _gather_batch(vals, dims, *, dimension_numbers, slice_sizes, **params):
 ad.jvp_rules[gather_p] = _gather_jvp
 transpose_rules[gather_p] = _gather_transpose
 batch_rules[gather_p] = _gather_batch
+fusion.fused_rules[gather_p] = lower_ix.gather_rule  # an index map through the indices
 
 
 def _scatter_impl(combine):
@@ -1466,9 +1662,13 @@ def _scatter_batch(prim):
     return rule
 
 
-def _scatter_prim(name, combine):
+def _scatter_prim(name, combine, monoid):
+    """monoid: the Kernel-IR op combining an update with the operand (None: the update wins);
+    compiled as a native step that copies the operand and scatters into it."""
     p = standard_primitive(name, _scatter_impl(combine), _scatter_abstract(name))
     batch_rules[p] = _scatter_batch(p)
+    fusion.control_rules[p] = lower_ix.scatter_rule(monoid)
+    fusion.fused_operand_prims.add(p)
     return p
 
 
@@ -1494,7 +1694,7 @@ def _zero_out(t):
 
 
 # scatter_add: linear in (operand, updates); its transpose reads back with a gather
-scatter_add_p = _scatter_prim("scatter-add", lambda out, ix, u: np.add.at(out, ix, u))
+scatter_add_p = _scatter_prim("scatter-add", lambda out, ix, u: np.add.at(out, ix, u), "add")
 scatter_add = _scatter_fn(scatter_add_p, "operand with updates added at the scattered windows "
                           "(repeated indices accumulate).")  # fmt: skip
 
@@ -1524,7 +1724,7 @@ transpose_rules[scatter_add_p] = _scatter_add_transpose
 # scatter (set). For repeated indices one update wins; the JVP finds which one by scattering
 # ids and gathering them back, then expresses the result with scatter_add of masked values
 # (so it needs no transpose of its own and is exact for repeated indices).
-scatter_p = _scatter_prim("scatter", _scatter_set)
+scatter_p = _scatter_prim("scatter", _scatter_set, None)
 scatter = _scatter_fn(scatter_p, "operand with the scattered windows replaced by updates.")
 
 
@@ -1583,7 +1783,7 @@ transpose_rules[scatter_p] = _scatter_transpose
 # scatter_mul: linear in the operand. With respect to the updates the JVP is exact for
 # unique_indices=True; for possibly repeated indices it divides by the updates (so it is NaN
 # where an update is exactly 0 and its index repeats or unique_indices is not set)
-scatter_mul_p = _scatter_prim("scatter-mul", lambda out, ix, u: np.multiply.at(out, ix, u))
+scatter_mul_p = _scatter_prim("scatter-mul", lambda out, ix, u: np.multiply.at(out, ix, u), "mul")
 scatter_mul = _scatter_fn(scatter_mul_p, "operand multiplied by updates at the scattered windows.")
 
 
@@ -1615,10 +1815,10 @@ ad.jvp_rules[scatter_mul_p] = _scatter_mul_jvp
 transpose_rules[scatter_mul_p] = _scatter_mul_transpose
 
 
-def _scatter_extremum(name, np_ufunc):
+def _scatter_extremum(name, np_ufunc, monoid):
     # the tangent is the mean of the tangents of the operand element and the updates that
     # attain the extremum at each position (as for reduce_max), for repeated indices too
-    prim = _scatter_prim(name, lambda out, ix, u: np_ufunc.at(out, ix, u))
+    prim = _scatter_prim(name, lambda out, ix, u: np_ufunc.at(out, ix, u), monoid)
 
     def jvp(primals, tangents, *, dimension_numbers, **params):
         operand, indices, updates = primals
@@ -1642,11 +1842,11 @@ def _scatter_extremum(name, np_ufunc):
     return prim
 
 
-scatter_min_p = _scatter_extremum("scatter-min", np.minimum)
+scatter_min_p = _scatter_extremum("scatter-min", np.minimum, "min")
 scatter_min = _scatter_fn(
     scatter_min_p, "elementwise minimum of operand and the scattered updates."
 )
-scatter_max_p = _scatter_extremum("scatter-max", np.maximum)
+scatter_max_p = _scatter_extremum("scatter-max", np.maximum, "max")
 scatter_max = _scatter_fn(
     scatter_max_p, "elementwise maximum of operand and the scattered updates."
 )
@@ -1654,4 +1854,5 @@ scatter_max = _scatter_fn(
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (
     "np", "core", "dtypes", "ad", "batching", "ew", "Zero", "instantiate", "standard_primitive",
-    "batch_rules", "transpose_rules", "canonical_axis", "as_operand", "Array")]  # fmt: skip
+    "batch_rules", "transpose_rules", "canonical_axis", "as_operand", "Array", "fusion", "passes",
+    "lower_ix", "K", "clamp_index", "identity_if_same", "index_in_range", "same")]  # fmt: skip
