@@ -12,6 +12,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .. import core, dtypes
 from ..errors import JTransTypeError, JTransValueError
 from ..interpreters import ad, batching
+from ..lowering import conv as lower_conv
+from ..lowering import fusion
+from ..lowering import indexing as lower_ix
+from ..lowering import sort as lower_sort
 from . import elementwise as ew
 from . import structural as st
 from ._base import Zero, as_operand, batch_rules, canonical_axis, standard_primitive
@@ -93,6 +97,7 @@ def _sum_impl(x, axes):
 
 reduce_sum_p = standard_primitive("reduce_sum", _sum_impl, _reduce_abstract("reduce_sum"))
 _reduce_batch(reduce_sum_p)
+fusion.reduction_rules[reduce_sum_p] = "add"  # compiled: a reduction that ends a fusion
 
 
 def reduce_sum(x, axes=None):
@@ -142,6 +147,7 @@ reduce_max_p = standard_primitive(
 )
 _reduce_batch(reduce_max_p)
 _extremum_jvp(reduce_max_p)
+fusion.reduction_rules[reduce_max_p] = "max"
 
 
 def reduce_max(x, axes=None):
@@ -155,6 +161,7 @@ reduce_min_p = standard_primitive(
 )
 _reduce_batch(reduce_min_p)
 _extremum_jvp(reduce_min_p)
+fusion.reduction_rules[reduce_min_p] = "min"
 
 
 def reduce_min(x, axes=None):
@@ -177,6 +184,7 @@ def _prod_impl(x, axes):
 
 reduce_prod_p = standard_primitive("reduce_prod", _prod_impl, _reduce_abstract("reduce_prod"))
 _reduce_batch(reduce_prod_p)
+fusion.reduction_rules[reduce_prod_p] = "mul"
 
 
 def reduce_prod(x, axes=None):
@@ -246,6 +254,8 @@ reduce_xor_p = standard_primitive(
 for _p in (reduce_and_p, reduce_or_p, reduce_xor_p):
     _reduce_batch(_p)
     ad.defnondiff(_p)
+fusion.reduction_rules[reduce_and_p] = "and"
+fusion.reduction_rules[reduce_or_p] = "or"  # (reduce_xor: a call-out)
 
 
 def reduce_and(x, axes=None):
@@ -300,6 +310,10 @@ argmin_p = standard_primitive("argmin", _arg_impl(np.argmin), _arg_abstract("arg
 for _p in (argmax_p, argmin_p):
     _reduce_batch(_p)
     ad.defnondiff(_p)
+# compiled: native loops along the axis, reading the operand through fused expressions
+fusion.control_rules[argmax_p] = lower_ix.arg_rule("max")
+fusion.control_rules[argmin_p] = lower_ix.arg_rule("min")
+fusion.fused_operand_prims |= {argmax_p, argmin_p}
 
 
 def argmax(operand, axis, index_dtype):
@@ -392,6 +406,11 @@ cummin = _cum_fn(cummin_p)
 cumlogsumexp = _cum_fn(cumlogsumexp_p)
 for _p in (cumsum_p, cumprod_p, cummax_p, cummin_p, cumlogsumexp_p):
     _cum_batch(_p)
+# compiled: native scans along the axis, reading the operand through fused expressions
+for _p, _monoid in ((cumsum_p, "add"), (cumprod_p, "mul"), (cummax_p, "max"), (cummin_p, "min")):
+    fusion.control_rules[_p] = lower_ix.cumulative_rule(_monoid)
+fusion.control_rules[cumlogsumexp_p] = lower_ix.cumlogsumexp_rule
+fusion.fused_operand_prims |= {cumsum_p, cumprod_p, cummax_p, cummin_p, cumlogsumexp_p}
 
 ad.deflinear(
     cumsum_p, lambda ct, x, axis, reverse: [cumsum_p.bind(ct, axis=axis, reverse=not reverse)]
@@ -543,6 +562,9 @@ def _sort_batch(vals, dims, dimension, is_stable, num_keys):
 ad.jvp_rules[sort_p] = _sort_jvp
 ad.transpose_rules[sort_p] = _sort_transpose
 batch_rules[sort_p] = _sort_batch
+# compiled: a native stable merge sort per row, operands gathered by the permutation
+fusion.control_rules[sort_p] = lower_sort.sort_rule
+fusion.fused_operand_prims.add(sort_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -747,6 +769,8 @@ def conv_general_vjp_lhs_padding(in_shape, window_dimensions, window_strides, ou
 # windowed sum of the cotangent dilated by the strides (JAX's formulation)
 reduce_window_sum_p = standard_primitive("reduce_window_sum", _rw_impl("sum"), _rw_abstract)
 _rw_batch(reduce_window_sum_p)
+fusion.control_rules[reduce_window_sum_p] = lower_ix.reduce_window_rule("add", lambda d: 0)
+fusion.fused_operand_prims.add(reduce_window_sum_p)  # compiled: native window loops
 
 
 def _reduce_window_sum_transpose(ct, x, window_dimensions, window_strides, padding,
@@ -830,6 +854,10 @@ select_and_gather_add_p = standard_primitive("select_and_gather_add", _sga_impl,
 select_and_scatter_add_p = standard_primitive("select_and_scatter_add", _ssa_impl, _ssa_abstract)
 _rw_batch(select_and_gather_add_p)
 _rw_batch(select_and_scatter_add_p)
+# compiled: the max-pool derivatives as native window loops (jtrans/lowering/conv.py)
+fusion.control_rules[select_and_gather_add_p] = lower_conv.window_select_rule("gather")
+fusion.control_rules[select_and_scatter_add_p] = lower_conv.window_select_rule("scatter")
+fusion.fused_operand_prims |= {select_and_gather_add_p, select_and_scatter_add_p}
 
 
 def _linear_in_first(prim):
@@ -858,6 +886,9 @@ ad.transpose_rules[select_and_scatter_add_p] = lambda ct, s, x, **p: [
 def _rw_extremum(kind):
     prim = standard_primitive(f"reduce_window_{kind}", _rw_impl(kind), _rw_abstract)
     _rw_batch(prim)
+    identity = lower_ix.max_identity if kind == "max" else lower_ix.min_identity
+    fusion.control_rules[prim] = lower_ix.reduce_window_rule(kind, identity)
+    fusion.fused_operand_prims.add(prim)
 
     def jvp(primals, tangents, **params):
         (x,), (g,) = primals, tangents
@@ -974,4 +1005,4 @@ def reduce(operands, init_values, computation, dimensions):
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (
     "np", "core", "dtypes", "ad", "batching", "ew", "st", "standard_primitive", "batch_rules",
     "canonical_axis", "as_operand", "JTransValueError", "JTransTypeError", "Zero",
-    "sliding_window_view")]  # fmt: skip
+    "sliding_window_view", "fusion", "lower_conv", "lower_ix", "lower_sort")]  # fmt: skip
