@@ -2,18 +2,6 @@
 module goes away when they are all moved)."""
 
 from ..lowering import fusion
-from . import linalg
-
-# ---------------------------------------------------------------------------------------------
-# reductions and GEMM
-
-
-def _dot_general_gemm(in_avals, out_aval, dimension_numbers, precision=None,
-                      preferred_element_type=None):  # fmt: skip
-    return dimension_numbers
-
-
-fusion.gemm_rules[linalg.dot_general_p] = _dot_general_gemm
 
 # ---------------------------------------------------------------------------------------------
 # control flow: native branches and loops around sub-programs (jtrans/lowering/control.py)

@@ -15,6 +15,7 @@ import scipy.linalg
 from .. import core, dtypes
 from ..errors import JTransTypeError, JTransValueError, ShapeError
 from ..interpreters import ad, batching
+from ..lowering import fusion
 from . import elementwise as ew
 from . import reductions as red
 from . import structural as st
@@ -260,6 +261,15 @@ def _dot_general_jvp(primals, tangents, **params):
 ad.jvp_rules[dot_general_p] = _dot_general_jvp
 ad.transpose_rules[dot_general_p] = _dot_general_transpose
 batch_rules[dot_general_p] = _dot_general_batch
+
+
+# compiled: a GEMM (a BLAS call from native code; a generated loop as fallback)
+def _dot_general_gemm(in_avals, out_aval, dimension_numbers, precision=None,
+                      preferred_element_type=None):  # fmt: skip
+    return dimension_numbers
+
+
+fusion.gemm_rules[dot_general_p] = _dot_general_gemm
 
 
 def dot(lhs, rhs, precision=None, preferred_element_type=None):
