@@ -21,6 +21,8 @@ from ..core import ClosedJaxpr, Jaxpr, Var
 from ..errors import JTransTypeError, JTransValueError
 from ..interpreters import ad, batching
 from ..interpreters import partial_eval as pe
+from ..lowering import control as lower_control
+from ..lowering import fusion
 from ..tree_util import tree_flatten, tree_unflatten
 from . import elementwise as ew
 from . import reductions as red
@@ -450,6 +452,7 @@ ad.jvp_rules[cond_p] = _cond_jvp
 ad.transpose_rules[cond_p] = _cond_transpose
 batching.batch_rules[cond_p] = _cond_batch
 pe.partial_eval_rules[cond_p] = _cond_partial_eval
+fusion.control_rules[cond_p] = lower_control.lower_cond  # compiled: a native branch
 _dce_rules = {cond_p: _cond_dce}  # registered below once the core's dce_jaxpr is fixed
 
 
@@ -759,6 +762,7 @@ ad.transpose_rules[scan_p] = _scan_transpose
 batching.batch_rules[scan_p] = _scan_batch
 pe.partial_eval_rules[scan_p] = _scan_partial_eval
 _dce_rules[scan_p] = _scan_dce
+fusion.control_rules[scan_p] = lower_control.lower_scan  # compiled: a native loop
 
 
 def map(f, xs, batch_size=None):
@@ -1025,6 +1029,7 @@ ad.jvp_rules[while_p] = _while_jvp
 ad.transpose_rules[while_p] = _while_transpose
 batching.batch_rules[while_p] = _while_batch
 pe.partial_eval_rules[while_p] = _while_partial_eval
+fusion.control_rules[while_p] = lower_control.lower_while  # compiled: a native loop
 
 
 def _register_dce_rules():
