@@ -14,6 +14,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .. import core, dtypes
 from ..errors import JTransTypeError
 from ..interpreters import ad, batching
+from ..lowering import conv as lower_conv
+from ..lowering import fusion
 from . import elementwise as ew
 from . import structural as st
 from ._base import Zero, as_operand, batch_rules, standard_primitive
@@ -382,6 +384,9 @@ def _conv_batch(vals, dims, **params):
 
 
 batch_rules[conv_general_dilated_p] = _conv_batch
+# compiled: GEMMs over patches (jtrans/lowering/conv.py), reading the operands fused
+fusion.control_rules[conv_general_dilated_p] = lower_conv.conv_rule
+fusion.fused_operand_prims.add(conv_general_dilated_p)
 
 __all__ = [
     "ConvDimensionNumbers",

@@ -5,7 +5,9 @@
 
 Importing this package registers the compiler with `jtrans.interpreters.jit`. The primitives'
 lowering entries (fusion kinds, scalar rules...) live in the tables of `fusion` and `passes`;
-they are filled by jtrans/lax/lowerings.py, imported when the first function is compiled.
+each lax primitive's paragraph (jtrans/lax/*.py) fills its own entries when jtrans.lax is
+imported; jtrans/lax/lowerings.py fills those of the interpreters' primitives (jit, add_any,
+custom_jvp/vjp, remat, stop_gradient).
 """
 
 import ctypes
@@ -20,6 +22,8 @@ _rules_loaded = False
 
 
 def _load_rules():
+    """Makes sure the lowering entries are registered (importing jtrans.lax does it; this is for
+    a compiler used without it)."""
     global _rules_loaded
     if not _rules_loaded:
         import importlib
