@@ -38,7 +38,7 @@ _LIBM = {"tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan", "sinh": "
          "erfc": "erfc", "lgamma": "lgamma", "atan2": "atan2", "nextafter": "nextafter"}  # fmt: skip
 # GEMMs with fewer multiply-adds than this run on one BLAS thread
 GEMM_SERIAL_MNK = 1 << 22
-GEMM_MAX_CHUNKS = 16
+GEMM_MAX_CHUNKS = 4  # fewer, larger BLAS calls: each call packs its operands again
 # loop kernels with at least this many iterations run in chunks on the thread pool
 PARALLEL_MIN_ELEMENTS = 1 << 17
 PARALLEL_MIN_CHUNK = 1 << 14
