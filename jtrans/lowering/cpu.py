@@ -1,8 +1,8 @@
 """The CPU target: host target machine (CPU name and features), the O3 pipeline with loop and
 SLP vectorisation, MCJIT, and the optional on-disk object cache (`JTRANS_CACHE_DIR`).
 
-`compile_module(llvm_ir)` -> (engine, optimized IR text); the engine must stay alive as long as
-its code is called. With `JTRANS_CACHE_DIR` set, the object code for a given IR text (and host
+`compile_module(llvm_ir)` -> (engine, None); the engine must stay alive as long as its code is
+called. With `JTRANS_CACHE_DIR` set, the object code for a given IR text (and host
 CPU) is stored there, so a second process skips the LLVM optimisation and code generation.
 """
 
@@ -69,9 +69,10 @@ def clear_cache():
 
 
 def compile_module(llvm_ir):
-    """Optimizes and JIT-compiles an LLVM IR module text; returns (engine, optimized text or
-    None when the object code came from the disk cache). A text compiled before in this
-    process returns the same engine (its code is read-only; its globals are process-wide)."""
+    """Optimizes and JIT-compiles an LLVM IR module text; returns (engine, None) (the second
+    item, once the optimized text, stays for callers; `optimized_ir` prints that). A text
+    compiled before in this process returns the same engine (its code is read-only; its
+    globals are process-wide)."""
     with _lock:
         hit = _engines.get(llvm_ir)
         if hit is not None:
@@ -110,7 +111,7 @@ def _compile_module(llvm_ir):
                 os.replace(tmp, path)
             except OSError:
                 pass
-        return engine, str(mod)
+        return engine, None  # printing the optimized module costs; optimized_ir() shows it
 
 
 def optimized_ir(llvm_ir):

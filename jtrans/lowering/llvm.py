@@ -43,6 +43,10 @@ GEMM_MAX_CHUNKS = 4  # fewer, larger BLAS calls: each call packs its operands ag
 PARALLEL_MIN_ELEMENTS = 1 << 17
 PARALLEL_MIN_CHUNK = 1 << 14
 PARALLEL_MAX_CHUNKS = 16
+# loop kernels of at most this many iterations are compiled for size (no vectorisation): they run
+# in microseconds either way, and each vectorised copy of an inlined exp or log costs ~2 ms of
+# compile time (benchmarks/NOTES.md)
+SMALL_KERNEL = 2048
 # the module global holding the address of the thread pool's parallel_for (cpu.pool_address)
 PARALLEL_FOR_GLOBAL = "jt_parallel_for_fn"
 # the module global holding the address of the BLAS's thread-local thread-count setter
@@ -99,6 +103,9 @@ class Renderer:
         fn.linkage = "internal"
         fn.attributes.add("noinline")
         fn.attributes.add("nounwind")
+        if int(np.prod(kern.shape, dtype=np.int64)) <= SMALL_KERNEL:  # compile time matters more
+            fn.attributes.add("minsize")
+            fn.attributes.add("optsize")
         for a in fn.args:
             a.add_attribute("noalias")
         self.args = {b.name: a for b, a in zip(bufs, fn.args)}
