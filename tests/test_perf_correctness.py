@@ -305,3 +305,25 @@ def test_bias_gradient_reduction_is_vectorised():
     f = jtrans.jit(lambda x: jnp.sum(x, axis=0))
     ir_opt = f.lower(_rand(128, 512)).as_text("llvm-opt")
     assert "<16 x double>" in ir_opt or "<8 x double>" in ir_opt or "<4 x double>" in ir_opt
+
+
+def test_gemm_driver_from_the_disk_cache(tmp_path):
+    """A module loaded as object code from JTRANS_CACHE_DIR still finds the process-wide GEMM
+    routine, the pool and the BLAS thread setter through its globals."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, jtrans, jtrans.lowering, jtrans.numpy as jnp\n"
+        "r = np.random.default_rng(0)\n"
+        "a, b = r.standard_normal((300, 200), np.float32), r.standard_normal((200, 250), np.float32)\n"
+        "f = jtrans.jit(lambda a, b: jnp.tanh(a @ b) @ b.T)\n"
+        "print(float(np.abs(np.asarray(f(a, b)) - np.tanh(a @ b) @ b.T).max()))\n"
+    )
+    env = dict(os.environ, JTRANS_CACHE_DIR=str(tmp_path))
+    for _ in range(2):  # compile and store, then load
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True, cwd=os.getcwd()).stdout  # fmt: skip
+        assert float(out) < 1e-3
+    assert any(f.endswith(".o") for f in os.listdir(tmp_path))
