@@ -731,10 +731,16 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
         eligible = fast_ok and not kwargs and ctx.trace is eval_trace
         if eligible:
             key = _fast_key(args)
-            hit = fast.get(key) if key is not None and len(key) == len(args) else None
+            if key is not None and len(key) == len(args):  # flat Array arguments
+                leaves = args
+            else:  # pytrees of Arrays (parameter lists, dicts): key on structure and leaves
+                leaves, treedef = tree_flatten(args)
+                key = _fast_key(leaves)
+                key = (treedef, key) if key is not None and len(key) == len(leaves) else None
+            hit = fast.get(key) if key is not None else None
             if hit is not None:
                 exe, out_tree, weak = hit
-                outs = exe(*[a._value for a in args])
+                outs = exe(*[a._value for a in leaves])
                 return tree_unflatten(out_tree, [Array(o, w) for o, w in zip(outs, weak)])
         statics, dyn_args, dyn_kwargs = _split(args, kwargs)
         (closed, const_args, out_tree), flat = _trace(statics, dyn_args, dyn_kwargs, len(args))
@@ -746,8 +752,7 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
                 return tree_unflatten(out_tree, outs)
         outs = jit_p.bind(*const_args, *flat, name=name, jaxpr=closed)
         if (eligible and not const_args and jit_mod._compiler is not None
-                and not _array_mod.device_arrays_made and key is not None
-                and len(key) == len(args)):  # fmt: skip
+                and not _array_mod.device_arrays_made and key is not None):  # fmt: skip
             exe = jit_mod.compiled_executable(closed, name)
             fast[key] = (exe, out_tree, [a.weak_type for a in closed.out_avals])
         return tree_unflatten(out_tree, outs)

@@ -190,44 +190,42 @@ def _lookup(x):
     return None, None
 
 
+def _flatten(x, is_leaf, leaves):
+    # module-level recursion: a nested closure would form a reference cycle that keeps the
+    # leaves (and the arrays they hold) alive until the cyclic garbage collector runs
+    if is_leaf is not None and is_leaf(x):
+        leaves.append(x)
+        return _LEAF
+    t, entry = _lookup(x)
+    if entry is None:
+        leaves.append(x)
+        return _LEAF
+    children, aux = entry[0](x)
+    return PyTreeDef(t, aux, [_flatten(c, is_leaf, leaves) for c in children])
+
+
 def tree_flatten(tree, is_leaf=None):
     """(leaves, treedef) of `tree`."""
     leaves = []
+    return leaves, _flatten(tree, is_leaf, leaves)
 
-    def rec(x):
-        if is_leaf is not None and is_leaf(x):
-            leaves.append(x)
-            return _LEAF
-        t, entry = _lookup(x)
-        if entry is None:
-            leaves.append(x)
-            return _LEAF
-        children, aux = entry[0](x)
-        return PyTreeDef(t, aux, [rec(c) for c in children])
 
-    return leaves, rec(tree)
+def _unflatten(td, it):
+    if td.kind is None:
+        return next(it)
+    children = [_unflatten(c, it) for c in td.children]
+    entry = _registry.get(td.kind)
+    return td.kind(*children) if entry is None else entry[1](td.aux, children)  # namedtuple
 
 
 def tree_unflatten(treedef, leaves):
-    it = iter(leaves)
-
-    def rec(td):
-        if td.kind is None:
-            return next(it)
-        children = [rec(c) for c in td.children]
-        t = td.kind
-        entry = _registry.get(t)
-        if entry is None:  # namedtuple
-            return t(*children)
-        return entry[1](td.aux, children)
-
     leaves = list(leaves)
     if len(leaves) != treedef.num_leaves:
         raise JTransValueError(
             f"tree_unflatten: structure {treedef} has {treedef.num_leaves} leaves, "
             f"got {len(leaves)} values"
         )
-    return rec(treedef)
+    return _unflatten(treedef, iter(leaves))
 
 
 def tree_leaves(tree, is_leaf=None):
