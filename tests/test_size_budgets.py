@@ -17,8 +17,9 @@ BUDGETS = {
     # transpose, batch, staging) plus the unstaged path for Python control flow in them
     "interpreters/custom_derivatives.py": 800,
     "interpreters/checkpoint.py": 450,
-    # raised: the LLVM renderer also holds the native call path and the parallel-chunk driver
-    "lowering/llvm.py": 950,
+    # raised: the LLVM renderer also holds the native call path, the parallel-chunk driver and
+    # the process-wide GEMM routine (compile-time work); next: move the drivers to their module
+    "lowering/llvm.py": 1000,
     # raised: the CUDA renderer carries the simulator spelling of every math function and the
     # host-side launch code for each step kind
     "lowering/cuda.py": 1500,
