@@ -61,8 +61,7 @@ def test_demo_quick(tmp_path):
         assert (tmp_path / "tanh_derivatives.png").stat().st_size > 1000
 
 
-@pytest.mark.slow
-def test_demo_full_reaches_95_percent(tmp_path):
+def test_demo_full_reaches_95_percent(tmp_path):  # the whole demo takes seconds with jit
     pytest.importorskip("sklearn")
     out = _run(["-m", "jtrans.demo", "--out", str(tmp_path)], tmp_path)
     acc = float(out.split("Test accuracy")[-1].strip().rstrip("%."))
