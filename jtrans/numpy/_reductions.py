@@ -242,42 +242,32 @@ cumsum = _cumulative("cumsum", lax.cumsum)
 cumprod = _cumulative("cumprod", lax.cumprod)
 
 
-def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
-    x, aval = _prep("cumulative_sum", x)
-    if axis is None:
-        if aval.ndim > 1:
-            raise JTransValueError(
-                f"cumulative_sum: axis must be given for arrays of rank > 1 (shape {aval.shape})"
-            )
-        axis = 0
-    if dtype is None:  # unlike cumsum, the array-API functions promote small integers
-        dtype = _promote_integer_dtype(aval.dtype)
-    out = cumsum(x, axis, dtype)
-    if include_initial:
-        ax = canonical_axis(axis, aval.ndim)
-        cfg = [(0, 0, 0)] * aval.ndim
-        cfg[ax] = (1, 0, 0)
-        out = lax.pad(out, lax.full((), 0, core.get_aval(out).dtype), cfg)
-    return out
+def _array_api_cumulative(name, jnp_fn, initial):
+    """cumulative_sum / cumulative_prod: the array-API forms of cumsum / cumprod."""
+
+    def f(x, /, *, axis=None, dtype=None, include_initial=False):
+        x, aval = _prep(name, x)
+        if axis is None:
+            if aval.ndim > 1:
+                raise JTransValueError(
+                    f"{name}: axis must be given for arrays of rank > 1 (shape {aval.shape})"
+                )
+            axis = 0
+        if dtype is None:  # unlike cumsum, the array-API functions promote small integers
+            dtype = _promote_integer_dtype(aval.dtype)
+        out = jnp_fn(x, axis, dtype)
+        if include_initial:
+            cfg = [(0, 0, 0)] * aval.ndim
+            cfg[canonical_axis(axis, aval.ndim)] = (1, 0, 0)
+            out = lax.pad(out, lax.full((), initial, core.get_aval(out).dtype), cfg)
+        return out
+
+    f.__name__ = f.__qualname__ = name
+    return f
 
 
-def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
-    x, aval = _prep("cumulative_prod", x)
-    if axis is None:
-        if aval.ndim > 1:
-            raise JTransValueError(
-                f"cumulative_prod: axis must be given for arrays of rank > 1 (shape {aval.shape})"
-            )
-        axis = 0
-    if dtype is None:  # unlike cumsum, the array-API functions promote small integers
-        dtype = _promote_integer_dtype(aval.dtype)
-    out = cumprod(x, axis, dtype)
-    if include_initial:
-        ax = canonical_axis(axis, aval.ndim)
-        cfg = [(0, 0, 0)] * aval.ndim
-        cfg[ax] = (1, 0, 0)
-        out = lax.pad(out, lax.full((), 1, core.get_aval(out).dtype), cfg)
-    return out
+cumulative_sum = _array_api_cumulative("cumulative_sum", cumsum, 0)
+cumulative_prod = _array_api_cumulative("cumulative_prod", cumprod, 1)
 
 
 def average(a, axis=None, weights=None, returned=False, keepdims=False):
