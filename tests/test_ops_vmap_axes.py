@@ -4,8 +4,7 @@ batchable arguments at once at different axes, then out_axes=-1; each against a 
 the same function and np.stack. A failure here means a wrong batch rule.
 
 Batchable arguments: those not in `nondiff_argnums`, plus integer/bool array arguments in
-`nondiff_argnums` (indices) when the spec jits them as traced values. Cases that fail because
-of a known-wrong batch rule are listed in XFAIL (strict: they flip when the rule is fixed).
+`nondiff_argnums` (indices) when the spec jits them as traced values.
 JTRANS_VMAP_SWEEP_ALL=1 sweeps every shape tuple and dtype of every spec (slow; not default).
 """
 
@@ -23,9 +22,6 @@ BATCH = 2
 ALL_SHAPES = bool(os.environ.get("JTRANS_VMAP_SWEEP_ALL"))
 
 # "<spec>-<layout>": "<primitive>: <what is wrong>"   (layout ids: see _layouts)
-XFAIL = {}
-
-
 def _rng(spec, salt=0):
     return np.random.default_rng((zlib.crc32(spec.name.encode()) + salt) % (2**32))
 
@@ -83,13 +79,9 @@ def _params():
             for dt in spec.dtypes if ALL_SHAPES else spec.dtypes[:1]:
                 for lid, axes, out_axes in _layouts(spec, shapes, dt):
                     key = f"{spec.name}-{lid}"
-                    marks = ()
-                    if key in XFAIL and k == 0:
-                        marks = (pytest.mark.xfail(strict=True, reason=XFAIL[key]),)
                     if k or dt != spec.dtypes[0]:
                         key = f"{spec.name}-s{k}-{np.dtype(dt).name}-{lid}"
-                    params.append(pytest.param(spec, shapes, dt, axes, out_axes, id=key,
-                                               marks=marks))  # fmt: skip
+                    params.append(pytest.param(spec, shapes, dt, axes, out_axes, id=key))
     return params
 
 
