@@ -12,10 +12,10 @@ from .array import Array
 from .dtypes import config
 from .errors import JTransTypeError, JTransValueError
 from .interpreters import ad, batching
-from .interpreters import partial_eval as pe
 from .interpreters import jit as jit_mod
+from .interpreters import partial_eval as pe
 from .interpreters.jit import jit_p
-from .tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten, flatten_up_to
+from .tree_util import flatten_up_to, tree_flatten, tree_map, tree_structure, tree_unflatten
 
 
 def _flat_fun(f, in_tree, out_tree_box):
@@ -718,11 +718,8 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
     fast_ok = not static_nums and not static_names and device is None
 
     def _fast_key(args):
-        try:
-            return tuple([(a._value.shape, a._value.dtype, a.weak_type) for a in args
-                          if type(a) is Array])  # fmt: skip
-        except AttributeError:
-            return None
+        return tuple([(a._value.shape, a._value.dtype, a.weak_type) for a in args
+                      if type(a) is Array])  # fmt: skip
 
     @functools.wraps(fun)
     def jitted(*args, **kwargs):
@@ -731,12 +728,12 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
         eligible = fast_ok and not kwargs and ctx.trace is eval_trace
         if eligible:
             key = _fast_key(args)
-            if key is not None and len(key) == len(args):  # flat Array arguments
+            if len(key) == len(args):  # flat Array arguments
                 leaves = args
             else:  # pytrees of Arrays (parameter lists, dicts): key on structure and leaves
                 leaves, treedef = tree_flatten(args)
                 key = _fast_key(leaves)
-                key = (treedef, key) if key is not None and len(key) == len(leaves) else None
+                key = (treedef, key) if len(key) == len(leaves) else None
             hit = fast.get(key) if key is not None else None
             if hit is not None:
                 exe, out_tree, weak = hit

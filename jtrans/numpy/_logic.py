@@ -7,6 +7,7 @@ import numpy as np
 from .. import core, dtypes, lax
 from ..array import Array
 from ..errors import JTransValueError
+from ._ufuncs import _binary
 from ._util import (
     asarray_any,
     broadcast_shapes,
@@ -15,22 +16,12 @@ from ._util import (
     promote_args_inexact,
 )
 
-
-def _compare(name, lax_fn):
-    def f(x1, x2, /):
-        return lax_fn(*promote_args(name, x1, x2))
-
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"Elementwise x1 {name} x2 (promoted, broadcast); a boolean array."
-    return f
-
-
-equal = _compare("equal", lax.eq)
-not_equal = _compare("not_equal", lax.ne)
-less = _compare("less", lax.lt)
-less_equal = _compare("less_equal", lax.le)
-greater = _compare("greater", lax.gt)
-greater_equal = _compare("greater_equal", lax.ge)
+equal = _binary("equal", lax.eq)
+not_equal = _binary("not_equal", lax.ne)
+less = _binary("less", lax.lt)
+less_equal = _binary("less_equal", lax.le)
+greater = _binary("greater", lax.gt)
+greater_equal = _binary("greater_equal", lax.ge)
 
 
 def _to_bool(x):

@@ -13,6 +13,7 @@ import numpy as np
 from .. import core, dtypes, lax
 from .. import numpy as jnp
 from ..errors import JTransValueError
+from ..numpy._ufuncs import _unary as _ufunc_unary
 from ..numpy._util import asarray_any, canonical_axes, promote_args_inexact
 
 __all__ = [
@@ -28,13 +29,7 @@ def _stop_gradient(x):
 
 
 def _unary(name, lax_fn):
-    def f(x):
-        (x,) = promote_args_inexact(name, x)
-        return lax_fn(x)
-
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"scipy.special.{name}, elementwise."
-    return f
+    return _ufunc_unary(name, lax_fn, inexact=True)
 
 
 erf = _unary("erf", lax.erf)
