@@ -27,7 +27,8 @@ CALLOUTS = {
     # complex numbers: complex dtypes have no native lowering (fusion.NATIVE_DTYPES)
     "complex", "conj", "real", "imag",
     # dense linear algebra: LAPACK through NumPy/SciPy
-    "cholesky", "eigh", "lu", "qr", "svd", "triangular_solve",
+    "cholesky", "eig", "eigh", "hessenberg", "lu", "qr", "schur", "svd",
+    "triangular_solve",
     # not yet lowered: rare bit/precision ops, top_k, FFT, the identity barrier
     "bitcast_convert_type", "clz", "reduce_precision", "reduce_xor", "top_k", "fft",
     "optimization_barrier",

@@ -909,5 +909,180 @@ def solve(a, b):
     return lu_solve(lu_, perm, b)
 
 
+# ---------------------------------------------------------------------------------------------
+# eig: eigenvalues w and (optionally) left and right eigenvectors of general square matrices;
+# complex results (float32 -> complex64). The primitive returns [w, vl?, vr?]; eigenvectors are
+# columns of unit 2-norm (LAPACK geev's normalisation).
+
+
+def _complex_dtype(dt):
+    return np.dtype(np.complex128 if np.dtype(dt) in (np.float64, np.complex128) else np.complex64)
+
+
+def _eig_impl(x, compute_left_eigenvectors, compute_right_eigenvectors):
+    cdt = _complex_dtype(x.dtype)
+    *batch, n, _ = x.shape
+    w = np.zeros((*batch, n), cdt)
+    vl, vr = np.zeros(x.shape, cdt), np.zeros(x.shape, cdt)
+    for idx in np.ndindex(*batch):
+        if not n:
+            break
+        if np.all(np.isfinite(x[idx])):
+            w[idx], vl[idx], vr[idx] = scipy.linalg.eig(x[idx], left=True, right=True,
+                                                        check_finite=False)  # fmt: skip
+        else:
+            w[idx], vl[idx], vr[idx] = np.nan, np.nan, np.nan
+    outs = [w]
+    if compute_left_eigenvectors:
+        outs.append(vl)
+    if compute_right_eigenvectors:
+        outs.append(vr)
+    return outs
+
+
+def _eig_abstract(x, compute_left_eigenvectors, compute_right_eigenvectors):
+    _check_matrix("eig", x)
+    cdt = _complex_dtype(x.dtype)
+    v = core.ShapedArray(x.shape, cdt)
+    nv = int(compute_left_eigenvectors) + int(compute_right_eigenvectors)
+    return [core.ShapedArray(x.shape[:-1], cdt)] + [v] * nv
+
+
+eig_p = standard_primitive("eig", _lapack(_eig_impl), _eig_abstract, multiple_results=True)
+
+
+def eig(x, *, compute_left_eigenvectors=True, compute_right_eigenvectors=True,
+        enable_eigvec_derivs=False, implementation=None, use_magma=None):  # fmt: skip
+    """Eigendecomposition of general square matrices (..., n, n): [w, vl, vr] (the eigenvector
+    arrays only when asked for), complex; x vr = vr diag(w) and vl^H x = diag(w) vl^H.
+    Eigenvalues and right eigenvectors are differentiable (eigenvectors for distinct eigenvalues,
+    in the gauge that keeps their norm; enable_eigvec_derivs is accepted for compatibility)."""
+    x = as_operand(x)
+    if core.get_aval(x).dtype in _LOW:
+        x = st.convert_element_type(x, dtypes.float32)
+    return list(eig_p.bind(x, compute_left_eigenvectors=bool(compute_left_eigenvectors),
+                           compute_right_eigenvectors=bool(compute_right_eigenvectors)))  # fmt: skip
+
+
+def _eig_jvp(primals, tangents, compute_left_eigenvectors, compute_right_eigenvectors):
+    # with x = v diag(w) v^{-1}: dw = diag(v^{-1} dx v) and, for distinct w,
+    # dv = v (F * (v^{-1} dx v)), F_ij = 1 / (w_j - w_i) off the diagonal, then the component
+    # along each v_j that changes its norm is removed (unit-norm gauge)
+    if compute_left_eigenvectors:
+        raise NotImplementedError(
+            "the derivative of eig's left eigenvectors is not implemented; call eig with "
+            "compute_left_eigenvectors=False to differentiate eigenvalues and right eigenvectors"
+        )
+    (x,), (dx,) = primals, tangents
+    outs = eig_p.bind(x, compute_left_eigenvectors=False, compute_right_eigenvectors=True)
+    w, v = outs
+    cdt = _dtype(v)
+    dx = st.convert_element_type(dx, cdt)
+    vinv_dx_v = solve(v, _mm(dx, v))
+    dw = _diag(vinv_dx_v)
+    if not compute_right_eigenvectors:
+        return [w], [dw]
+    shape = _shape(v)
+    eye = _eye(shape[-1], shape[-1], cdt, shape[:-2])
+    diff = ew.sub(_bcast_last(w, shape, -2), _bcast_last(w, shape, -1))
+    F = ew.sub(ew.div(_scalar(eye, 1), ew.add(eye, diff)), eye)
+    dv = _mm(v, ew.mul(F, vinv_dx_v))
+    # remove Re(v_j^H dv_j) v_j so that |v_j| stays 1
+    proj = red.reduce_sum(ew.mul(ew.conj(v), dv), (len(shape) - 2,))
+    proj = st.convert_element_type(ew.real(proj), cdt)
+    dv = ew.sub(dv, ew.mul(v, _bcast_last(proj, shape, -2)))
+    return [w, v], [dw, dv]
+
+
+ad.jvp_rules[eig_p] = _eig_jvp
+_front_batcher(eig_p)
+
+# ---------------------------------------------------------------------------------------------
+# schur: x = z t z^H with z unitary and t upper (quasi-)triangular: the real Schur form for real
+# x, the complex one for complex x. Returns (t, z). Not differentiable (as in JAX).
+
+
+def _schur_impl(x, compute_schur_vectors):
+    t, z = np.zeros(x.shape, x.dtype), np.zeros(x.shape, x.dtype)
+    output = "complex" if x.dtype.kind == "c" else "real"
+    for idx in np.ndindex(*x.shape[:-2]):
+        if x.shape[-1] == 0:
+            break
+        if np.all(np.isfinite(x[idx])):
+            t[idx], z[idx] = scipy.linalg.schur(x[idx], output=output, check_finite=False)
+        else:
+            t[idx], z[idx] = np.nan, np.nan
+    return [t, z] if compute_schur_vectors else [t]
+
+
+def _schur_abstract(x, compute_schur_vectors):
+    _check_matrix("schur", x)
+    x = x.strip_weak_type()
+    return [x, x] if compute_schur_vectors else [x]
+
+
+schur_p = standard_primitive("schur", _lapack(_schur_impl), _schur_abstract,
+                             multiple_results=True)  # fmt: skip
+
+
+def schur(x, *, compute_schur_vectors=True, sort_eig_vals=False, select_callable=None):
+    """Schur decomposition of square matrices (..., n, n): (t, z) with x = z t z^H (t alone
+    without compute_schur_vectors). Real input gives the real Schur form."""
+    if sort_eig_vals or select_callable is not None:
+        raise NotImplementedError("schur: sort_eig_vals / select_callable are not supported")
+    outs = schur_p.bind(as_operand(x), compute_schur_vectors=bool(compute_schur_vectors))
+    return tuple(outs) if compute_schur_vectors else outs[0]
+
+
+def _no_derivative(name, hint=""):
+    def rule(primals, tangents, **params):
+        raise NotImplementedError(f"the derivative of {name} is not implemented (as in JAX){hint}")
+
+    return rule
+
+
+ad.jvp_rules[schur_p] = _no_derivative(
+    "schur", "; functions built on it (sqrtm, funm, rsf2csf) are not differentiable either"
+)
+_front_batcher(schur_p)
+
+# ---------------------------------------------------------------------------------------------
+# hessenberg: x = q h q^H with q unitary and h upper Hessenberg. Returns (h, q) directly
+# (jax.lax.linalg.hessenberg returns packed Householder reflectors instead, hence another name).
+# Not differentiable.
+
+
+def _hessenberg_impl(x):
+    h, q = np.zeros(x.shape, x.dtype), np.zeros(x.shape, x.dtype)
+    for idx in np.ndindex(*x.shape[:-2]):
+        if x.shape[-1] == 0:
+            break
+        if np.all(np.isfinite(x[idx])):
+            h[idx], q[idx] = scipy.linalg.hessenberg(x[idx], calc_q=True, check_finite=False)
+        else:
+            h[idx], q[idx] = np.nan, np.nan
+    return [h, q]
+
+
+def _hessenberg_abstract(x):
+    _check_matrix("hessenberg", x)
+    x = x.strip_weak_type()
+    return [x, x]
+
+
+hessenberg_p = standard_primitive("hessenberg", _lapack(_hessenberg_impl), _hessenberg_abstract,
+                                  multiple_results=True)  # fmt: skip
+
+
+def hessenberg_q(x):
+    """Hessenberg decomposition of square matrices (..., n, n): (h, q) with x = q h q^H."""
+    h, q = hessenberg_p.bind(as_operand(x))
+    return h, q
+
+
+ad.jvp_rules[hessenberg_p] = _no_derivative("hessenberg")
+_front_batcher(hessenberg_p)
+
+
 # dot_general and dot are lax functions; the decompositions live under lax.linalg only
 __all__ = ["Precision", "batch_matmul", "dot", "dot_general", "dot_general_p"]
