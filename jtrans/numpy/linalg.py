@@ -9,8 +9,12 @@ import numpy as np
 from .. import core, dtypes, lax
 from ..errors import JTransValueError
 from ..lax import linalg as lax_linalg
+from ._indexing import diagonal as _diagonal
+from ._products import cross as _cross
 from ._products import dot as _dot
 from ._products import matmul, outer, vecdot
+from ._products import tensordot as _tensordot
+from ._products import trace as _trace
 from ._util import (
     asarray_any,
     broadcast_shapes,
@@ -20,11 +24,16 @@ from ._util import (
 )
 
 __all__ = [
-    "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "det", "eigh",
-    "eigvalsh", "inv", "lstsq", "matrix_norm", "matrix_power", "matrix_rank",
+    "EigResult", "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cond",
+    "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh", "inv", "lstsq", "matrix_norm", "matrix_power", "matrix_rank",
     "matrix_transpose", "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd",
-    "svdvals", "tensorinv", "tensorsolve", "vecdot", "vector_norm",
+    "svdvals", "tensordot", "tensorinv", "tensorsolve", "trace", "vecdot", "vector_norm",
 ]  # fmt: skip
+
+
+class EigResult(NamedTuple):
+    eigenvalues: object
+    eigenvectors: object
 
 
 class EighResult(NamedTuple):
@@ -299,6 +308,20 @@ def eigvalsh(a, UPLO="L", *, symmetrize_input=True):
     return eigh(a, UPLO, symmetrize_input).eigenvalues
 
 
+def eig(a):
+    """Eigenvalues and right eigenvectors (columns, unit norm) of general square matrices; both
+    complex. Differentiable for distinct eigenvalues."""
+    a = _matrix("eig", a)
+    w, v = lax_linalg.eig(a, compute_left_eigenvectors=False)
+    return EigResult(w, v)
+
+
+def eigvals(a):
+    """Eigenvalues (complex) of general square matrices."""
+    a = _matrix("eigvals", a)
+    return lax_linalg.eig(a, compute_left_eigenvectors=False, compute_right_eigenvectors=False)[0]
+
+
 def qr(a, mode="reduced"):
     """QR decomposition; mode 'reduced' (Q, R), 'complete' (Q, R) or 'r' (R only)."""
     a = _matrix("qr", a, square=False)
@@ -319,6 +342,51 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, subset_by_index
 
 def svdvals(x, /):
     return svd(x, compute_uv=False)
+
+
+def cond(x, p=None):
+    """Condition number of square matrices (..., M, M) in the norm `p` (None/2/-2 from the
+    singular values; other orders as norm(x, p) * norm(inv(x), p); inf for singular x)."""
+    x = _matrix("cond", x, square=p in (None, 2, -2))
+    if p in (None, 2, -2):
+        s = lax_linalg.svd(x, compute_uv=False)
+        last = len(_shape(s)) - 1
+        k = _shape(s)[-1]
+        big, small = lax.index_in_dim(s, 0, last, False), lax.index_in_dim(s, k - 1, last, False)
+        return lax.div(small, big) if p == -2 else lax.div(big, small)
+    nd = len(_shape(x))
+    ax = (nd - 2, nd - 1)
+    r = lax.mul(norm(x, p, axis=ax), norm(inv(x), p, axis=ax))
+    return lax.select(lax.ne(r, r), lax.full_like(r, np.inf), r)
+
+
+def cross(x1, x2, /, *, axis=-1):
+    """Cross product of 3-vectors along `axis` (the array API's linalg.cross)."""
+    check_arraylike("cross", x1, x2)
+    for x in (x1, x2):
+        s = np.shape(x) if not hasattr(x, "shape") else tuple(x.shape)
+        if not s or s[axis] != 3:
+            raise JTransValueError(
+                f"linalg.cross: both inputs must have size 3 along axis {axis}, got shapes "
+                f"{np.shape(x1)} and {np.shape(x2)}"
+            )
+    return _cross(x1, x2, axis=axis)
+
+
+def diagonal(x, /, *, offset=0):
+    """Diagonals of the matrices (..., M, N), shifted by `offset`."""
+    return _diagonal(x, offset, axis1=-2, axis2=-1)
+
+
+def trace(x, /, *, offset=0, dtype=None):
+    """Sums of the diagonals of the matrices (..., M, N), shifted by `offset`."""
+    return _trace(x, offset, axis1=-2, axis2=-1, dtype=dtype)
+
+
+def tensordot(x1, x2, /, *, axes=2, precision=None, preferred_element_type=None):
+    """Tensor contraction over `axes` (the array API's linalg.tensordot)."""
+    return _tensordot(x1, x2, axes, precision=precision,
+                      preferred_element_type=preferred_element_type)  # fmt: skip
 
 
 def matrix_transpose(x, /):
