@@ -219,3 +219,150 @@ def test_softmax_jacobian():
     jac = np.diag(y) - np.outer(y, y)
     np.testing.assert_allclose(np.asarray(jtrans.jacfwd(nn.softmax)(x)), jac, atol=1e-6)
     np.testing.assert_allclose(np.asarray(jtrans.jacrev(nn.softmax)(x)), jac, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# the functions added for JAX parity (their value/grad/vmap/jit checks are OpSpecs in
+# tests/specs/nn.py; these cover options and edge cases)
+
+
+def _attention_np(q, k, v, keep=None, scale=None):
+    N, H = q.shape[2:]
+    K = k.shape[2]
+    scale = 1 / np.sqrt(H) if scale is None else scale
+    kk = np.repeat(k, N // K, axis=2).astype(np.float64)
+    vv = np.repeat(v, N // K, axis=2).astype(np.float64)
+    logits = scale * np.einsum("btnh,bsnh->bnts", q, kk)
+    if keep is not None:
+        logits = np.where(keep, logits, -1e30)
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    return np.einsum("bnts,bsnh->btnh", p, vv)
+
+
+def _qkv(B=2, T=5, S=6, N=4, K=2, H=3, seed=0):
+    rng = np.random.default_rng(seed)
+    f = np.float32
+    return (rng.normal(size=(B, T, N, H)).astype(f), rng.normal(size=(B, S, K, H)).astype(f),
+            rng.normal(size=(B, S, K, H)).astype(f))  # fmt: skip
+
+
+def test_attention_seq_lengths_mask_padding_and_zero_padded_queries():
+    q, k, v = _qkv()
+    ql, kl = np.array([3, 5], np.int32), np.array([6, 2], np.int32)
+    out = np.asarray(
+        nn.dot_product_attention(q, k, v, query_seq_lengths=ql, key_value_seq_lengths=kl)
+    )
+    T, S = q.shape[1], k.shape[1]
+    keep = (np.arange(S)[None, None, None, :] < kl[:, None, None, None]) & np.ones(
+        (1, 1, T, 1), bool
+    )
+    ref = _attention_np(q, k, v, keep)
+    ref *= (np.arange(T)[None, :] < ql[:, None])[:, :, None, None]
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
+    assert np.all(out[0, 3:] == 0)
+
+
+def test_attention_causal_window_and_int_window():
+    q, k, v = _qkv(T=6, S=6)
+    t, s = np.meshgrid(np.arange(6), np.arange(6), indexing="ij")
+    out = nn.dot_product_attention(q, k, v, is_causal=True, local_window_size=(2, 0))
+    np.testing.assert_allclose(np.asarray(out), _attention_np(q, k, v, (s <= t) & (s >= t - 2)),
+                               rtol=1e-5, atol=1e-6)  # fmt: skip
+    out = nn.dot_product_attention(q, k, v, local_window_size=1)
+    np.testing.assert_allclose(np.asarray(out), _attention_np(q, k, v, abs(s - t) <= 1),
+                               rtol=1e-5, atol=1e-6)  # fmt: skip
+
+
+def test_attention_residual_grad_jit_vmap():
+    q, k, v = _qkv()
+    out, lse = nn.dot_product_attention(q, k, v, return_residual=True)
+    assert out.shape == q.shape and lse.shape == q.shape[:3]
+    logits = np.einsum("btnh,bsnh->btns", q, np.repeat(k, 2, axis=2)) / np.sqrt(3)
+    np.testing.assert_allclose(np.asarray(lse), scipy.special.logsumexp(logits, -1), rtol=1e-5)
+
+    def f(q, k, v):
+        return jnp.sum(nn.dot_product_attention(q, k, v, is_causal=True) ** 2)
+
+    g = jtrans.grad(f, argnums=(0, 1, 2))(q, k, v)
+    gj = jtrans.jit(jtrans.grad(f, argnums=(0, 1, 2)))(q, k, v)
+    for a, b in zip(g, gj):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-5)
+    with jtrans.dtypes.enable_x64():
+        q64, k64, v64 = (x.astype(np.float64)[:1, :3, :, :2] for x in (q, k, v))
+        check_grads(lambda q, k, v: nn.dot_product_attention(q, k, v, is_causal=True),
+                    (q64, k64, v64), order=2, atol=1e-5, rtol=1e-5)  # fmt: skip
+    per = jtrans.vmap(lambda q, k, v: nn.dot_product_attention(q, k, v))(q, k, v)
+    np.testing.assert_allclose(np.asarray(per), np.asarray(nn.dot_product_attention(q, k, v)),
+                               rtol=1e-5, atol=1e-6)  # fmt: skip
+
+
+def test_attention_errors():
+    q, k, v = _qkv(N=3, K=2)
+    with pytest.raises(ValueError, match="multiple"):
+        nn.dot_product_attention(q, k, v)
+    q, k, v = _qkv()
+    with pytest.raises(TypeError, match="boolean"):
+        nn.dot_product_attention(q, k, v, mask=np.ones((1, 1, 5, 6), np.float32))
+    with pytest.raises(ValueError, match="implementation"):
+        nn.dot_product_attention(q, k, v, implementation="cudnn")
+    with pytest.raises(ValueError, match="value"):
+        nn.dot_product_attention(q, k, v[:, :2])
+
+
+def test_log1mexp_stable_at_both_ends():
+    x = np.array([1e-6, 1e-3, 0.5, 5.0, 30.0, 60.0], np.float32)
+    out = np.asarray(nn.log1mexp(x))
+    x64 = x.astype(np.float64)
+    ref = np.where(x64 < np.log(2), np.log(-np.expm1(-x64)), np.log1p(-np.exp(-x64)))
+    np.testing.assert_allclose(out, ref, rtol=1e-5)
+    g = np.asarray(jtrans.vmap(jtrans.grad(nn.log1mexp))(x))
+    np.testing.assert_allclose(g, 1 / np.expm1(x.astype(np.float64)), rtol=1e-5)
+    assert np.isnan(np.asarray(nn.log1mexp(-1.0)))
+
+
+def test_logmeanexp_where():
+    x = np.array([[1.0, 2.0, 3.0], [0.0, -1.0, 5.0]], np.float32)
+    w = np.array([[True, False, True], [True, True, True]])
+    out = np.asarray(nn.logmeanexp(x, axis=1, where=w))
+    ref = [np.log(np.mean(np.exp([1.0, 3.0]))), np.log(np.mean(np.exp(x[1])))]
+    np.testing.assert_allclose(out, ref, rtol=1e-6)
+
+
+def test_squareplus_mish_identity_sparse_sigmoid_points():
+    np.testing.assert_allclose(np.asarray(nn.squareplus(0.0)), 1.0)
+    np.testing.assert_allclose(np.asarray(nn.squareplus(np.float32(0), b=0)), 0.0)
+    np.testing.assert_allclose(np.asarray(nn.sparse_sigmoid(jnp.array([-2.0, 0.0, 0.5, 3.0]))),
+                               [0.0, 0.5, 0.75, 1.0])  # fmt: skip
+    assert nn.identity(jnp.arange(3)).dtype == np.int32
+    assert np.asarray(nn.mish(jnp.array([0.0]))) == 0.0
+
+
+def test_delta_orthogonal_is_centred_orthogonal():
+    key = random.PRNGKey(3)
+    for shape in [(3, 4, 6), (3, 5, 4, 4), (3, 3, 3, 2, 5)]:
+        w = np.asarray(initializers.delta_orthogonal(scale=2.0)(key, shape))
+        centre = tuple((d - 1) // 2 for d in shape[:-2])
+        m = w[centre]
+        np.testing.assert_allclose(m @ m.T, 4 * np.eye(shape[-2]), atol=1e-5)
+        assert np.count_nonzero(w) == np.count_nonzero(m)
+        assert w.dtype == np.float32
+    with pytest.raises(ValueError, match="3D, 4D or 5D"):
+        initializers.delta_orthogonal()(key, (4, 4))
+    with pytest.raises(ValueError, match="fan_in"):
+        initializers.delta_orthogonal()(key, (3, 5, 4))
+
+
+def test_initializer_protocol():
+    init: initializers.Initializer = initializers.zeros
+    assert init(random.PRNGKey(0), (2,)).shape == (2,)
+    assert "__call__" in vars(initializers.Initializer)
+
+
+def test_scaled_matmul_doc_example():
+    a = jnp.array([1, 2, 3]).reshape((1, 1, 3))
+    b = jnp.array([4, 5, 6]).reshape((1, 1, 3))
+    s = jnp.array([0.5]).reshape((1, 1, 1))
+    out = nn.scaled_matmul(a, b, s, s)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(np.asarray(out), [[[8.0]]])

@@ -2,6 +2,7 @@
 constructor returns `init(key, shape, dtype=float32) -> array`."""
 
 import math
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -10,7 +11,9 @@ from .. import numpy as jnp
 from ..errors import JTransValueError
 
 __all__ = [
+    "Initializer",
     "constant",
+    "delta_orthogonal",
     "glorot_normal",
     "glorot_uniform",
     "he_normal",
@@ -29,6 +32,12 @@ __all__ = [
     "xavier_uniform",
     "zeros",
 ]
+
+
+class Initializer(Protocol):
+    """The type of an initializer: init(key, shape, dtype) -> array."""
+
+    def __call__(self, key: Any, shape: Any, dtype: Any = None) -> Any: ...
 
 
 def _dtype(dtype):
@@ -180,5 +189,28 @@ def orthogonal(scale=1.0, column_axis=-1, dtype=None):
         q = jnp.reshape(q, tuple(np.delete(shape, column_axis % len(shape))) + (n_cols,))
         q = jnp.moveaxis(q, -1, column_axis)
         return lax.mul(q, np.asarray(scale, dt))
+
+    return init
+
+
+def delta_orthogonal(scale=1.0, column_axis=-1, dtype=None):
+    """For convolution kernels of shape [*spatial, in, out] (1 to 3 spatial dimensions, in <=
+    out): zero except at the spatial centre, which holds an orthogonal [in, out] matrix (the
+    delta-orthogonal initialisation of Xiao et al. 2018)."""
+
+    def init(key, shape, dtype=dtype):
+        dt = _dtype(dtype)
+        shape = tuple(int(d) for d in shape)
+        if len(shape) not in (3, 4, 5):
+            raise JTransValueError(
+                f"delta_orthogonal initializer needs a 3D, 4D or 5D shape, got {shape}"
+            )
+        if shape[-1] < shape[-2]:
+            raise JTransValueError(
+                f"delta_orthogonal: fan_in ({shape[-2]}) must be <= fan_out ({shape[-1]})"
+            )
+        mat = orthogonal(scale=scale, column_axis=column_axis, dtype=dt)(key, shape[-2:])
+        centre = tuple((d - 1) // 2 for d in shape[:-2])
+        return jnp.zeros(shape, dt).at[centre].set(mat)
 
     return init
