@@ -1,3 +1,4 @@
 """jtrans.scipy: SciPy-style functions on jtrans arrays."""
 
 from . import special  # noqa: F401
+from . import stats  # noqa: F401
