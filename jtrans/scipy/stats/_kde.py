@@ -4,7 +4,6 @@ supported, as in JAX)."""
 
 import math
 
-
 from ... import numpy as jnp
 from ... import random
 from ...errors import JTransValueError

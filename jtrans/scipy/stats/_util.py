@@ -7,14 +7,14 @@ from ... import numpy as jnp
 from ...numpy._util import promote_args_inexact
 
 __all__ = [
+    "inf",
+    "is_int",
+    "nan",
+    "outside_nan",
     "promote",
     "promote_no_broadcast",
     "standardize",
     "where",
-    "inf",
-    "nan",
-    "outside_nan",
-    "is_int",
 ]
 
 inf = np.inf
