@@ -4,8 +4,9 @@ registered classes, flattened to leaves plus a hashable `PyTreeDef`."""
 import collections
 import dataclasses
 import functools
+from typing import Any, TypeVar
 
-from .errors import JTransValueError
+from .errors import JTransTypeError, JTransValueError
 
 # type -> (flatten(x) -> (children, aux), unflatten(aux, children) -> x)
 _registry = {}
@@ -402,22 +403,23 @@ def _children_with_keys(x, t, entry):
     return [(FlattenedIndexKey(i), c) for i, c in enumerate(children)]
 
 
+def _flatten_with_path(x, path, is_leaf, out):
+    # module-level recursion (see _flatten)
+    if is_leaf is not None and is_leaf(x):
+        out.append((path, x))
+        return
+    t, entry = _lookup(x)
+    if entry is None:
+        out.append((path, x))
+        return
+    for k, c in _children_with_keys(x, t, entry):
+        _flatten_with_path(c, path + (k,), is_leaf, out)
+
+
 def tree_flatten_with_path(tree, is_leaf=None):
     """([(key_path, leaf), ...], treedef) of `tree`."""
     out = []
-
-    def rec(x, path):
-        if is_leaf is not None and is_leaf(x):
-            out.append((path, x))
-            return
-        t, entry = _lookup(x)
-        if entry is None:
-            out.append((path, x))
-            return
-        for k, c in _children_with_keys(x, t, entry):
-            rec(c, path + (k,))
-
-    rec(tree, ())
+    _flatten_with_path(tree, (), is_leaf, out)
     return out, tree_structure(tree, is_leaf)
 
 
@@ -439,3 +441,111 @@ def tree_broadcast(prefix_tree, full_tree, is_leaf=None):
     subtrees = flatten_up_to(td, full_tree)
     leaves = tree_leaves(prefix_tree, is_leaf)
     return tree_unflatten(td, [tree_map(lambda _, v=v: v, s) for v, s in zip(leaves, subtrees)])
+
+
+# ---------------------------------------------------------------------------------------------
+# one-level flattening, the registry object, associative reduction
+
+KeyEntry = TypeVar("KeyEntry", bound=Any)
+"""The type of one key of a key path (SequenceKey, DictKey, GetAttrKey, FlattenedIndexKey or a
+user's key)."""
+KeyPath = tuple[KeyEntry, ...]
+"""A key path: one key per node from the root to a leaf."""
+
+
+def is_tree_node(typ):
+    """True if `typ` (a type) is a registered pytree node type, built-in or custom, or a
+    namedtuple type."""
+    if not isinstance(typ, type):
+        return False
+    return typ in _registry or (issubclass(typ, tuple) and hasattr(typ, "_fields"))
+
+
+def _node_entry(tree, who):
+    t, entry = _lookup(tree)
+    if entry is None:
+        raise JTransValueError(
+            f"{who}: can't tree-flatten type {type(tree).__name__}: it is a leaf, not a "
+            "built-in container or a type registered with register_pytree_node"
+        )
+    return t, entry
+
+
+def flatten_one_level(tree):
+    """(children, aux) of the pytree node `tree`, one level down. Raises ValueError for a
+    leaf."""
+    _, entry = _node_entry(tree, "flatten_one_level")
+    children, aux = entry[0](tree)
+    return children, aux
+
+
+def flatten_one_level_with_keys(tree):
+    """(((key, child), ...), aux) of the pytree node `tree`, one level down. Raises ValueError
+    for a leaf."""
+    t, entry = _node_entry(tree, "flatten_one_level_with_keys")
+    _, aux = entry[0](tree)
+    return tuple(_children_with_keys(tree, t, entry)), aux
+
+
+def treedef_tuple(treedefs):
+    """The structure of a tuple whose children have the structures `treedefs`."""
+    return PyTreeDef(tuple, None, list(treedefs))
+
+
+class _Unspecified:
+    def __repr__(self):
+        return "<unspecified>"
+
+
+_UNSPECIFIED = _Unspecified()
+
+
+def _reduce_pairwise(operation, leaves):
+    # module-level recursion: halves reduced separately, then combined (a balanced tree)
+    if len(leaves) == 1:
+        return leaves[0]
+    mid = len(leaves) // 2
+    return operation(
+        _reduce_pairwise(operation, leaves[:mid]), _reduce_pairwise(operation, leaves[mid:])
+    )
+
+
+def tree_reduce_associative(operation, tree, *, identity=_UNSPECIFIED, is_leaf=None):
+    """Reduces the leaves of `tree` with the associative `operation`, combining them in a
+    balanced tree of calls (so the reduction has logarithmic depth). An empty tree gives
+    `identity`, which must then be given."""
+    leaves = tree_leaves(tree, is_leaf)
+    if not leaves:
+        if identity is _UNSPECIFIED:
+            raise JTransTypeError(
+                "tree_reduce_associative: the tree has no leaves; pass identity= to reduce an "
+                "empty tree"
+            )
+        return identity
+    return _reduce_pairwise(operation, leaves)
+
+
+class PyTreeRegistry:
+    """A pytree registry: flatten / unflatten / flatten_one_level against its node types.
+    jtrans keeps one global registry; `default_registry` is its object."""
+
+    def flatten(self, tree, leaf_predicate=None):
+        return tree_flatten(tree, leaf_predicate)
+
+    def flatten_one_level(self, tree):
+        return flatten_one_level(tree)
+
+    def flatten_with_path(self, tree, leaf_predicate=None):
+        return tree_flatten_with_path(tree, leaf_predicate)
+
+    def register_node(self, nodetype, flatten_func, unflatten_func, flatten_with_keys=None):
+        return register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_keys)
+
+    def __contains__(self, typ):
+        return is_tree_node(typ)
+
+    def __repr__(self):
+        return f"<jtrans pytree registry: {len(_registry)} node types>"
+
+
+default_registry = PyTreeRegistry()

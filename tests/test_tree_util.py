@@ -1,9 +1,13 @@
 import collections
 import dataclasses
+import gc
 
+import numpy as np
 import pytest
 
 import jtrans
+import jtrans.numpy as jnp
+from jtrans import tree
 from jtrans import tree_util as tu
 
 
@@ -60,3 +64,89 @@ def test_structure_and_leaves():
     assert tu.tree_leaves([1, (2, {"k": 3})]) == [1, 2, 3]
     assert tu.tree_structure((1, 2)) == tu.tree_structure((5, 6))
     assert tu.tree_structure((1, 2)) != tu.tree_structure([1, 2])
+
+
+# ---------------------------------------------------------------------------------------------
+# one-level flattening, is_tree_node, treedef_tuple, associative reduction, tree.static
+
+
+def test_flatten_one_level():
+    children, aux = tu.flatten_one_level({"b": {"c": 3}, "a": [1, 2]})
+    assert list(children) == [[1, 2], {"c": 3}] and aux == ("a", "b")
+    assert list(tu.flatten_one_level((1, (2, 3)))[0]) == [1, (2, 3)]
+    assert list(tu.flatten_one_level(None)[0]) == []
+    P = collections.namedtuple("P", "a b")
+    pairs, aux = tu.flatten_one_level_with_keys(P(1, [2]))
+    assert pairs == ((tu.GetAttrKey("a"), 1), (tu.GetAttrKey("b"), [2])) and aux is P
+    pairs, _ = tu.flatten_one_level_with_keys([5, 6])
+    assert pairs == ((tu.SequenceKey(0), 5), (tu.SequenceKey(1), 6))
+    with pytest.raises(ValueError, match="int"):
+        tu.flatten_one_level(3)
+
+
+def test_is_tree_node_and_registry():
+    assert tu.is_tree_node(list) and tu.is_tree_node(dict) and tu.is_tree_node(type(None))
+    assert tu.is_tree_node(collections.namedtuple("Q", "x"))
+    assert not tu.is_tree_node(int) and not tu.is_tree_node([1])
+    assert list in tu.default_registry
+    leaves, td = tu.default_registry.flatten({"a": (1, 2)})
+    assert leaves == [1, 2] and td == tu.tree_structure({"a": (0, 0)})
+    path: tu.KeyPath = (tu.SequenceKey(0),)
+    assert tu.keystr(path) == "[0]"
+
+
+def test_treedef_tuple():
+    x, y = [1, 2, 3], {"a": 4, "b": 5}
+    td = tu.treedef_tuple([tu.tree_structure(x), tu.tree_structure(y)])
+    assert td == tu.tree_structure((x, y))
+    assert tu.tree_unflatten(td, [1, 2, 3, 4, 5]) == (x, y)
+    assert tu.treedef_tuple([]) == tu.tree_structure(())
+
+
+def test_reduce_associative_is_balanced():
+    def show(a, b):
+        return f"({a}+{b})"
+
+    assert tu.tree_reduce_associative(show, [1, 2, 3, 4, 5]) == "((1+2)+(3+(4+5)))"
+    assert tree.reduce_associative(lambda a, b: a + b, {"a": 1, "b": (2, 3)}) == 6
+    assert tree.reduce_associative(lambda a, b: a + b, [], identity=0) == 0
+    assert tree.reduce_associative(lambda a, b: a + b, [7]) == 7
+    with pytest.raises(TypeError, match="identity"):
+        tree.reduce_associative(lambda a, b: a + b, [])
+    # is_leaf keeps the inner lists whole: they are concatenated
+    out = tree.reduce_associative(
+        lambda a, b: a + b, ([1, 2], [3]), is_leaf=lambda x: isinstance(x, list)
+    )
+    assert out == [1, 2, 3]
+
+
+def test_tree_static_field():
+    import dataclasses
+
+    @tu.register_dataclass
+    @dataclasses.dataclass
+    class Op:
+        x: object
+        y: object
+        op: str = tree.static(default="add")
+
+    m = Op(jnp.ones(3), jnp.arange(3))
+    leaves, td = tree.flatten(m)
+    assert len(leaves) == 2 and m.op == "add"
+    back = tree.unflatten(td, leaves)
+    assert back.op == "add" and np.array_equal(np.asarray(back.y), [0, 1, 2])
+    assert td != tree.structure(Op(1, 2, op="mul"))
+    f = next(f for f in dataclasses.fields(Op) if f.name == "op")
+    assert f.metadata["static"] is True
+
+
+def test_flatten_with_path_makes_no_reference_cycles():
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(50):
+            tu.tree_flatten_with_path({"a": [1, (2, 3)], "b": None})
+            tu.tree_reduce_associative(max, [1, [2, 3], (4,)])
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
