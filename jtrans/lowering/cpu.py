@@ -8,6 +8,8 @@ CPU) is stored there, so a second process skips the LLVM optimisation and code g
 
 import hashlib
 import os
+import re
+import struct
 import threading
 
 import llvmlite.binding as llvm
@@ -16,14 +18,14 @@ _lock = threading.Lock()
 _tm = None
 
 
-def _new_target_machine():
+def _new_target_machine(opt=3):
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
     target = llvm.Target.from_default_triple()
     return target.create_target_machine(
         cpu=llvm.get_host_cpu_name(),
         features=llvm.get_host_cpu_features().flatten(),
-        opt=3,
+        opt=opt,
         jit=True,
     )
 
@@ -46,6 +48,132 @@ def _optimize(mod, tm):
     pto.loop_unrolling = False
     pb = llvm.create_pass_builder(tm, pto)
     pb.getModulePassManager().run(mod, pb)
+
+
+def _optimize_lean(mod, tm):
+    """A short pipeline for code that runs for microseconds: inline the math helpers, then
+    scalar clean-up (no loop passes, no vectorisation)."""
+    pb = llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options(speed_level=1))
+    mpm = llvm.create_new_module_pass_manager()
+    mpm.add_always_inliner_pass()
+    for name in ("sroa", "instruction_combine", "simplify_cfg", "new_gvn", "instruction_combine",
+                 "simplify_cfg", "global_dead_code_eliminate"):  # fmt: skip
+        getattr(mpm, f"add_{name}_pass")()
+    mpm.run(mod, pb)
+
+
+# ---------------------------------------------------------------------------------------------
+# tiers: a module is compiled as two objects linked into one engine. The "cold" object holds
+# the functions that only sequence calls (`optnone`: the entry, the call path, GEMM drivers)
+# and the small loop kernels (`minsize`) only such functions call: a short pipeline and fast
+# instruction selection (codegen level 0) -- they run for microseconds, and LLVM's full
+# per-function pipelines were most of a module's compile time. Everything else (large loop
+# kernels, control flow) gets the O3 pipeline and codegen. (benchmarks/NOTES.md, round 3.)
+
+TIERS = os.environ.get("JTRANS_TIERS", "1") != "0"  # JTRANS_TIERS=0: one O3 object
+_NAME = r'(?:"[^"]*"|[-\w.$]+)'
+_DEFINE = re.compile(r"define ([^@]*)@(" + _NAME + r")\((.*)\)(.*)$")
+_PARAM_NAME = re.compile(r"\s*%" + _NAME)
+_GLOBAL = re.compile(
+    r"(?:(?:internal|private|dso_local|external) )*(global|constant) (.*?)(?: (?:zeroinitializer|null|\[|c\"|<|\{|-?\d).*)?$"
+)
+
+
+def split_module(text):
+    """(cold text, hot text or None) of a module's IR text (see the tier comment above)."""
+    if not TIERS:
+        return text, None
+    lines = text.split("\n")
+    head, decls, gdefs, funcs = [], [], [], []
+    i = 0
+    while i < len(lines):
+        ln = lines[i]
+        if ln.startswith("define "):
+            j = i
+            while lines[j] != "}":
+                j += 1
+            m = _DEFINE.match(ln)
+            funcs.append((m.group(2), m, "\n".join(lines[i : j + 1])))
+            i = j + 1
+            continue
+        if ln.startswith("declare "):
+            decls.append(ln)
+        elif ln.startswith("@"):
+            gdefs.append(ln)
+        elif ln.strip():
+            head.append(ln)
+        i += 1
+    cold = {name for name, m, _ in funcs if "optnone" in m.group(4).split()}
+    if not cold:
+        return text, None
+    callers = {name: [n for n, _, body in funcs if n != name and f"@{name}(" in body]
+               for name, m, _ in funcs if "minsize" in m.group(4).split()}  # fmt: skip
+    cold |= {name for name, cs in callers.items() if cs and all(c in cold for c in cs)}
+    parts = ([f for f in funcs if f[0] in cold], [f for f in funcs if f[0] not in cold])
+    if not parts[1]:
+        return text, None
+    texts = []
+    for mine, other in (parts, parts[::-1]):
+        body = "\n".join(t for _, _, t in mine)
+        other_body = "\n".join(t for _, _, t in other)
+        out = []
+        for name, m, t in mine:
+            if f"@{name}" in other_body:  # called from the other object: external linkage
+                t = t.replace("define internal ", "define ", 1)
+            out.append(t)
+        ext = []
+        for name, m, _ in other:
+            if f"@{name}" in body:
+                ret = " ".join(w for w in m.group(1).split() if w not in ("internal", "private"))
+                ext.append(f"declare {ret} @{name}({_PARAM_NAME.sub('', m.group(3))})")
+        texts.append((body, ext, out))
+    mods = []
+    for k, (body, ext, out) in enumerate(texts):
+        gl = []
+        for g in gdefs:
+            name, rest = g.split(" = ", 1)
+            internal = rest.startswith(("internal ", "private "))
+            if k == 0:  # the cold object defines the shared globals
+                if not internal or name in body:
+                    gl.append(g)
+            elif name in body:
+                if internal:
+                    gl.append(g)
+                else:
+                    m = _GLOBAL.match(rest)
+                    gl.append(f"{name} = external {m.group(1)} {m.group(2)}")
+        mods.append("\n".join(head + decls + gl + ext + out) + "\n")
+    return mods[0], mods[1]
+
+
+_tm0 = None
+
+
+def _codegen_tm(level):
+    global _tm0
+    if level == 3:
+        return target_machine()
+    if _tm0 is None:
+        _tm0 = _new_target_machine(opt=0)
+    return _tm0
+
+
+def _objects(llvm_ir):
+    """The object code of a module's tiers."""
+    cold, hot = split_module(llvm_ir)
+    if hot is None:
+        mod = llvm.parse_assembly(llvm_ir)
+        mod.verify()
+        _optimize(mod, target_machine())
+        return [target_machine().emit_object(mod)]
+    objs = []
+    for text, level in ((cold, 0), (hot, 3)):
+        mod = llvm.parse_assembly(text)
+        mod.verify()
+        tm = _codegen_tm(level)
+        (_optimize if level == 3 else _optimize_lean)(mod, tm)
+        objs.append(tm.emit_object(mod))
+    return objs
 
 
 def _cache_path(llvm_ir):
@@ -85,29 +213,45 @@ def compile_module(llvm_ir):
     return out
 
 
+def _pack(objs):
+    return struct.pack(f"<I{len(objs)}Q", len(objs), *map(len, objs)) + b"".join(objs)
+
+
+def _unpack(blob):
+    (n,) = struct.unpack_from("<I", blob)
+    sizes = struct.unpack_from(f"<{n}Q", blob, 4)
+    objs, at = [], 4 + 8 * n
+    for size in sizes:
+        objs.append(blob[at : at + size])
+        at += size
+    return objs
+
+
 def _compile_module(llvm_ir):
     with _lock:
-        tm = target_machine()
+        target_machine()
         path = _cache_path(llvm_ir)
+        objs = None
         if path is not None and os.path.exists(path):
-            with open(path, "rb") as f:
-                obj = f.read()
-            mod = llvm.parse_assembly(_EMPTY_MODULE)
-            engine = llvm.create_mcjit_compiler(mod, _new_target_machine())
+            try:
+                with open(path, "rb") as f:
+                    objs = _unpack(f.read())
+            except (OSError, struct.error):
+                objs = None
+        fresh = objs is None
+        if fresh:
+            objs = _objects(llvm_ir)
+        engine = llvm.create_mcjit_compiler(llvm.parse_assembly(_EMPTY_MODULE),
+                                            _new_target_machine())  # fmt: skip
+        for obj in objs:
             engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
-            engine.finalize_object()
-            return engine, None
-        mod = llvm.parse_assembly(llvm_ir)
-        mod.verify()
-        _optimize(mod, tm)
-        engine = llvm.create_mcjit_compiler(mod, _new_target_machine())
         engine.finalize_object()
-        if path is not None:
+        if fresh and path is not None:
             try:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 tmp = f"{path}.{os.getpid()}.tmp"
                 with open(tmp, "wb") as f:
-                    f.write(tm.emit_object(mod))
+                    f.write(_pack(objs))
                 os.replace(tmp, path)
             except OSError:
                 pass
@@ -115,12 +259,18 @@ def _compile_module(llvm_ir):
 
 
 def optimized_ir(llvm_ir):
-    """The O3-optimized text of a module (for inspection)."""
+    """The optimized text of a module's tiers (for inspection)."""
     with _lock:
-        tm = target_machine()
-        mod = llvm.parse_assembly(llvm_ir)
-        _optimize(mod, tm)
-        return str(mod)
+        cold, hot = split_module(llvm_ir)
+        out = []
+        for text, level in ((cold, 3 if hot is None else 0), (hot, 3)):
+            if text is None:
+                continue
+            mod = llvm.parse_assembly(text)
+            tm = _codegen_tm(level)
+            (_optimize if level == 3 else _optimize_lean)(mod, tm)
+            out.append(f"; ---- tier: {'O3' if level == 3 else 'lean, codegen O0'}\n{mod}")
+        return "\n".join(out)
 
 
 _EMPTY_MODULE = ""
