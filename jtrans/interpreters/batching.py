@@ -1,7 +1,13 @@
 """vmap: the batching trace. A batched value carries the position of its batch axis (`bdim`);
 values of other traces are unbatched (`not_mapped`). Each primitive's batch rule maps batched
 inputs to batched outputs in one call, moving the batch axis only when it must.
+
+Named axes: a `BatchTrace` with an `axis_name` is the axis that collectives (`lax.psum`, ...)
+name. A collective is batched by the trace of the axis it names even when none of its operands
+is batched there; `axis_env()` lists the named axes enclosing the current trace.
 """
+
+import weakref
 
 import numpy as np
 
@@ -13,6 +19,8 @@ from ..errors import JTransValueError
 # ints or None (not mapped); rules may use `axis_size` from `current_axis_size()`.
 batch_rules = {}
 not_mapped = None
+# primitives that act over named axes, listed in their `axes` param (psum, all_gather, ...)
+axis_primitives = set()
 
 # hooks filled in by jtrans.lax: moveaxis(x, src, dst) and broadcast(x, size, axis)
 _moveaxis = None
@@ -71,19 +79,21 @@ class BatchTrace(core.Trace):
             v, d = self.unpack(a)
             vals.append(v)
             dims.append(d)
-        if all(d is not_mapped for d in dims):
+        if all(d is not_mapped for d in dims) and (
+            self.axis_name is None or not _names_axis(prim, params, self.axis_name)
+        ):
             return core.bind_in(self.parent, prim, vals, params)
         rule = batch_rules.get(prim)
         if rule is None:
             raise NotImplementedError(f"vmap of primitive {prim.name!r} is not implemented")
-        global _axis_size
-        prev = _axis_size
-        _axis_size = self.axis_size
+        global _axis_size, _axis_name
+        prev = _axis_size, _axis_name
+        _axis_size, _axis_name = self.axis_size, self.axis_name
         try:
             with core.set_current_trace(self.parent):
                 out, out_dim = rule(vals, dims, **params)
         finally:
-            _axis_size = prev
+            _axis_size, _axis_name = prev
         if prim.multiple_results:
             return [self.pack(o, d) for o, d in zip(out, out_dim)]
         return self.pack(out, out_dim)
@@ -93,11 +103,62 @@ class BatchTrace(core.Trace):
 
 
 _axis_size = None
+_axis_name = None
 
 
 def current_axis_size():
     """The size of the axis being batched, for rules that need it."""
     return _axis_size
+
+
+def current_axis_name():
+    """The name of the axis being batched (None for an anonymous vmap), for collectives' rules."""
+    return _axis_name
+
+
+def axis_env():
+    """(name, size) of each named vmap axis enclosing the current trace, innermost first."""
+    env = []
+    t = core.current_trace()
+    while t is not None:
+        if isinstance(t, BatchTrace) and t.axis_name is not None:
+            env.append((t.axis_name, t.axis_size))
+        t = t.parent
+    return tuple(env)
+
+
+def _names_axis(prim, params, name):
+    """Whether `prim` (or a jaxpr in its params) has a collective over axis `name`."""
+    if prim in axis_primitives:
+        return name in params["axes"]
+    return any(name in jaxpr_axis_names(j) for j in _param_jaxprs(params))
+
+
+def _param_jaxprs(params):
+    for p in params.values():
+        if isinstance(p, core.ClosedJaxpr):
+            yield p
+        elif isinstance(p, (tuple, list)):
+            for q in p:
+                if isinstance(q, core.ClosedJaxpr):
+                    yield q
+
+
+_axis_names_cache = weakref.WeakKeyDictionary()
+
+
+def jaxpr_axis_names(closed):
+    """The axis names the collectives in `closed` (and its sub-jaxprs) act over."""
+    names = _axis_names_cache.get(closed)
+    if names is None:
+        names = set()
+        for eqn in closed.jaxpr.eqns:
+            if eqn.prim in axis_primitives:
+                names.update(eqn.params["axes"])
+            for j in _param_jaxprs(eqn.params):
+                names |= jaxpr_axis_names(j)
+        _axis_names_cache[closed] = names = frozenset(names)
+    return names
 
 
 def vmap_flat(fun, args, in_dims, out_dims, axis_size, axis_name=None):
@@ -130,13 +191,16 @@ def vmap_flat(fun, args, in_dims, out_dims, axis_size, axis_name=None):
 
 def batch_jaxpr(closed, axis_size, in_dims, out_dims_wanted=None):
     """A ClosedJaxpr computing `closed` batched at `in_dims`; returns (jaxpr, out_dims).
-    With `out_dims_wanted` (list of int/None), outputs are moved there (broadcast if needed)."""
+    With `out_dims_wanted` (list of int/None), outputs are moved there (broadcast if needed).
+    Called from a batch rule, the batched axis keeps the name of the axis being batched (so
+    collectives inside `closed` act over it)."""
     from .partial_eval import trace_to_jaxpr
 
     out_dims_box = []
+    axis_name = _axis_name if axis_size == _axis_size else None
 
     def fun(*args):
-        trace = BatchTrace(axis_size)
+        trace = BatchTrace(axis_size, axis_name)
         tracers = [
             a if d is not_mapped else BatchTracer(trace, a, d) for a, d in zip(args, in_dims)
         ]
