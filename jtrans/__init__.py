@@ -38,6 +38,7 @@ from .api import (
     linear_transpose,
     linearize,
     make_jaxpr,
+    pmap,
     value_and_grad,
     vjp,
     vmap,
@@ -46,6 +47,7 @@ from .interpreters.custom_derivatives import *  # noqa: F401,F403  (custom_jvp, 
 from .tree_util import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
 from . import random, nn, optim, scipy, test_util, debug  # noqa: E402
 from .callbacks import pure_callback  # noqa: E402,F401
+from . import custom_batching  # noqa: E402,F401
 
 from . import lowering  # noqa: E402,F401  (registers the compiler with jit)
 

@@ -465,6 +465,65 @@ def _broadcast_prefix(prefix, tree):
 
 
 # ---------------------------------------------------------------------------------------------
+# pmap
+
+
+def pmap(fun, axis_name=None, *, in_axes=0, out_axes=0, static_broadcasted_argnums=(),
+         devices=None, backend=None, axis_size=None, donate_argnums=(),
+         global_arg_shapes=None):  # fmt: skip
+    """Maps `fun` over axis `in_axes` of its arguments, with collectives (`lax.psum`, ...) over
+    `axis_name` (JAX's pmap). This system has one device, so the mapped axis runs as a batch on
+    it: `pmap(f)` is `jit(vmap(f, in_axes, out_axes, axis_name=axis_name))` and accepts any
+    axis size (JAX would refuse more members than devices). Arguments at
+    `static_broadcasted_argnums` are passed to every member unchanged and must be hashable (a
+    new value compiles anew). `devices`, `backend` and `donate_argnums` are accepted and ignored.
+    """
+    if isinstance(static_broadcasted_argnums, int):
+        static_broadcasted_argnums = (static_broadcasted_argnums,)
+    static_nums = tuple(static_broadcasted_argnums)
+    if isinstance(in_axes, list):
+        in_axes = tuple(in_axes)
+    compiled = {}
+
+    @functools.wraps(fun)
+    def pmapped(*args, **kwargs):
+        n = len(args)
+        nums = sorted({i % n for i in static_nums if -n <= i < n})
+        statics = tuple((i, args[i]) for i in nums)
+        try:
+            hash(statics)
+        except TypeError:
+            raise JTransValueError(
+                f"pmap: static_broadcasted_argnums={static_nums} names an argument of "
+                "unhashable type; static arguments must be hashable (e.g. a tuple, not a list)"
+            ) from None
+        key = (n, statics)
+        f = compiled.get(key)
+        if f is None:
+            static_map = dict(statics)
+
+            @functools.wraps(fun)
+            def member(*dyn, **kw):
+                it = iter(dyn)
+                return fun(*[static_map[i] if i in static_map else next(it) for i in range(n)],
+                           **kw)  # fmt: skip
+
+            axes = in_axes
+            if isinstance(in_axes, tuple) and nums:
+                if len(in_axes) != n:
+                    raise JTransValueError(
+                        f"pmap in_axes has {len(in_axes)} entries but the function was called "
+                        f"with {n} positional arguments"
+                    )
+                axes = tuple(a for i, a in enumerate(in_axes) if i not in static_map)
+            mapped = vmap(member, axes, out_axes, axis_name=axis_name, axis_size=axis_size)
+            f = compiled[key] = jit(mapped)
+        return f(*[a for i, a in enumerate(args) if i not in nums], **kwargs)
+
+    return pmapped
+
+
+# ---------------------------------------------------------------------------------------------
 # jacobians
 
 
@@ -684,7 +743,8 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
         flat, in_tree = tree_flatten((dyn_args, dyn_kwargs))
         flat = [_as_value(x) for x in flat]
         avals = [core.get_aval(x) for x in flat]
-        key = (in_tree, tuple(avals), statics)
+        # collectives bake the sizes of the named axes around them into the jaxpr
+        key = (in_tree, tuple(avals), statics, batching.axis_env())
         entry = cache.entries.get(key)
         if entry is None:
             box = []
