@@ -10,7 +10,7 @@ import os
 import ml_dtypes
 import numpy as np
 
-from .errors import JTransTypeError
+from .errors import JTransTypeError, JTransValueError
 
 bool_ = np.dtype(np.bool_)
 int8, int16, int32, int64 = (np.dtype(t) for t in ("int8", "int16", "int32", "int64"))
@@ -32,6 +32,11 @@ _SHORT = {
     uint16: "u16", uint32: "u32", uint64: "u64", bfloat16: "bf16", float16: "f16",
     float32: "f32", float64: "f64", complex64: "c64", complex128: "c128",
 }  # fmt: skip
+
+
+class TypePromotionError(JTransTypeError, ValueError):
+    """Dtypes that cannot be promoted together (a dtype outside the promotion lattice). A
+    ValueError as in JAX, and a TypeError as jtrans's other dtype errors."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -308,7 +313,11 @@ def result_type(*args, return_weak_type_flag=False):
         elif isinstance(a, (str, np.dtype, type)) or (
             isinstance(a, type) and issubclass(a, np.generic)
         ):
-            key.append((canonicalize_dtype(a), False))
+            try:
+                key.append((canonicalize_dtype(a), False))
+            except JTransTypeError as e:
+                # JAX raises TypePromotionError for a dtype outside the lattice
+                raise TypePromotionError(str(e)) from None
         else:
             key.append(dtype_and_weak(a))
     if not key:
@@ -324,3 +333,52 @@ def can_cast(from_, to, casting="safe"):
 def promote_types(a, b):
     """The promoted dtype of two dtypes; Python's int/float/complex count as weak types."""
     return result_type(a, b)
+
+
+# ---------------------------------------------------------------------------------------------
+# JAX's dtype odds and ends: float0, the extended-dtype categories, bit sizes, scalar types
+
+# the dtype of tangents of integer values (a zero-size void type, as JAX's)
+float0 = np.dtype([("float0", np.void, 0)])
+
+
+class extended(np.generic):
+    """The abstract category of JAX's extended dtypes (jtrans has none but PRNG keys' own
+    category): `issubdtype(dt, extended)` is False for every array dtype."""
+
+
+class prng_key(extended):
+    """The category of typed PRNG key dtypes (jtrans keys are raw uint32 arrays)."""
+
+
+def itemsize_bits(dtype):
+    """The number of bits of one element of `dtype` (bool: 8; int4: 4)."""
+    if dtype is None:
+        raise JTransValueError("itemsize_bits: unexpected input dtype=None")
+    dt = np.dtype(_python_type_to_dtype(dtype))
+    if dt == float0:
+        raise JTransValueError(f"itemsize_bits: unexpected input dtype={dt}")
+    if dt.kind in "iufV" and dt != bool_:
+        # ml_dtypes' sub-byte types (int4, float4_e2m1fn) are stored in a byte each
+        for info in (ml_dtypes.iinfo, ml_dtypes.finfo):
+            try:
+                return info(dt).bits
+            except (TypeError, ValueError):
+                pass
+    return dt.itemsize * 8
+
+
+def scalar_type_of(x):
+    """The Python scalar type (bool, int, float or complex) of a value's dtype."""
+    if isinstance(x, (bool, int, float, complex)):
+        return type(x)
+    dt = np.dtype(dtype_and_weak(x)[0])
+    if dt == bool_:
+        return bool
+    if dt.kind in "iu":
+        return int
+    if is_float(dt):
+        return float
+    if dt.kind == "c":
+        return complex
+    raise JTransTypeError(f"scalar_type_of: no scalar type for dtype {dt}")

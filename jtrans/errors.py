@@ -25,6 +25,15 @@ def user_line():
     return f"{f.f_code.co_filename}:{f.f_lineno} ({f.f_code.co_name})"
 
 
+class JAXTypeError(TypeError):
+    """The base of the tracing errors JAX documents (jax.errors.JAXTypeError):
+    ConcretizationTypeError, TracerArrayConversionError, UnexpectedTracerError, ..."""
+
+
+class JAXIndexError(IndexError):
+    """The base of JAX's documented indexing errors (NonConcreteBooleanIndexError)."""
+
+
 class JTransTypeError(TypeError):
     """A dtype or argument-type problem."""
 
@@ -42,7 +51,7 @@ class AxisError(JTransValueError, IndexError):
     """An axis out of bounds for an array's rank (like NumPy's AxisError)."""
 
 
-class ConcretizationTypeError(TypeError):
+class ConcretizationTypeError(JAXTypeError):
     """A traced (abstract) value was used where Python needs a concrete one."""
 
     def __init__(self, what, tracer=None, hint=None):
@@ -73,7 +82,7 @@ class TracerIntegerConversionError(ConcretizationTypeError):
     pass
 
 
-class TracerArrayConversionError(TypeError):
+class TracerArrayConversionError(JAXTypeError):
     """A tracer was passed to NumPy (np.asarray) while being traced."""
 
     def __init__(self, tracer):
@@ -86,8 +95,9 @@ class TracerArrayConversionError(TypeError):
         )
 
 
-class UnexpectedTracerError(Exception):
-    """A tracer escaped the transformation that created it (a leaked tracer)."""
+class UnexpectedTracerError(JAXTypeError):
+    """A tracer escaped the transformation that created it (a leaked tracer). A TypeError, as
+    in JAX."""
 
     def __init__(self, tracer):
         super().__init__(
@@ -99,7 +109,7 @@ class UnexpectedTracerError(Exception):
         )
 
 
-class NonConcreteBooleanIndexError(IndexError, TypeError):
+class NonConcreteBooleanIndexError(JAXIndexError, TypeError):
     """A boolean mask whose value is not known while tracing was used as an index."""
 
     def __init__(self, aval):
@@ -110,3 +120,31 @@ class NonConcreteBooleanIndexError(IndexError, TypeError):
             "the shape, or a size-bounded form such as jnp.nonzero(mask, size=n) / "
             "jnp.where(mask, size=n) to build integer indices."
         )
+
+
+class KeyReuseError(JAXTypeError):
+    """A PRNG key used twice (JAX raises it under key-reuse checking; jtrans does not check
+    key reuse, so it never raises this, but code catching it ports unchanged)."""
+
+
+class JaxRuntimeError(RuntimeError):
+    """An error from running a compiled computation (JAX's XlaRuntimeError)."""
+
+
+class InconclusiveDimensionOperation(Exception):
+    """A comparison of symbolic dimensions that has no definite answer (jtrans has no symbolic
+    shapes; defined so that code catching it ports unchanged)."""
+
+
+def __getattr__(name):
+    # JaxprTypeError lives in core (typecheck_jaxpr raises it); core imports this module, so it
+    # is fetched lazily
+    if name == "JaxprTypeError":
+        from .core import JaxprTypeError
+
+        return JaxprTypeError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), "JaxprTypeError"])

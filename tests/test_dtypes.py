@@ -182,3 +182,66 @@ def test_inexact_promotion():
     assert jnp.divide(jnp.ones(3, jnp.int32), 2).dtype == jnp.float32
     assert jnp.sqrt(jnp.ones(3, jnp.bool_)).dtype == jnp.float32
     assert jnp.sqrt(2).weak_type  # a Python int stays weak through a float function
+
+
+# ---------------------------------------------------------------------------------------------
+# float0, extended, itemsize_bits, scalar_type_of, TypePromotionError, jtrans.typing
+
+
+def test_float0_extended_categories():
+    from jtrans import dtypes as d
+
+    assert d.float0 == np.dtype([("float0", np.void, 0)]) and d.float0.itemsize == 0
+    assert d.float0 == jtrans.float0
+    assert issubclass(d.prng_key, d.extended) and issubclass(d.extended, np.generic)
+    assert not d.issubdtype(np.float32, d.extended)
+
+
+def test_itemsize_bits():
+    import ml_dtypes
+
+    from jtrans import dtypes as d
+
+    cases = [(d.bfloat16, 16), (bool, 8), (np.int8, 8), (np.uint32, 32), (np.complex64, 64),
+             (ml_dtypes.int4, 4), (ml_dtypes.float4_e2m1fn, 4), ("float8_e4m3fn", 8)]  # fmt: skip
+    for dt, bits in cases:
+        assert d.itemsize_bits(dt) == bits, dt
+    with pytest.raises(ValueError):
+        d.itemsize_bits(d.float0)
+
+
+def test_scalar_type_of():
+    from jtrans import dtypes as d
+
+    assert d.scalar_type_of(True) is bool and d.scalar_type_of(3) is int
+    assert d.scalar_type_of(1.5) is float and d.scalar_type_of(1j) is complex
+    assert d.scalar_type_of(jnp.ones(2, "int8")) is int
+    assert d.scalar_type_of(jnp.ones(2, jnp.bfloat16)) is float
+    assert d.scalar_type_of(np.ones(2, bool)) is bool
+    assert d.scalar_type_of(np.uint8(3)) is int
+    assert d.scalar_type_of(jnp.ones(2, "complex64")) is complex
+
+
+def test_type_promotion_error_for_dtypes_outside_the_lattice():
+    from jtrans import dtypes as d
+
+    with pytest.raises(d.TypePromotionError, match="not supported"):
+        d.result_type(np.float32, "V")
+    assert issubclass(d.TypePromotionError, ValueError)
+    assert issubclass(d.TypePromotionError, TypeError)  # as jtrans's other dtype errors
+
+
+def test_typing_aliases():
+    import typing
+
+    from jtrans import typing as jt
+
+    assert jtrans.Array in typing.get_args(jt.ArrayLike)
+    assert isinstance(jnp.ones(2), jt.ArrayLike) and isinstance(1.0, jt.ArrayLike)
+    assert not isinstance([1.0], jt.ArrayLike)
+    assert np.dtype in typing.get_args(jt.DTypeLike)
+
+    def f(x: jt.ArrayLike, dtype: jt.DTypeLike = None) -> jtrans.Array:
+        return jnp.asarray(x, dtype)
+
+    assert f(1, "float32").dtype == np.float32

@@ -84,3 +84,33 @@ def test_vmap_errors():
 def test_jit_unhashable_static():
     with pytest.raises(ValueError, match="static argument 1.*unhashable.*list"):
         jtrans.jit(lambda x, n: x, static_argnums=1)(1.0, [1, 2])
+
+
+def test_jax_error_names_and_bases():
+    from jtrans import errors
+
+    for name in ["ConcretizationTypeError", "TracerArrayConversionError",
+                 "TracerBoolConversionError", "TracerIntegerConversionError",
+                 "UnexpectedTracerError", "KeyReuseError"]:  # fmt: skip
+        cls = getattr(errors, name)
+        assert issubclass(cls, errors.JAXTypeError) and issubclass(cls, TypeError), name
+    assert issubclass(errors.NonConcreteBooleanIndexError, errors.JAXIndexError)
+    assert issubclass(errors.JAXIndexError, IndexError)
+    assert issubclass(errors.JaxRuntimeError, RuntimeError)
+    assert issubclass(errors.JaxprTypeError, TypeError)
+    assert issubclass(errors.InconclusiveDimensionOperation, Exception)
+    assert "JaxprTypeError" in dir(errors)
+    from jtrans.errors import JaxprTypeError
+
+    assert JaxprTypeError is jtrans.core.JaxprTypeError
+
+
+def test_tracer_errors_are_caught_as_jax_type_error():
+    from jtrans import errors
+
+    with pytest.raises(errors.JAXTypeError):
+        jtrans.jit(lambda x: int(x))(1.0)
+    with pytest.raises(errors.JAXTypeError):
+        jtrans.jit(lambda x: np.asarray(x))(jnp.ones(2))
+    with pytest.raises(errors.JAXIndexError):
+        jtrans.jit(lambda x: x[x > 0])(jnp.ones(2))
