@@ -21,22 +21,52 @@ _U32 = np.dtype(np.uint32)
 
 __all__ = [
     "PRNGKey",
+    "ball",
     "bernoulli",
+    "beta",
+    "binomial",
     "bits",
     "categorical",
+    "cauchy",
+    "chisquare",
     "choice",
+    "clone",
+    "dirichlet",
+    "double_sided_maxwell",
     "exponential",
+    "f",
     "fold_in",
+    "gamma",
+    "generalized_normal",
+    "geometric",
     "gumbel",
     "key",
     "key_data",
+    "key_dtype",
+    "key_impl",
+    "laplace",
+    "loggamma",
+    "logistic",
+    "lognormal",
+    "maxwell",
+    "multinomial",
+    "multivariate_normal",
     "normal",
+    "orthogonal",
+    "pareto",
     "permutation",
+    "poisson",
+    "rademacher",
     "randint",
+    "rayleigh",
     "shuffle",
     "split",
+    "t",
+    "triangular",
     "truncated_normal",
     "uniform",
+    "wald",
+    "weibull_min",
     "wrap_key_data",
 ]
 
@@ -94,11 +124,19 @@ def PRNGKey(seed):
     return _stack_words(*_rb.seed_words(seed))
 
 
-def key(seed, impl=None):
-    """Like PRNGKey. (JAX's `key` returns a typed key array; jtrans keys are always raw
-    uint32[2] arrays, so `key_data`/`wrap_key_data` are identities.)"""
+def _check_impl(impl, dtype=None):
     if impl not in (None, "threefry2x32"):
         raise JTransValueError(f"jtrans.random supports only impl='threefry2x32', got {impl!r}")
+    if dtype is not None and dtype != "threefry2x32" and np.dtype(dtype) != _U32:
+        raise JTransValueError(
+            f"jtrans.random keys have dtype random.key_dtype() (uint32), got dtype={dtype!r}"
+        )
+
+
+def key(seed, impl=None, *, dtype=None):
+    """Like PRNGKey. (JAX's `key` returns a typed key array; jtrans keys are always raw
+    uint32[2] arrays, so `key_data`/`wrap_key_data` are identities.)"""
+    _check_impl(impl, dtype)
     return PRNGKey(seed)
 
 
@@ -107,7 +145,8 @@ def key_data(keys):
     return keys
 
 
-def wrap_key_data(key_bits_array, impl=None):
+def wrap_key_data(key_bits_array, impl=None, *, dtype=None):
+    _check_impl(impl, dtype)
     aval = core.get_aval(lax.as_operand(key_bits_array))
     if aval.shape[-1:] != (2,) or aval.dtype != _U32:
         raise JTransTypeError(
@@ -483,3 +522,795 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0):
     return jnp.take(arr, jnp.reshape(ind, (-1,)), axis=axis).reshape(
         arr.shape[:axis] + shape + arr.shape[axis + 1 :]
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# more samplers (JAX's jax.random set). Parameters broadcast against `shape` (None: the
+# parameters' broadcast shape); rejection samplers run one lax.while_loop over the whole array,
+# freezing each lane once it has accepted, so they work eagerly, under jit and under vmap.
+
+
+def _keys(key, num):
+    """`num` independent keys (a list of uint32[2] values) from one key."""
+    ks = split(key, num)
+    return [lax.index_in_dim(ks, i, 0, keepdims=False) for i in range(num)]
+
+
+def _param(x, dt):
+    return lax.convert_element_type(_jnp().asarray(x), dt)
+
+
+def _out_shape(name, shape, *params):
+    """`shape` (checked against the parameters) or, when None, the parameters' shape."""
+    jnp = _jnp()
+    if shape is None:
+        return jnp.broadcast_shapes(*(core.get_aval(p).shape for p in params))
+    shape = _shape(shape, name)
+    _check_broadcast(name, shape, *params)
+    return shape
+
+
+def _int_dtype(dtype, name):
+    dt = dtypes.default_int() if dtype is None else dtypes.canonicalize_dtype(np.dtype(dtype))
+    if not dtypes.is_int(dt):
+        raise JTransValueError(
+            f"random.{name} needs an integer dtype, got {dt.name}; e.g. jnp.int32"
+        )
+    return dt
+
+
+def _work_float(x):
+    """The float dtype in which to compute with parameter x: its own if float32/64, else the
+    default float."""
+    dt = np.dtype(core.get_aval(x).dtype)
+    return dt if dtypes.is_float(dt) and dt.itemsize >= 4 else dtypes.default_float()
+
+
+def _all(x):
+    return lax.reduce_and(x, tuple(range(core.get_aval(x).ndim)))
+
+
+def _any(x):
+    return lax.reduce_or(x, tuple(range(core.get_aval(x).ndim)))
+
+
+def _c(x, v):
+    """A constant v of x's dtype (a rank-0 operand that broadcasts in elementwise lax ops)."""
+    return np.asarray(v, core.get_aval(x).dtype)
+
+
+def _where(c, x, y):
+    shape = core.get_aval(c).shape
+    return lax.select(c, _bcast(x, shape), _bcast(y, shape))
+
+
+# --- continuous, from uniforms / normals ---------------------------------------------------
+
+
+def cauchy(key, shape=(), dtype=None):
+    """Standard Cauchy samples: tan(pi (u - 1/2))."""
+    dt = _float_dtype(dtype, "cauchy")
+    u = uniform(key, _shape(shape, "cauchy"), dt, dtypes.finfo(dt).eps, 1.0)
+    return lax.tan(lax.mul(_c(u, np.pi), lax.sub(u, _c(u, 0.5))))
+
+
+def laplace(key, shape=(), dtype=None):
+    """Standard Laplace samples (density e^-|x| / 2)."""
+    dt = _float_dtype(dtype, "laplace")
+    lo = -1.0 + float(dtypes.finfo(dt).epsneg)
+    u = uniform(key, _shape(shape, "laplace"), dt, lo, 1.0)
+    return lax.mul(lax.sign(u), lax.log1p(lax.neg(lax.abs(u))))
+
+
+def logistic(key, shape=(), dtype=None):
+    """Standard logistic samples: log(u / (1 - u))."""
+    dt = _float_dtype(dtype, "logistic")
+    u = uniform(key, _shape(shape, "logistic"), dt, dtypes.finfo(dt).eps, 1.0)
+    return lax.log(lax.div(u, lax.sub(_c(u, 1.0), u)))
+
+
+def lognormal(key, sigma=1.0, shape=None, dtype=None):
+    """exp(sigma * N(0, 1))."""
+    dt = _float_dtype(dtype, "lognormal")
+    sigma = _param(sigma, dt)
+    shape = _out_shape("lognormal", shape, sigma)
+    return lax.exp(lax.mul(normal(key, shape, dt), _bcast(sigma, shape)))
+
+
+def maxwell(key, shape=(), dtype=None):
+    """One-sided Maxwell samples: the norm of three standard normals."""
+    dt = _float_dtype(dtype, "maxwell")
+    shape = _shape(shape, "maxwell")
+    z = normal(key, shape + (3,), dt)
+    return lax.sqrt(lax.reduce_sum(lax.mul(z, z), (len(shape),)))
+
+
+def double_sided_maxwell(key, loc, scale, shape=(), dtype=None):
+    """loc + scale * (random sign) * maxwell; the result has shape `shape` + the parameters'
+    broadcast shape."""
+    jnp = _jnp()
+    dt = _float_dtype(dtype, "double_sided_maxwell")
+    loc, scale = _param(loc, dt), _param(scale, dt)
+    shape = _shape(shape, "double_sided_maxwell") + jnp.broadcast_shapes(loc.shape, scale.shape)
+    k_m, k_s = _keys(key, 2)
+    x = lax.mul(maxwell(k_m, shape, dt), rademacher(k_s, shape, dt))
+    return jnp.add(jnp.multiply(x, scale), loc)
+
+
+def rademacher(key, shape=(), dtype=None):
+    """-1 or +1 with equal probability (default dtype int)."""
+    dt = dtypes.default_int() if dtype is None else dtypes.canonicalize_dtype(np.dtype(dtype))
+    b = bernoulli(key, 0.5, _shape(shape, "rademacher"))
+    b = lax.convert_element_type(b, dt)
+    return lax.sub(lax.mul(b, _c(b, 2)), _c(b, 1))
+
+
+def pareto(key, b, shape=None, dtype=None):
+    """Pareto samples (density b / x^(b+1) on x >= 1): exp(E / b), E standard exponential."""
+    dt = _float_dtype(dtype, "pareto")
+    b = _param(b, dt)
+    shape = _out_shape("pareto", shape, b)
+    return lax.exp(lax.div(exponential(key, shape, dt), _bcast(b, shape)))
+
+
+def rayleigh(key, scale, shape=None, dtype=None):
+    """Rayleigh samples: scale sqrt(-2 log(1 - u))."""
+    dt = _float_dtype(dtype, "rayleigh")
+    scale = _param(scale, dt)
+    shape = _out_shape("rayleigh", shape, scale)
+    u = uniform(key, shape, dt)
+    r = lax.sqrt(lax.mul(lax.log1p(lax.neg(u)), _c(u, -2.0)))
+    return lax.mul(_bcast(scale, shape), r)
+
+
+def weibull_min(key, scale, concentration, shape=(), dtype=None):
+    """Weibull samples: scale (-log(1 - u))^(1 / concentration). As in JAX the result has the
+    broadcast shape of `shape` and the parameters."""
+    jnp = _jnp()
+    dt = _float_dtype(dtype, "weibull_min")
+    scale, concentration = _param(scale, dt), _param(concentration, dt)
+    u = uniform(key, _shape(shape, "weibull_min"), dt)
+    e = lax.neg(lax.log1p(lax.neg(u)))
+    return jnp.multiply(jnp.power(e, jnp.divide(1.0, concentration)), scale)
+
+
+def wald(key, mean, shape=None, dtype=None):
+    """Wald (inverse Gaussian with unit shape) samples, by Michael, Schucany and Haas."""
+    dt = _float_dtype(dtype, "wald")
+    mean = _param(mean, dt)
+    shape = _out_shape("wald", shape, mean)
+    mu = _bcast(mean, shape)
+    k_n, k_u = _keys(key, 2)
+    v = normal(k_n, shape, dt)
+    z = uniform(k_u, shape, dt)
+    y = lax.mul(v, v)
+    mu2 = lax.mul(mu, mu)
+    root = lax.sqrt(lax.add(lax.mul(_c(y, 4.0), lax.mul(mu, y)), lax.mul(mu2, lax.mul(y, y))))
+    x = lax.sub(
+        lax.add(mu, lax.mul(_c(y, 0.5), lax.mul(mu2, y))), lax.mul(_c(y, 0.5), lax.mul(mu, root))
+    )
+    return lax.select(lax.le(z, lax.div(mu, lax.add(mu, x))), x, lax.div(mu2, x))
+
+
+def triangular(key, left, mode, right, shape=None, dtype=None):
+    """Triangular samples on [left, right] with peak at mode (inverse CDF)."""
+    dt = _float_dtype(dtype, "triangular")
+    left, mode, right = (_param(v, dt) for v in (left, mode, right))
+    shape = _out_shape("triangular", shape, left, mode, right)
+    left, mode, right = (_bcast(v, shape) for v in (left, mode, right))
+    width = lax.sub(right, left)
+    fc = lax.div(lax.sub(mode, left), width)
+    u = uniform(key, shape, dt)
+    lo = lax.add(left, lax.sqrt(lax.mul(lax.mul(u, width), lax.sub(mode, left))))
+    hi_w = lax.mul(lax.mul(lax.sub(_c(u, 1.0), u), width), lax.sub(right, mode))
+    hi = lax.sub(right, lax.sqrt(hi_w))
+    return lax.select(lax.lt(u, fc), lo, hi)
+
+
+def geometric(key, p, shape=None, dtype=None):
+    """Number of Bernoulli(p) trials up to and including the first success (values >= 1)."""
+    odt = _int_dtype(dtype, "geometric")
+    p = _jnp().asarray(p)
+    p = lax.convert_element_type(p, _work_float(p))
+    shape = _out_shape("geometric", shape, p)
+    u = uniform(key, shape, p.dtype)
+    ratio = lax.div(lax.log1p(lax.neg(u)), _bcast(lax.log1p(lax.neg(p)), shape))
+    return lax.convert_element_type(lax.add(lax.floor(ratio), _c(u, 1.0)), odt)
+
+
+# --- gamma and its family --------------------------------------------------------------------
+
+
+def _loggamma_raw(key, a):
+    """log of Gamma(a) samples (a: float array of the output shape; no derivative), by
+    Marsaglia & Tsang: accept d v^3 (v = 1 + c x, x normal) with the squeeze test; for a < 1
+    sample Gamma(a + 1) and multiply by u^(1/a) (added in log space). Lanes with a <= 0 or NaN
+    give NaN."""
+    aval = core.get_aval(a)
+    shape, dt = aval.shape, aval.dtype
+    valid = lax.gt(a, _c(a, 0.0))  # False for NaN too
+    safe_a = lax.select(valid, a, lax.full_like(a, 1.0))
+    boost = lax.lt(safe_a, _c(a, 1.0))
+    alpha = lax.select(boost, lax.add(safe_a, _c(a, 1.0)), safe_a)
+    d = lax.sub(alpha, _c(a, 1.0 / 3.0))
+    c = lax.rsqrt(lax.mul(d, _c(a, 9.0)))
+    k_boost, k_loop = _keys(key, 2)
+
+    def cond(state):
+        return lax.bitwise_not(_all(state[2]))
+
+    def body(state):
+        k, log_v, done = state
+        k, k_x, k_u = _keys(k, 3)
+        x = normal(k_x, shape, dt)
+        u = uniform(k_u, shape, dt)
+        v = lax.add(_c(x, 1.0), lax.mul(c, x))
+        v3 = lax.mul(lax.mul(v, v), v)
+        pos = lax.gt(v, _c(v, 0.0))
+        log_v3 = lax.log(lax.select(pos, v3, lax.full_like(v3, 1.0)))
+        x2 = lax.mul(x, x)
+        squeeze = lax.lt(u, lax.sub(_c(x, 1.0), lax.mul(_c(x, 0.0331), lax.mul(x2, x2))))
+        bound = lax.add(
+            lax.mul(_c(x, 0.5), x2), lax.mul(d, lax.add(lax.sub(_c(x, 1.0), v3), log_v3))
+        )
+        accept = lax.bitwise_and(pos, lax.bitwise_or(squeeze, lax.lt(lax.log(u), bound)))
+        log_v = lax.select(lax.bitwise_and(accept, lax.bitwise_not(done)), log_v3, log_v)
+        return k, log_v, lax.bitwise_or(done, accept)
+
+    init = (k_loop, lax.full(shape, 0.0, dt), lax.bitwise_not(valid))
+    _, log_v, _ = lax.while_loop(cond, body, init)
+    u_boost = uniform(k_boost, shape, dt, dtypes.finfo(dt).tiny, 1.0)
+    log_boost = lax.select(boost, lax.div(lax.log(u_boost), safe_a), lax.full_like(a, 0.0))
+    out = lax.add(lax.add(lax.log(d), log_v), log_boost)
+    return lax.select(valid, out, lax.full_like(out, np.nan))
+
+
+_MAX_ITER = 2000
+
+
+def _dlogx_da(a, log_x):
+    """d log(x) / d a along the sample path of x ~ Gamma(a) (implicit reparameterisation:
+    P(a, x(a)) = u held fixed, so dx/da = -(dP/da) / p(x; a)). dP/da comes from the series of
+    P (x <= max(1, a)) or Cephes' continued fraction of Q = 1 - P, each differentiated in a
+    term by term; both are written relative to x p(x; a) so no exponential can under/overflow."""
+    dt = core.get_aval(a).dtype
+    eps = float(dtypes.finfo(dt).eps)
+    x = lax.exp(log_x)  # may underflow to 0: the series then needs only log_x
+    ok = lax.bitwise_and(lax.gt(a, _c(a, 0.0)), lax.is_finite(log_x))
+    a = lax.select(ok, a, lax.full_like(a, 1.0))
+    x = lax.select(ok, x, lax.full_like(x, 0.5))
+    log_x = lax.select(ok, log_x, lax.full_like(x, np.log(0.5)))
+    use_cf = lax.bitwise_and(lax.gt(x, _c(x, 1.0)), lax.gt(x, a))
+    # each method sees harmless values in the other's lanes (which it leaves untouched)
+    x_s = lax.select(use_cf, lax.full_like(x, 0.5), x)
+    x_cf = lax.select(use_cf, x, lax.add(a, _c(a, 1.0)))
+    zero, one = lax.full_like(a, 0.0), lax.full_like(a, 1.0)
+    not_ = lax.bitwise_not
+    and_ = lax.bitwise_and
+
+    def small(v, ref):
+        return lax.le(lax.abs(v), lax.mul(_c(v, eps), lax.abs(ref)))
+
+    def running(state):
+        return and_(lax.lt(state[0], _MAX_ITER), not_(_all(state[-1])))
+
+    # series: P = x^a e^-x / Gamma(a+1) * S, S = sum_n t_n, t_n = t_{n-1} x / (a + n)
+    def series_body(state):
+        i, n, t, dt_, s, ds, done = state
+        n = lax.add(n, one)
+        r = lax.div(x_s, lax.add(a, n))
+        t_new = lax.mul(t, r)
+        dt_new = lax.sub(lax.mul(dt_, r), lax.div(t_new, lax.add(a, n)))
+        s_new, ds_new = lax.add(s, t_new), lax.add(ds, dt_new)
+        conv = and_(small(t_new, s_new), small(dt_new, ds_new))
+        keep = lambda new, old: lax.select(done, old, new)
+        return (i + 1, n, keep(t_new, t), keep(dt_new, dt_), keep(s_new, s), keep(ds_new, ds),
+                lax.bitwise_or(done, conv))  # fmt: skip
+
+    init = (np.int32(0), zero, one, zero, one, zero, lax.bitwise_or(use_cf, not_(ok)))
+    _, _, _, _, s, ds, _ = lax.while_loop(running, series_body, init)
+    d_series = lax.neg(
+        lax.div(lax.add(lax.mul(lax.sub(log_x, lax.digamma(lax.add(a, one))), s), ds), a)
+    )
+
+    # continued fraction of Q (Cephes igamc) with the derivative of each convergent in a
+    big, biginv = _c(a, 2.0**50), _c(a, 2.0**-50)
+
+    def cf_body(state):
+        i, c, y, z, pm2, qm2, pm1, qm1, dpm2, dqm2, dpm1, dqm1, ans, dans, done = state
+        c, y, z = lax.add(c, one), lax.add(y, one), lax.add(z, _c(z, 2.0))
+        yc = lax.mul(y, c)
+        pk = lax.sub(lax.mul(pm1, z), lax.mul(pm2, yc))
+        qk = lax.sub(lax.mul(qm1, z), lax.mul(qm2, yc))
+        # dy/da = dz/da = -1, so d(yc)/da = -c
+        dpk = lax.add(lax.sub(lax.sub(lax.mul(dpm1, z), pm1), lax.mul(dpm2, yc)), lax.mul(pm2, c))
+        dqk = lax.add(lax.sub(lax.sub(lax.mul(dqm1, z), qm1), lax.mul(dqm2, yc)), lax.mul(qm2, c))
+        nz = lax.ne(qk, zero)
+        safe_qk = lax.select(nz, qk, one)
+        r = lax.div(pk, safe_qk)
+        dr = lax.div(lax.sub(dpk, lax.mul(r, dqk)), safe_qk)
+        conv = and_(nz, and_(small(lax.sub(ans, r), r), small(lax.sub(dans, dr), dr)))
+        ans_new = lax.select(nz, r, ans)
+        dans_new = lax.select(nz, dr, dans)
+        scale = lax.select(lax.gt(lax.abs(pk), big), lax.full_like(pk, biginv), one)
+        new = [lax.mul(v, scale) for v in (pm1, qm1, pk, qk, dpm1, dqm1, dpk, dqk)]
+        old = [pm2, qm2, pm1, qm1, dpm2, dqm2, dpm1, dqm1]
+        kept = [lax.select(done, o, n_) for n_, o in zip(new, old)]
+        return (i + 1, c, y, z, *kept, lax.select(done, ans, ans_new),
+                lax.select(done, dans, dans_new), lax.bitwise_or(done, conv))  # fmt: skip
+
+    y0 = lax.sub(one, a)
+    z0 = lax.add(lax.add(x_cf, y0), one)
+    qm1 = lax.mul(z0, x_cf)
+    ans0 = lax.div(lax.add(x_cf, one), qm1)
+    dqm1 = lax.neg(x_cf)
+    dans0 = lax.div(lax.mul(ans0, x_cf), qm1)
+    init = (np.int32(0), zero, y0, z0, one, x_cf, lax.add(x_cf, one), qm1, zero, zero, zero, dqm1,
+            ans0, dans0, not_(and_(use_cf, ok)))  # fmt: skip
+    out = lax.while_loop(running, cf_body, init)
+    ans, dans = out[12], out[13]
+    d_cf = lax.add(dans, lax.mul(ans, lax.sub(log_x, lax.digamma(a))))
+    res = lax.select(use_cf, d_cf, d_series)
+    return lax.select(ok, res, lax.full_like(res, np.nan))
+
+
+def _attach_gamma_grad(a, log_x):
+    from .interpreters.custom_derivatives import custom_jvp
+
+    global _attach_gamma_grad_fn
+    if _attach_gamma_grad_fn is None:
+
+        @custom_jvp
+        def attach(a, log_x):
+            return log_x
+
+        @attach.defjvp
+        def attach_jvp(primals, tangents):
+            a, log_x = primals
+            a_dot, log_x_dot = tangents
+            return log_x, lax.add(log_x_dot, lax.mul(a_dot, _dlogx_da(a, log_x)))
+
+        _attach_gamma_grad_fn = attach
+    return _attach_gamma_grad_fn(a, log_x)
+
+
+_attach_gamma_grad_fn = None
+
+
+def _loggamma(key, a, shape, dtype, name):
+    _check_key(key, name)
+    dt = _float_dtype(dtype, name)
+    a = _param(a, dt)
+    shape = _out_shape(name, shape, a)
+    a = _bcast(a, shape)
+    log_x = _loggamma_raw(key, _stop(a))
+    return _attach_gamma_grad(a, log_x)
+
+
+def loggamma(key, a, shape=None, dtype=None):
+    """log of Gamma(a) samples, computed in log space (accurate for small a, where gamma()
+    underflows). Differentiable in a (implicit reparameterisation)."""
+    return _loggamma(key, a, shape, dtype, "loggamma")
+
+
+def gamma(key, a, shape=None, dtype=None):
+    """Gamma(a) samples (unit scale; density x^(a-1) e^-x / Gamma(a)). Differentiable in a:
+    the derivative of a sample is -(dCDF/da) / pdf at that sample (implicit
+    reparameterisation), so grad of an expectation over samples is unbiased."""
+    log_x = _loggamma(key, a, shape, dtype, "gamma")
+    x = lax.exp(log_x)
+    tiny = lax.full_like(x, dtypes.finfo(core.get_aval(x).dtype).tiny)
+    return lax.select(lax.eq(x, lax.full_like(x, 0.0)), tiny, x)
+
+
+def beta(key, a, b, shape=None, dtype=None):
+    """Beta(a, b) samples: G_a / (G_a + G_b) from log-space gamma samples."""
+    jnp = _jnp()
+    dt = _float_dtype(dtype, "beta")
+    a, b = _param(a, dt), _param(b, dt)
+    shape = _out_shape("beta", shape, a, b)
+    k_a, k_b = _keys(key, 2)
+    log_ga = _loggamma(k_a, a, shape, dt, "beta")
+    log_gb = _loggamma(k_b, b, shape, dt, "beta")
+    log_max = _stop(jnp.maximum(log_ga, log_gb))
+    ga, gb = jnp.exp(log_ga - log_max), jnp.exp(log_gb - log_max)
+    return ga / (ga + gb)
+
+
+def dirichlet(key, alpha, shape=None, dtype=None):
+    """Dirichlet(alpha) samples along the last axis (normalised log-space gamma samples); the
+    result has shape `shape` + alpha.shape[-1:] (default alpha.shape)."""
+    jnp = _jnp()
+    dt = _float_dtype(dtype, "dirichlet")
+    alpha = _param(alpha, dt)
+    if alpha.ndim < 1:
+        raise JTransValueError(
+            "random.dirichlet needs alpha with at least one axis (the categories), got a "
+            "scalar; e.g. alpha=jnp.array([1.0, 2.0, 3.0])"
+        )
+    if shape is None:
+        shape = alpha.shape[:-1]
+    else:
+        shape = _shape(shape, "dirichlet")
+        _check_broadcast("dirichlet", shape, lax.full(alpha.shape[:-1], 0.0, dt))
+    log_g = _loggamma(key, alpha, shape + alpha.shape[-1:], dt, "dirichlet")
+    log_g = log_g - _stop(jnp.max(log_g, axis=-1, keepdims=True))
+    g = jnp.exp(log_g)
+    return g / jnp.sum(g, axis=-1, keepdims=True)
+
+
+def chisquare(key, df, shape=None, dtype=None):
+    """Chi-square(df) samples: 2 Gamma(df / 2)."""
+    dt = _float_dtype(dtype, "chisquare")
+    df = _param(df, dt)
+    shape = _out_shape("chisquare", shape, df)
+    log_g = _loggamma(key, lax.div(df, _c(df, 2.0)), shape, dt, "chisquare")
+    return lax.mul(lax.exp(log_g), _c(log_g, 2.0))
+
+
+def f(key, dfnum, dfden, shape=None, dtype=None):
+    """F(dfnum, dfden) samples: (X1 / dfnum) / (X2 / dfden), X1, X2 chi-square."""
+    dt = _float_dtype(dtype, "f")
+    dfnum, dfden = _param(dfnum, dt), _param(dfden, dt)
+    shape = _out_shape("f", shape, dfnum, dfden)
+    k_den, k_num = _keys(key, 2)
+    num = lax.div(chisquare(k_num, dfnum, shape, dt), _bcast(dfnum, shape))
+    den = lax.div(chisquare(k_den, dfden, shape, dt), _bcast(dfden, shape))
+    return lax.div(num, den)
+
+
+def t(key, df, shape=(), dtype=None):
+    """Student's t(df) samples: N sqrt((df/2) / Gamma(df/2)). As in JAX, `shape` defaults to
+    (); shape=None means df's shape."""
+    dt = _float_dtype(dtype, "t")
+    df = _param(df, dt)
+    shape = _out_shape("t", shape, df)
+    k_n, k_g = _keys(key, 2)
+    n = normal(k_n, shape, dt)
+    half = _bcast(lax.div(df, _c(df, 2.0)), shape)
+    g = gamma(k_g, half, shape, dt)
+    return lax.mul(n, lax.sqrt(lax.div(half, g)))
+
+
+def generalized_normal(key, p, shape=(), dtype=None):
+    """Samples with density proportional to exp(-|x|^p): sign * Gamma(1/p)^(1/p)."""
+    jnp = _jnp()
+    dt = _float_dtype(dtype, "generalized_normal")
+    shape = _shape(shape, "generalized_normal")
+    p = _param(p, dt)
+    k_g, k_r = _keys(key, 2)
+    inv_p = jnp.divide(1.0, p)
+    g = gamma(k_g, inv_p, shape, dt)
+    return jnp.multiply(rademacher(k_r, shape, dt), jnp.power(g, inv_p))
+
+
+def ball(key, d, p=2, shape=(), dtype=None):
+    """Points uniform in the unit L^p ball of dimension d: shape `shape` + (d,)."""
+    jnp = _jnp()
+    dt = _float_dtype(dtype, "ball")
+    shape = _shape(shape, "ball")
+    d = int(core.concrete_or_error(d, "the dimension d of random.ball"))
+    if d < 0:
+        raise JTransValueError(f"random.ball: d must be a nonnegative int, got {d}")
+    k_g, k_e = _keys(key, 2)
+    g = generalized_normal(k_g, p, shape + (d,), dt)
+    e = exponential(k_e, shape, dt)
+    r = jnp.power(jnp.sum(jnp.power(jnp.abs(g), p), axis=-1) + e, jnp.divide(1.0, p))
+    return g / r[..., None]
+
+
+# --- discrete ----------------------------------------------------------------------------------
+
+
+def _poisson_knuth(key, lam, done):
+    """Knuth: count uniforms until their product drops below e^-lam (lam < 10)."""
+    shape, dt = lam.shape, lam.dtype
+
+    def cond(state):
+        return lax.bitwise_not(_all(state[3]))
+
+    def body(state):
+        k, n, log_prod, done = state
+        k, sub = _keys(k, 2)
+        log_prod = lax.select(done, log_prod, lax.add(log_prod, lax.log(uniform(sub, shape, dt))))
+        n = lax.select(done, n, lax.add(n, _c(n, 1.0)))
+        return k, n, log_prod, lax.bitwise_or(done, lax.le(log_prod, lax.neg(lam)))
+
+    zero = lax.full(shape, 0.0, dt)
+    return lax.while_loop(cond, body, (key, zero, zero, done))[1]
+
+
+def _poisson_ptrs(key, lam, done):
+    """Hörmann's transformed rejection (PTRS) for lam >= 10."""
+    jnp = _jnp()
+    shape, dt = lam.shape, lam.dtype
+    log_lam = jnp.log(lam)
+    b = 0.931 + 2.53 * jnp.sqrt(lam)
+    a = -0.059 + 0.02483 * b
+    inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
+    v_r = 0.9277 - 3.6224 / (b - 2.0)
+
+    def cond(state):
+        return lax.bitwise_not(_all(state[2]))
+
+    def body(state):
+        k, out, done = state
+        k, k_u, k_v = _keys(k, 3)
+        u = uniform(k_u, shape, dt) - 0.5
+        v = uniform(k_v, shape, dt)
+        us = 0.5 - jnp.abs(u)
+        n = jnp.floor((2.0 * a / us + b) * u + lam + 0.43)
+        s = jnp.log(v * inv_alpha / (a / (us * us) + b))
+        t_ = -lam + n * log_lam - lax.lgamma(n + 1.0)
+        accept1 = (us >= 0.07) & (v <= v_r)
+        reject = (n < 0) | ((us < 0.013) & (v > us))
+        accept = accept1 | (~reject & (s <= t_))
+        return k, lax.select(done, out, n), done | accept
+
+    return lax.while_loop(cond, body, (key, lax.full(shape, -1.0, dt), done))[1]
+
+
+def poisson(key, lam, shape=None, dtype=None):
+    """Poisson(lam) samples (integers, default dtype int): Knuth's method for lam < 10,
+    transformed rejection above. lam = 0 gives 0; lam < 0 or NaN gives -1."""
+    _check_key(key, "poisson")
+    odt = _int_dtype(dtype, "poisson")
+    lam = _jnp().asarray(lam)
+    lam = lax.convert_element_type(lam, _work_float(lam))
+    shape = _out_shape("poisson", shape, lam)
+    lam = _bcast(lam, shape)
+    valid = lax.gt(lam, _c(lam, 0.0))
+    small = lax.lt(lam, _c(lam, 10.0))
+    fin = lax.is_finite(lam)
+    k_knuth, k_rej = _keys(key, 2)
+    knuth = _poisson_knuth(k_knuth, lam, lax.bitwise_not(lax.bitwise_and(valid, small)))
+    lam_rej = lax.select(small, lax.full_like(lam, 10.0), lam)
+    use_rej = lax.bitwise_and(lax.bitwise_not(small), fin)
+    rej = _poisson_ptrs(k_rej, lam_rej, lax.bitwise_not(use_rej))
+    out = lax.select(small, lax.sub(knuth, _c(knuth, 1.0)), rej)
+    out = lax.select(lax.eq(lam, _c(lam, 0.0)), lax.full_like(out, 0.0), out)
+    out = lax.select(lax.bitwise_and(lax.bitwise_not(small), lax.bitwise_not(fin)),
+                     lax.full_like(out, -1.0), out)  # fmt: skip
+    return lax.convert_element_type(out, odt)
+
+
+def _stirling_tail(k):
+    """log k! - [(k + 1/2) log(k + 1) - (k + 1) + log(2 pi) / 2]: exact for k <= 9, the
+    asymptotic series above."""
+    jnp = _jnp()
+    kp1 = k + 1.0
+    exact = lax.lgamma(kp1) - ((k + 0.5) * jnp.log(kp1) - kp1 + 0.5 * np.log(2 * np.pi))
+    kp1sq = kp1 * kp1
+    approx = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / kp1
+    return jnp.where(k <= 9, exact, approx)
+
+
+def _binomial_inversion(key, n, q, done):
+    """Count geometric waiting times until they pass n (n q <= 10)."""
+    jnp = _jnp()
+    shape, dt = q.shape, q.dtype
+    pos = q > 0
+    log1mq = jnp.where(pos, jnp.log1p(-q), -1.0)
+
+    def cond(state):
+        return lax.bitwise_not(_all(state[3]))
+
+    def body(state):
+        k, num, total, done = state
+        k, sub = _keys(k, 2)
+        u = uniform(sub, shape, dt)
+        geom = jnp.where(pos, jnp.ceil(jnp.log1p(-u) / log1mq), np.inf)
+        num = lax.select(done, num, num + 1.0)
+        total = lax.select(done, total, total + geom)
+        return k, num, total, done | (total > n)
+
+    zero = lax.full(shape, 0.0, dt)
+    num = lax.while_loop(cond, body, (key, zero, zero, done))[1]
+    return num - 1.0
+
+
+def _btrs(key, n, q, done):
+    """Hörmann's BTRS transformed rejection (n q > 10, q <= 1/2)."""
+    jnp = _jnp()
+    shape, dt = q.shape, q.dtype
+    stddev = jnp.sqrt(n * q * (1.0 - q))
+    b = 1.15 + 2.53 * stddev
+    a = -0.0873 + 0.0248 * b + 0.01 * q
+    c = n * q + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = q / (1.0 - q)
+    alpha = (2.83 + 5.1 / b) * stddev
+    m = jnp.floor((n + 1.0) * q)
+    ub_m = (m + 0.5) * jnp.log((m + 1.0) / (r * (n - m + 1.0))) + _stirling_tail(m)
+    ub_m = ub_m + _stirling_tail(n - m)
+
+    def cond(state):
+        return lax.bitwise_not(_all(state[2]))
+
+    def body(state):
+        k, out, done = state
+        k, k_u, k_v = _keys(k, 3)
+        u = uniform(k_u, shape, dt) - 0.5
+        v = uniform(k_v, shape, dt)
+        us = 0.5 - jnp.abs(u)
+        accept1 = (us >= 0.07) & (v <= v_r)
+        s = jnp.floor((2.0 * a / us + b) * u + c)
+        reject = (s < 0) | (s > n)
+        s_ok = jnp.clip(s, 0.0, n)
+        lv = jnp.log(v * alpha / (a / (us * us) + b))
+        ub = (ub_m + (n + 1.0) * jnp.log((n - m + 1.0) / (n - s_ok + 1.0))
+              + (s_ok + 0.5) * jnp.log(r * (n - s_ok + 1.0) / (s_ok + 1.0))
+              - _stirling_tail(s_ok) - _stirling_tail(n - s_ok))  # fmt: skip
+        accept = accept1 | (~reject & (lv <= ub))
+        return k, lax.select(done, out, s), done | accept
+
+    return lax.while_loop(cond, body, (key, lax.full(shape, -1.0, dt), done))[1]
+
+
+def binomial(key, n, p, shape=None, dtype=None):
+    """Binomial(n, p) samples as floats (JAX's convention; default dtype float): geometric
+    waiting times when n min(p, 1-p) <= 10, BTRS rejection above. n is floored; n < 0 or NaN,
+    or p outside [0, 1] / NaN, give NaN; n = inf gives inf."""
+    jnp = _jnp()
+    _check_key(key, "binomial")
+    odt = _float_dtype(dtype, "binomial")
+    p = jnp.asarray(p)
+    wdt = _work_float(p)
+    p = lax.convert_element_type(p, wdt)
+    n = _param(n, wdt)
+    shape = _out_shape("binomial", shape, n, p)
+    n, p = _bcast(n, shape), _bcast(p, shape)
+    p_lt_half = p < 0.5
+    q = jnp.where(p_lt_half, p, 1.0 - p)
+    bad = jnp.isnan(n) | (n < 0) | jnp.isnan(q) | (q < 0) | (p > 1)
+    n_inf = jnp.isinf(n) & ~bad
+    q = jnp.where(bad, 0.01, q)
+    n = jnp.floor(jnp.where(bad | n_inf, 0.0, n))
+    use_inv = n * q <= 10.0
+    k_inv, k_btrs = _keys(key, 2)
+    inv = _binomial_inversion(k_inv, n, q, ~use_inv)
+    n_b = jnp.where(use_inv, 1e4, n)
+    q_b = jnp.where(use_inv, 0.5, q)
+    btrs = _btrs(k_btrs, n_b, q_b, use_inv)
+    out = jnp.where(use_inv, inv, btrs)
+    out = jnp.where(p_lt_half, out, n - out)
+    out = jnp.where(n_inf, np.inf, out)
+    out = jnp.where(bad, np.nan, out)
+    return lax.convert_element_type(out, odt)
+
+
+def multinomial(key, n, p, *, shape=None, dtype=None, unroll=1):
+    """Multinomial counts of n draws over the categories of p's last axis (as floats, JAX's
+    convention), by sequential conditional binomials. p need not be normalised. The result has
+    shape `shape` (whose last axis is the categories; default p.shape)."""
+    jnp = _jnp()
+    _check_key(key, "multinomial")
+    odt = _float_dtype(dtype, "multinomial")
+    p = jnp.asarray(p)
+    wdt = _work_float(p)
+    p, n = lax.convert_element_type(p, wdt), _param(n, wdt)
+    if p.ndim < 1:
+        raise JTransValueError(
+            "random.multinomial needs p with at least one axis (the categories), got a scalar"
+        )
+    shape = p.shape if shape is None else _shape(shape, "multinomial")
+    if not shape:
+        raise JTransValueError("random.multinomial: shape must end with the categories axis")
+    _check_broadcast("multinomial", shape, p)
+    _check_broadcast("multinomial", shape[:-1], n)
+    n = _bcast(n, shape[:-1])
+    p = jnp.moveaxis(_bcast(p, shape), -1, 0)
+    remaining = jnp.flip(jnp.cumsum(jnp.flip(p, 0), axis=0), 0)
+    ratios = jnp.clip(p / jnp.where(remaining == 0, 1.0, remaining), 0.0, 1.0)
+    keys = split(key, shape[-1])
+
+    def step(rest, xs):
+        ratio, k = xs
+        count = binomial(k, rest, ratio, dtype=wdt)
+        return rest - count, count
+
+    _, counts = lax.scan(step, n, (ratios, keys), unroll=unroll)
+    return lax.convert_element_type(jnp.moveaxis(counts, 0, -1), odt)
+
+
+# --- matrices ----------------------------------------------------------------------------------
+
+
+def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky"):
+    """mean + A z with A A^T = cov (A from 'cholesky', or 'eigh' / 'svd' for singular cov);
+    the result has shape `shape` + (n,) (default the broadcast batch shape of mean and cov)."""
+    jnp = _jnp()
+    from .numpy import linalg
+
+    _check_key(key, "multivariate_normal")
+    if method not in ("svd", "eigh", "cholesky"):
+        raise JTransValueError(
+            f"random.multivariate_normal: method must be one of 'cholesky', 'eigh', 'svd', "
+            f"got {method!r}"
+        )
+    from .numpy._util import promote_dtypes
+
+    mean, cov = promote_dtypes(jnp.asarray(mean), jnp.asarray(cov))
+    if not dtypes.is_inexact(mean.dtype):
+        mean, cov = mean.astype(dtypes.default_float()), cov.astype(dtypes.default_float())
+    dt = mean.dtype if dtype is None else _float_dtype(dtype, "multivariate_normal")
+    if mean.ndim < 1:
+        raise JTransValueError(
+            f"random.multivariate_normal needs mean.ndim >= 1, got mean.ndim == {mean.ndim}"
+        )
+    if cov.ndim < 2:
+        raise JTransValueError(
+            f"random.multivariate_normal needs cov.ndim >= 2, got cov.ndim == {cov.ndim}"
+        )
+    n = mean.shape[-1]
+    if cov.shape[-2:] != (n, n):
+        raise JTransValueError(
+            f"random.multivariate_normal needs cov.shape == (..., n, n) with n={n} (the size of "
+            f"mean's last axis), but got cov.shape == {cov.shape}"
+        )
+    batch = jnp.broadcast_shapes(mean.shape[:-1], cov.shape[:-2])
+    if shape is None:
+        shape = batch
+    else:
+        shape = _shape(shape, "multivariate_normal")
+        _check_broadcast("multivariate_normal", shape, lax.full(batch, 0.0, dt))
+    if method == "svd":
+        u, s, _ = linalg.svd(cov)
+        factor = u * jnp.sqrt(s[..., None, :])
+    elif method == "eigh":
+        w, v = linalg.eigh(cov)
+        factor = v * jnp.sqrt(jnp.maximum(w, 0.0)[..., None, :])
+    else:
+        factor = linalg.cholesky(cov)
+    z = normal(key, shape + (n,), dt)
+    out = mean + jnp.matmul(factor, z[..., None])[..., 0]
+    return lax.convert_element_type(out, dt)
+
+
+def orthogonal(key, n, shape=(), dtype=None, m=None):
+    """Haar-random matrices with orthonormal columns (or rows, when n < m) of shape
+    `shape` + (n, m) (m defaults to n: the orthogonal group O(n)), from the QR of a normal
+    matrix with R's diagonal made positive."""
+    jnp = _jnp()
+    from .numpy import linalg
+
+    dt = _float_dtype(dtype, "orthogonal")
+    shape = _shape(shape, "orthogonal")
+    n = int(core.concrete_or_error(n, "the size n of random.orthogonal"))
+    m = n if m is None else int(core.concrete_or_error(m, "the size m of random.orthogonal"))
+    if n < 0 or m < 0:
+        raise JTransValueError(f"random.orthogonal: n and m must be nonnegative, got {n}, {m}")
+    z = normal(key, shape + (max(n, m), min(n, m)), dt)
+    q, r = linalg.qr(z)
+    d = jnp.diagonal(r, 0, -2, -1)
+    q = q * jnp.where(d < 0, -1.0, 1.0).astype(dt)[..., None, :]
+    return jnp.swapaxes(q, -1, -2) if n < m else q
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+
+def clone(key):
+    """A copy of key for reuse (an identity: jtrans does no key-reuse checking)."""
+    return key
+
+
+def key_impl(keys):
+    """The name of the keys' PRNG implementation: always 'threefry2x32' in jtrans."""
+    aval = core.get_aval(lax.as_operand(keys) if isinstance(keys, np.ndarray) else keys)
+    if aval.shape[-1:] != (2,) or aval.dtype != _U32:
+        raise JTransTypeError(
+            f"random.key_impl expects keys (a uint32 array whose last axis has size 2), got "
+            f"{aval.dtype.name}{list(aval.shape)}"
+        )
+    return "threefry2x32"
+
+
+def key_dtype(impl_spec=None):
+    """The dtype of jtrans keys: uint32 (jtrans keys are JAX's raw uint32[..., 2] keys, not
+    typed key arrays). impl_spec may be None or 'threefry2x32'."""
+    if impl_spec not in (None, "threefry2x32"):
+        raise JTransValueError(
+            f"jtrans.random supports only the 'threefry2x32' implementation, got {impl_spec!r}"
+        )
+    return _U32
