@@ -8,6 +8,7 @@ top mantissa bits of each word, `normal` is sqrt(2) erfinv(u), `randint` uses tw
 value, `categorical` is Gumbel-max, `permutation` sorts by random keys.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -252,7 +253,11 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0):
 def _check_broadcast(name, shape, *args):
     for a in args:
         s = core.get_aval(a).shape
-        if len(s) > len(shape) or _jnp().broadcast_shapes(s, shape) != shape:
+        try:
+            ok = len(s) <= len(shape) and _jnp().broadcast_shapes(s, shape) == shape
+        except ValueError:
+            ok = False
+        if not ok:
             raise JTransValueError(
                 f"random.{name}: a parameter of shape {s} does not broadcast to the requested "
                 f"shape {shape}; pass a shape the parameters broadcast to"
@@ -530,6 +535,16 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0):
 # freezing each lane once it has accepted, so they work eagerly, under jit and under vmap.
 
 
+def _sampler(fn):
+    """Checks that the first argument is a single key (an error naming `fn` otherwise)."""
+
+    @functools.wraps(fn)
+    def sampler(key, *args, **kwargs):
+        return fn(_check_key(key, fn.__name__), *args, **kwargs)
+
+    return sampler
+
+
 def _keys(key, num):
     """`num` independent keys (a list of uint32[2] values) from one key."""
     ks = split(key, num)
@@ -587,6 +602,7 @@ def _where(c, x, y):
 # --- continuous, from uniforms / normals ---------------------------------------------------
 
 
+@_sampler
 def cauchy(key, shape=(), dtype=None):
     """Standard Cauchy samples: tan(pi (u - 1/2))."""
     dt = _float_dtype(dtype, "cauchy")
@@ -594,6 +610,7 @@ def cauchy(key, shape=(), dtype=None):
     return lax.tan(lax.mul(_c(u, np.pi), lax.sub(u, _c(u, 0.5))))
 
 
+@_sampler
 def laplace(key, shape=(), dtype=None):
     """Standard Laplace samples (density e^-|x| / 2)."""
     dt = _float_dtype(dtype, "laplace")
@@ -602,6 +619,7 @@ def laplace(key, shape=(), dtype=None):
     return lax.mul(lax.sign(u), lax.log1p(lax.neg(lax.abs(u))))
 
 
+@_sampler
 def logistic(key, shape=(), dtype=None):
     """Standard logistic samples: log(u / (1 - u))."""
     dt = _float_dtype(dtype, "logistic")
@@ -609,6 +627,7 @@ def logistic(key, shape=(), dtype=None):
     return lax.log(lax.div(u, lax.sub(_c(u, 1.0), u)))
 
 
+@_sampler
 def lognormal(key, sigma=1.0, shape=None, dtype=None):
     """exp(sigma * N(0, 1))."""
     dt = _float_dtype(dtype, "lognormal")
@@ -617,6 +636,7 @@ def lognormal(key, sigma=1.0, shape=None, dtype=None):
     return lax.exp(lax.mul(normal(key, shape, dt), _bcast(sigma, shape)))
 
 
+@_sampler
 def maxwell(key, shape=(), dtype=None):
     """One-sided Maxwell samples: the norm of three standard normals."""
     dt = _float_dtype(dtype, "maxwell")
@@ -625,6 +645,7 @@ def maxwell(key, shape=(), dtype=None):
     return lax.sqrt(lax.reduce_sum(lax.mul(z, z), (len(shape),)))
 
 
+@_sampler
 def double_sided_maxwell(key, loc, scale, shape=(), dtype=None):
     """loc + scale * (random sign) * maxwell; the result has shape `shape` + the parameters'
     broadcast shape."""
@@ -637,6 +658,7 @@ def double_sided_maxwell(key, loc, scale, shape=(), dtype=None):
     return jnp.add(jnp.multiply(x, scale), loc)
 
 
+@_sampler
 def rademacher(key, shape=(), dtype=None):
     """-1 or +1 with equal probability (default dtype int)."""
     dt = dtypes.default_int() if dtype is None else dtypes.canonicalize_dtype(np.dtype(dtype))
@@ -645,6 +667,7 @@ def rademacher(key, shape=(), dtype=None):
     return lax.sub(lax.mul(b, _c(b, 2)), _c(b, 1))
 
 
+@_sampler
 def pareto(key, b, shape=None, dtype=None):
     """Pareto samples (density b / x^(b+1) on x >= 1): exp(E / b), E standard exponential."""
     dt = _float_dtype(dtype, "pareto")
@@ -653,6 +676,7 @@ def pareto(key, b, shape=None, dtype=None):
     return lax.exp(lax.div(exponential(key, shape, dt), _bcast(b, shape)))
 
 
+@_sampler
 def rayleigh(key, scale, shape=None, dtype=None):
     """Rayleigh samples: scale sqrt(-2 log(1 - u))."""
     dt = _float_dtype(dtype, "rayleigh")
@@ -663,6 +687,7 @@ def rayleigh(key, scale, shape=None, dtype=None):
     return lax.mul(_bcast(scale, shape), r)
 
 
+@_sampler
 def weibull_min(key, scale, concentration, shape=(), dtype=None):
     """Weibull samples: scale (-log(1 - u))^(1 / concentration). As in JAX the result has the
     broadcast shape of `shape` and the parameters."""
@@ -674,6 +699,7 @@ def weibull_min(key, scale, concentration, shape=(), dtype=None):
     return jnp.multiply(jnp.power(e, jnp.divide(1.0, concentration)), scale)
 
 
+@_sampler
 def wald(key, mean, shape=None, dtype=None):
     """Wald (inverse Gaussian with unit shape) samples, by Michael, Schucany and Haas."""
     dt = _float_dtype(dtype, "wald")
@@ -692,6 +718,7 @@ def wald(key, mean, shape=None, dtype=None):
     return lax.select(lax.le(z, lax.div(mu, lax.add(mu, x))), x, lax.div(mu2, x))
 
 
+@_sampler
 def triangular(key, left, mode, right, shape=None, dtype=None):
     """Triangular samples on [left, right] with peak at mode (inverse CDF)."""
     dt = _float_dtype(dtype, "triangular")
@@ -707,6 +734,7 @@ def triangular(key, left, mode, right, shape=None, dtype=None):
     return lax.select(lax.lt(u, fc), lo, hi)
 
 
+@_sampler
 def geometric(key, p, shape=None, dtype=None):
     """Number of Bernoulli(p) trials up to and including the first success (values >= 1)."""
     odt = _int_dtype(dtype, "geometric")
@@ -880,19 +908,22 @@ _attach_gamma_grad_fn = None
 def _loggamma(key, a, shape, dtype, name):
     _check_key(key, name)
     dt = _float_dtype(dtype, name)
-    a = _param(a, dt)
+    wdt = dt if dt.itemsize >= 4 else np.dtype(np.float32)  # half precision: sample in f32
+    a = _param(a, wdt)
     shape = _out_shape(name, shape, a)
     a = _bcast(a, shape)
-    log_x = _loggamma_raw(key, _stop(a))
-    return _attach_gamma_grad(a, log_x)
+    log_x = _attach_gamma_grad(a, _loggamma_raw(key, _stop(a)))
+    return lax.convert_element_type(log_x, dt)
 
 
+@_sampler
 def loggamma(key, a, shape=None, dtype=None):
     """log of Gamma(a) samples, computed in log space (accurate for small a, where gamma()
     underflows). Differentiable in a (implicit reparameterisation)."""
     return _loggamma(key, a, shape, dtype, "loggamma")
 
 
+@_sampler
 def gamma(key, a, shape=None, dtype=None):
     """Gamma(a) samples (unit scale; density x^(a-1) e^-x / Gamma(a)). Differentiable in a:
     the derivative of a sample is -(dCDF/da) / pdf at that sample (implicit
@@ -903,6 +934,7 @@ def gamma(key, a, shape=None, dtype=None):
     return lax.select(lax.eq(x, lax.full_like(x, 0.0)), tiny, x)
 
 
+@_sampler
 def beta(key, a, b, shape=None, dtype=None):
     """Beta(a, b) samples: G_a / (G_a + G_b) from log-space gamma samples."""
     jnp = _jnp()
@@ -917,6 +949,7 @@ def beta(key, a, b, shape=None, dtype=None):
     return ga / (ga + gb)
 
 
+@_sampler
 def dirichlet(key, alpha, shape=None, dtype=None):
     """Dirichlet(alpha) samples along the last axis (normalised log-space gamma samples); the
     result has shape `shape` + alpha.shape[-1:] (default alpha.shape)."""
@@ -939,6 +972,7 @@ def dirichlet(key, alpha, shape=None, dtype=None):
     return g / jnp.sum(g, axis=-1, keepdims=True)
 
 
+@_sampler
 def chisquare(key, df, shape=None, dtype=None):
     """Chi-square(df) samples: 2 Gamma(df / 2)."""
     dt = _float_dtype(dtype, "chisquare")
@@ -948,6 +982,7 @@ def chisquare(key, df, shape=None, dtype=None):
     return lax.mul(lax.exp(log_g), _c(log_g, 2.0))
 
 
+@_sampler
 def f(key, dfnum, dfden, shape=None, dtype=None):
     """F(dfnum, dfden) samples: (X1 / dfnum) / (X2 / dfden), X1, X2 chi-square."""
     dt = _float_dtype(dtype, "f")
@@ -959,6 +994,7 @@ def f(key, dfnum, dfden, shape=None, dtype=None):
     return lax.div(num, den)
 
 
+@_sampler
 def t(key, df, shape=(), dtype=None):
     """Student's t(df) samples: N sqrt((df/2) / Gamma(df/2)). As in JAX, `shape` defaults to
     (); shape=None means df's shape."""
@@ -972,6 +1008,7 @@ def t(key, df, shape=(), dtype=None):
     return lax.mul(n, lax.sqrt(lax.div(half, g)))
 
 
+@_sampler
 def generalized_normal(key, p, shape=(), dtype=None):
     """Samples with density proportional to exp(-|x|^p): sign * Gamma(1/p)^(1/p)."""
     jnp = _jnp()
@@ -984,6 +1021,7 @@ def generalized_normal(key, p, shape=(), dtype=None):
     return jnp.multiply(rademacher(k_r, shape, dt), jnp.power(g, inv_p))
 
 
+@_sampler
 def ball(key, d, p=2, shape=(), dtype=None):
     """Points uniform in the unit L^p ball of dimension d: shape `shape` + (d,)."""
     jnp = _jnp()
@@ -1050,6 +1088,7 @@ def _poisson_ptrs(key, lam, done):
     return lax.while_loop(cond, body, (key, lax.full(shape, -1.0, dt), done))[1]
 
 
+@_sampler
 def poisson(key, lam, shape=None, dtype=None):
     """Poisson(lam) samples (integers, default dtype int): Knuth's method for lam < 10,
     transformed rejection above. lam = 0 gives 0; lam < 0 or NaN gives -1."""
@@ -1147,6 +1186,7 @@ def _btrs(key, n, q, done):
     return lax.while_loop(cond, body, (key, lax.full(shape, -1.0, dt), done))[1]
 
 
+@_sampler
 def binomial(key, n, p, shape=None, dtype=None):
     """Binomial(n, p) samples as floats (JAX's convention; default dtype float): geometric
     waiting times when n min(p, 1-p) <= 10, BTRS rejection above. n is floored; n < 0 or NaN,
@@ -1179,6 +1219,7 @@ def binomial(key, n, p, shape=None, dtype=None):
     return lax.convert_element_type(out, odt)
 
 
+@_sampler
 def multinomial(key, n, p, *, shape=None, dtype=None, unroll=1):
     """Multinomial counts of n draws over the categories of p's last axis (as floats, JAX's
     convention), by sequential conditional binomials. p need not be normalised. The result has
@@ -1216,6 +1257,7 @@ def multinomial(key, n, p, *, shape=None, dtype=None, unroll=1):
 # --- matrices ----------------------------------------------------------------------------------
 
 
+@_sampler
 def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky"):
     """mean + A z with A A^T = cov (A from 'cholesky', or 'eigh' / 'svd' for singular cov);
     the result has shape `shape` + (n,) (default the broadcast batch shape of mean and cov)."""
@@ -1267,6 +1309,7 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky
     return lax.convert_element_type(out, dt)
 
 
+@_sampler
 def orthogonal(key, n, shape=(), dtype=None, m=None):
     """Haar-random matrices with orthonormal columns (or rows, when n < m) of shape
     `shape` + (n, m) (m defaults to n: the orthogonal group O(n)), from the QR of a normal
