@@ -42,3 +42,77 @@ def test_has_aux_values_are_concrete():
     g, aux = jtrans.grad(lambda x: (jnp.sum(x**2), {"m": jnp.mean(x)}), has_aux=True)(jnp.ones(3))
     assert float(aux["m"]) == 1.0 and type(aux["m"]).__name__ == "Array"
     np.testing.assert_allclose(g, 2 * np.ones(3))
+
+
+def test_custom_gradient():
+    @jtrans.custom_gradient
+    def f(x):
+        return x**2, lambda g: (g * x,)  # deliberately half the true derivative
+
+    assert float(f(3.0)) == 9.0
+    assert float(jtrans.grad(f)(3.0)) == 3.0
+    assert float(jtrans.jit(jtrans.grad(f))(3.0)) == 3.0
+    np.testing.assert_allclose(jtrans.vmap(jtrans.grad(f))(jnp.arange(3.0)), [0.0, 1.0, 2.0])
+    assert float(jtrans.grad(jtrans.grad(f))(3.0)) == 1.0
+
+    @jtrans.custom_gradient
+    def clip_gradient(x):
+        return x, lambda g: jnp.clip(g, -1.0, 1.0)  # a bare cotangent for a single argument
+
+    assert float(jtrans.grad(lambda x: 5 * clip_gradient(x))(2.0)) == 1.0
+
+    @jtrans.custom_gradient
+    def two(x, y):
+        return {"p": x * y}, lambda ct: (ct["p"] * y, ct["p"] * x * 2)
+
+    gx, gy = jtrans.grad(lambda x, y: two(x, y)["p"], argnums=(0, 1))(2.0, 3.0)
+    assert (float(gx), float(gy)) == (3.0, 4.0)
+
+    @jtrans.custom_gradient
+    def log1pexp(x):  # the JAX docs' numerically stable example
+        return jnp.log1p(jnp.exp(x)), lambda g: (g * (1 - 1 / (1 + jnp.exp(x))),)
+
+    with np.errstate(over="ignore"):
+        assert float(jtrans.grad(log1pexp)(100.0)) == 1.0
+    np.testing.assert_allclose(jtrans.grad(log1pexp)(0.5), 1 / (1 + np.exp(-0.5)), rtol=1e-6)
+
+
+def test_custom_derivatives_module():
+    from jtrans.custom_derivatives import (  # noqa: F401
+        SymbolicZero,
+        closure_convert,
+        custom_gradient,
+        custom_jvp,
+        custom_jvp_call_p,
+        custom_vjp,
+        custom_vjp_call_p,
+        zero_from_primal,
+    )
+
+    assert custom_jvp is jtrans.custom_jvp and custom_gradient is jtrans.custom_gradient
+    zeros = zero_from_primal({"a": jnp.ones(3), "b": jnp.ones((), jnp.float16)})
+    np.testing.assert_array_equal(zeros["a"], np.zeros(3, np.float32))
+    assert zeros["b"].dtype == np.float16
+    z = zero_from_primal(jnp.ones(2), symbolic_zeros=True)
+    assert isinstance(z, SymbolicZero) and z.aval.shape == (2,)
+
+    @jtrans.custom_jvp
+    def f(x):
+        return jnp.sin(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return f(x), jnp.zeros_like(x) if isinstance(t, SymbolicZero) else jnp.cos(x) * t
+
+    f.defjvp(f_jvp, symbolic_zeros=True)
+    np.testing.assert_allclose(jtrans.grad(f)(0.3), np.cos(0.3), rtol=1e-6)
+
+
+def test_ad_checkpoint_module():
+    from jtrans import ad_checkpoint
+
+    for name in ("checkpoint", "checkpoint_name", "checkpoint_policies",
+                 "print_saved_residuals", "remat"):  # fmt: skip
+        assert hasattr(ad_checkpoint, name)
+    assert ad_checkpoint.checkpoint is jtrans.checkpoint
