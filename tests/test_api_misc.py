@@ -116,3 +116,36 @@ def test_ad_checkpoint_module():
                  "print_saved_residuals", "remat"):  # fmt: skip
         assert hasattr(ad_checkpoint, name)
     assert ad_checkpoint.checkpoint is jtrans.checkpoint
+
+
+def test_fwd_and_bwd():
+    def f(x, W):
+        return jnp.sin(x @ W)
+
+    x = jnp.asarray(np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4))
+    W = jnp.asarray(np.linspace(0, 1, 8, dtype=np.float32).reshape(4, 2))
+    ct = jnp.ones((3, 2))
+    _, f_vjp = jtrans.vjp(f, x, W)
+    want = f_vjp(ct)
+    fwd, bwd = jtrans.fwd_and_bwd(f, argnums=(0, 1))
+    for _ in range(2):  # the residuals pass through jit; bwd is traced once
+        y, res = fwd(x, W)
+        got = bwd(res, ct)
+    np.testing.assert_allclose(y, f(x, W), rtol=1e-6)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6)
+    fwd1, bwd1 = jtrans.fwd_and_bwd(lambda x, W: (f(x, W), x.sum()), argnums=1, has_aux=True,
+                                    jitted=False)  # fmt: skip
+    y, res, aux = fwd1(x, W)
+    np.testing.assert_allclose(aux, np.sum(np.asarray(x)), rtol=1e-6)
+    np.testing.assert_allclose(bwd1(res, ct), want[1], rtol=1e-6)  # one cotangent for an int
+
+
+def test_single_process_queries_and_no_op_contexts():
+    assert jtrans.host_count() == jtrans.host_id() + 1 == 1
+    assert jtrans.host_ids() == jtrans.process_indices() == [0]
+    assert jtrans.effects_barrier() is None
+    with jtrans.default_matmul_precision("float32"):
+        np.testing.assert_allclose(jnp.ones((2, 2)) @ jnp.ones(2), [2.0, 2.0])
+    info = jtrans.print_environment_info(return_string=True)
+    assert "jtrans" in info and "numpy" in info
