@@ -104,6 +104,7 @@ class BatchTrace(core.Trace):
 
 _axis_size = None
 _axis_name = None
+_CURRENT = object()  # default axis name of vmap_flat: the axis being batched, if any
 
 
 def current_axis_size():
@@ -161,8 +162,11 @@ def jaxpr_axis_names(closed):
     return names
 
 
-def vmap_flat(fun, args, in_dims, out_dims, axis_size, axis_name=None):
-    """Applies flat `fun` over axis `in_dims[i]` of each arg; outputs stacked at `out_dims`."""
+def vmap_flat(fun, args, in_dims, out_dims, axis_size, axis_name=_CURRENT):
+    """Applies flat `fun` over axis `in_dims[i]` of each arg; outputs stacked at `out_dims`.
+    Called from a batch rule, the axis keeps by default the name of the axis being batched."""
+    if axis_name is _CURRENT:
+        axis_name = _axis_name if axis_size == _axis_size else None
     trace = BatchTrace(axis_size, axis_name)
     tracers = [a if d is not_mapped else BatchTracer(trace, a, d) for a, d in zip(args, in_dims)]
     with core.new_trace(trace):
