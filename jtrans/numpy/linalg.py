@@ -347,7 +347,7 @@ def svdvals(x, /):
 def cond(x, p=None):
     """Condition number of square matrices (..., M, M) in the norm `p` (None/2/-2 from the
     singular values; other orders as norm(x, p) * norm(inv(x), p); inf for singular x)."""
-    x = _matrix("cond", x, square=p in (None, 2, -2))
+    x = _matrix("cond", x, square=p not in (None, 2, -2))
     if p in (None, 2, -2):
         s = lax_linalg.svd(x, compute_uv=False)
         last = len(_shape(s)) - 1

@@ -431,3 +431,160 @@ SPECS.append(
         tol=T,
     )
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# general eigenproblems (eig) and the array-API names of jnp.linalg
+
+
+def _real_eig(rng, s):
+    """Non-symmetric matrices with real, well separated eigenvalues: q diag(w) q^{-1}."""
+    n = s[-1]
+    q = rng.standard_normal(s) * 0.3 + np.eye(n)
+    w = np.arange(1, n + 1) * 1.5 + rng.uniform(0, 0.5, size=s[:-2] + (n,))
+    return (q * w[..., None, :]) @ np.linalg.inv(q)
+
+
+def _eig_maker(rng, shapes, dtype):
+    return [np.asarray(_real_eig(rng, s), dtype) for s in shapes]
+
+
+def _sorted_eig(w, v, xp):
+    """Eigenvalues sorted (real parts) with eigenvectors of sign-normalised real parts."""
+    w, v = xp.real(w), xp.real(v)
+    idx = xp.argsort(w, axis=-1)
+    w = xp.take_along_axis(w, idx, axis=-1)
+    v = xp.take_along_axis(v, idx[..., None, :], axis=-1)
+    return w, v * xp.sign(v[..., :1, :])
+
+
+def _lax_eig_left(a):
+    w, vl, _ = lax.linalg.eig(a)
+    # vl^H a = diag(w) vl^H: compare sorted w and |vl| entries in sorted order
+    w, vl = _sorted_eig(w, vl, jnp)
+    return w, jnp.abs(vl)
+
+
+def _np_eig_left(a):
+    w, vl = scipy.linalg.eig(a, left=True, right=False)
+    w, vl = _sorted_eig(w, vl, np)
+    return w, np.abs(vl)
+
+
+SPECS += [
+    OpSpec(
+        "lax_eig",
+        lambda a: _sorted_eig(*lax.linalg.eig(a, compute_left_eigenvectors=False), jnp),
+        lambda a: _sorted_eig(*np.linalg.eig(a), np),
+        [((3, 3),), ((2, 4, 4),), ((1, 1),)],
+        args_maker=_eig_maker,
+        tol=T,
+    ),
+    OpSpec(
+        "lax_eig_values",
+        lambda a: jnp.sort(
+            jnp.real(
+                lax.linalg.eig(
+                    a, compute_left_eigenvectors=False, compute_right_eigenvectors=False
+                )[0]
+            )
+        ),
+        lambda a: np.sort(np.real(np.linalg.eigvals(a))),
+        [((3, 3),), ((2, 4, 4),)],
+        args_maker=_eig_maker,
+        tol=T,
+    ),
+    OpSpec(
+        "lax_eig_left",
+        _lax_eig_left,
+        _np_eig_left,
+        [((3, 3),)],
+        args_maker=_eig_maker,
+        tol=T,
+        grad=False,
+    ),
+    OpSpec(
+        "linalg_eig",
+        lambda a: _sorted_eig(*jnp.linalg.eig(a), jnp),
+        lambda a: _sorted_eig(*np.linalg.eig(a), np),
+        [((3, 3),), ((2, 3, 3),)],
+        args_maker=_eig_maker,
+        tol=T,
+    ),
+    OpSpec(
+        "linalg_eigvals",
+        jnp.linalg.eigvals,
+        lambda a: np.linalg.eigvals(a).astype(np.complex128),
+        [((3, 3),), ((1, 1),)],
+        args_maker=lambda rng, s, dt: [np.triu(rng.standard_normal(s[0])).astype(dt)],
+        tol=T,
+        grad=False,  # complex output; the eigenvalue derivative is checked by lax_eig_values
+    ),
+    *[
+        OpSpec(
+            f"linalg_cond_{p}",
+            lambda a, p=p: jnp.linalg.cond(a, p),
+            lambda a, p=p: np.linalg.cond(a, p),
+            [((3, 3),), ((2, 3, 3),)],
+            args_maker=_maker("gen"),
+            tol=T,
+        )
+        for p in (None, -2, 1, np.inf, "fro")
+    ],
+    OpSpec(
+        "linalg_cond_rect",
+        jnp.linalg.cond,
+        np.linalg.cond,
+        [((4, 3),)],
+        args_maker=_maker("sv"),
+        tol=T,
+    ),
+    OpSpec(
+        "linalg_cross",
+        jnp.linalg.cross,
+        lambda a, b: np.cross(a, b),
+        [((3,), (3,)), ((2, 3), (3,)), ((4, 3), (4, 3))],
+    ),
+    OpSpec(
+        "linalg_cross_axis",
+        lambda a, b: jnp.linalg.cross(a, b, axis=0),
+        lambda a, b: np.cross(a, b, axis=0),
+        [((3, 2), (3, 2))],
+    ),
+    OpSpec(
+        "linalg_diagonal",
+        jnp.linalg.diagonal,
+        lambda a: np.diagonal(a, axis1=-2, axis2=-1),
+        [((3, 3),), ((2, 3, 4),), ((0, 2),)],
+    ),
+    OpSpec(
+        "linalg_diagonal_offset",
+        lambda a: jnp.linalg.diagonal(a, offset=-1),
+        lambda a: np.diagonal(a, -1, axis1=-2, axis2=-1),
+        [((3, 3),), ((2, 4, 3),)],
+    ),
+    OpSpec(
+        "linalg_trace",
+        jnp.linalg.trace,
+        lambda a: np.trace(a, axis1=-2, axis2=-1),
+        [((3, 3),), ((2, 3, 4),), ((0, 0),)],
+    ),
+    OpSpec(
+        "linalg_trace_offset",
+        lambda a: jnp.linalg.trace(a, offset=1),
+        lambda a: np.trace(a, 1, axis1=-2, axis2=-1),
+        [((3, 3),), ((2, 3, 4),)],
+    ),
+    OpSpec(
+        "linalg_tensordot",
+        jnp.linalg.tensordot,
+        np.tensordot,
+        [((2, 3, 4), (3, 4, 2)), ((3, 4), (3, 4))],
+    ),
+    OpSpec(
+        "linalg_tensordot_axes",
+        lambda a, b: jnp.linalg.tensordot(a, b, axes=([0], [1])),
+        lambda a, b: np.tensordot(a, b, axes=([0], [1])),
+        [((2, 3), (4, 2)), ((3,), (2, 3))],
+    ),
+]
