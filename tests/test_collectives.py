@@ -408,3 +408,61 @@ def test_collectives_in_control_flow_bodies():
 def test_collectives_disappear_from_batched_jaxprs():
     text = str(jtrans.make_jaxpr(vmap(lambda v: lax.pmean(v, "i"), axis_name="i"))(_x(3, 2)))
     assert "psum" not in text and "reduce_sum" in text
+
+
+def test_control_flow_with_unbatched_operands_and_named_body():
+    x = jnp.arange(3.0)
+    # the loops' operands are constants; only their bodies name the axis
+    f = lambda v: lax.scan(lambda c, _: (c + lax.axis_index("i"), None), 0, None, length=2)[0]
+    assert vmap(f, axis_name="i")(x).tolist() == [0, 2, 4]
+    g = lambda v: lax.fori_loop(
+        0, 2, lambda k, c: c + lax.psum(1.0, "i") + lax.axis_index("i"), 0.0
+    )
+    _close(vmap(g, axis_name="i")(x), [6.0, 8.0, 10.0])
+    h = lambda v: lax.cond(True, lambda: lax.axis_index("i"), lambda: 0)
+    assert vmap(h, axis_name="i")(x).tolist() == [0, 1, 2]
+
+
+def test_collectives_in_custom_derivative_rules():
+    x = jnp.arange(3.0)
+
+    @jtrans.custom_jvp
+    def centered(v):
+        return v - lax.pmean(v, "i")
+
+    @centered.defjvp
+    def centered_jvp(primals, tangents):
+        (v,), (dv,) = primals, tangents
+        return centered(v), dv - lax.pmean(dv, "i")
+
+    _close(vmap(centered, axis_name="i")(x), [-1.0, 0.0, 1.0])
+    g = vmap(grad(lambda v: centered(v) ** 2), axis_name="i")(x)
+    _close(g, grad(lambda xs: jnp.sum((xs - xs.mean()) ** 2))(x))
+
+    @jtrans.custom_vjp
+    def scale(v, w):
+        return v * w
+
+    scale.defvjp(lambda v, w: (scale(v, w), (v, w)),
+                 lambda r, ct: (lax.psum(ct * r[1], "i"), ct * r[0]))  # fmt: skip
+    _close(vmap(grad(scale), axis_name="i", in_axes=(0, None))(x, 2.0), [6.0, 6.0, 6.0])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        lambda v: v - lax.pmean(v, "i"),
+        lambda v: lax.pmax(v, "i") + lax.pmin(v, "i"),
+        lambda v: lax.all_gather(v, "i", axis=1),
+        lambda v: lax.ppermute(v, "i", [(0, 2), (2, 1)]),
+        lambda v: lax.all_to_all(v, "i", 0, 1),
+        lambda v: lax.psum_scatter(v, "i"),
+        lambda v: v * lax.axis_index("i"),
+    ],
+    ids=["pmean", "pmax_pmin", "all_gather", "ppermute", "all_to_all", "psum_scatter", "index"],
+)
+def test_compiled_matches_eager(body):
+    x = _x(3, 3, 2)
+    f = vmap(body, axis_name="i")
+    _close(jit(f)(x), f(x))
+    _close(jtrans.pmap(body, axis_name="i")(x), f(x))
