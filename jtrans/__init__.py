@@ -55,7 +55,7 @@ from .interpreters.custom_derivatives import *  # noqa: F401,F403  (custom_jvp, 
 from .tree_util import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
 from . import random, nn, optim, scipy, test_util, debug  # noqa: E402
 from . import ad_checkpoint, custom_derivatives, flatten_util  # noqa: E402,F401
-from .custom_derivatives import custom_gradient  # noqa: E402,F401
+from .custom_derivatives import custom_gradient, linear_call  # noqa: E402,F401
 from .callbacks import pure_callback  # noqa: E402,F401
 from . import custom_batching  # noqa: E402,F401
 

@@ -1,6 +1,7 @@
 """Small top-level API pieces users of JAX reach for."""
 
 import numpy as np
+import pytest
 
 import jtrans
 import jtrans.numpy as jnp
@@ -149,3 +150,42 @@ def test_single_process_queries_and_no_op_contexts():
         np.testing.assert_allclose(jnp.ones((2, 2)) @ jnp.ones(2), [2.0, 2.0])
     info = jtrans.print_environment_info(return_string=True)
     assert "jtrans" in info and "numpy" in info
+
+
+def test_linear_call():
+    from functools import partial
+
+    from jtrans.custom_derivatives import linear_call
+
+    def f(r, x):
+        return x / r
+
+    def t(r, ct):
+        return ct / r
+
+    def div_add(x, denom):
+        return x + linear_call(f, t, denom, x)
+
+    def transpose(fun, x_example):
+        return lambda y: jtrans.linear_transpose(fun, x_example)(y)[0]
+
+    assert float(div_add(9.0, 3.0)) == 12.0
+    assert float(jtrans.jit(div_add)(9.0, 3.0)) == 12.0
+    assert float(transpose(partial(div_add, denom=3.0), 1.0)(18.0)) == 24.0
+    np.testing.assert_allclose(jtrans.grad(div_add)(9.0, 3.0), 4.0 / 3.0, rtol=1e-6)
+    np.testing.assert_allclose(jtrans.jit(jtrans.grad(div_add))(9.0, 3.0), 4.0 / 3.0, rtol=1e-6)
+    np.testing.assert_allclose(jtrans.jvp(lambda x: div_add(x, 3.0), (9.0,), (1.0,))[1], 4 / 3)
+    denoms = jnp.array([1.0, 2.0, 4.0])
+    np.testing.assert_allclose(jtrans.vmap(jtrans.grad(div_add))(jnp.arange(3.0), denoms),
+                               1 + 1 / np.array([1.0, 2.0, 4.0]))  # fmt: skip
+    np.testing.assert_allclose(jtrans.vmap(div_add, in_axes=(0, None))(jnp.arange(3.0), 2.0),
+                               np.arange(3.0) * 1.5)  # fmt: skip
+
+    def custom_id(x):  # the transpose need not be the true one: it is what reverse mode uses
+        return linear_call(lambda _, x: x, lambda _, ct: 7.0, (), x)
+
+    assert float(custom_id(1.0)) == 1.0
+    assert float(jtrans.grad(custom_id)(1.0)) == 7.0
+    assert float(jtrans.grad(jtrans.grad(lambda x: custom_id(x) * x))(2.0)) == 8.0  # as JAX
+    with pytest.raises(TypeError, match="residual"):
+        jtrans.jvp(div_add, (9.0, 3.0), (1.0, 1.0))
