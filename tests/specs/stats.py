@@ -45,6 +45,11 @@ def _specs(
     return out
 
 
+def _spd(rng, dt):
+    m = rng.normal(size=(3, 3))
+    return np.asarray(m @ m.T + 3 * np.eye(3), dt)
+
+
 LOC_SCALE = ((-1, 1), (0.5, 2))
 CONT = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf")
 
@@ -168,7 +173,7 @@ SPECS = [
            tol=1e-4, dtypes=FLOATS,
            args_maker=lambda rng, s, dt: [
                np.asarray(rng.normal(size=s[0]), dt), np.asarray(rng.normal(size=s[1]), dt),
-               np.asarray((lambda m: m @ m.T + 3 * np.eye(3))(rng.normal(size=(3, 3))), dt)],
+               _spd(rng, dt)],
            vmap=False),
     OpSpec("stats.multivariate_normal.pdf_xm", lambda x, m: js.multivariate_normal.pdf(
                x, m, np.array([[2.0, 0.3], [0.3, 1.0]])),
