@@ -1,0 +1,1 @@
+"""`jtrans.experimental`: JAX's experimental APIs that jtrans provides (`ode`)."""
