@@ -58,6 +58,7 @@ from . import ad_checkpoint, custom_derivatives, flatten_util  # noqa: E402,F401
 from .custom_derivatives import custom_gradient, linear_call  # noqa: E402,F401
 from .callbacks import pure_callback  # noqa: E402,F401
 from . import custom_batching  # noqa: E402,F401
+from . import image, typing  # noqa: E402,F401
 
 from . import lowering  # noqa: E402,F401  (registers the compiler with jit)
 
