@@ -1305,7 +1305,7 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky
     else:
         factor = linalg.cholesky(cov)
     z = normal(key, shape + (n,), dt)
-    out = mean + jnp.matmul(factor, z[..., None])[..., 0]
+    out = mean + jnp.einsum("...ij,...j->...i", factor, z)
     return lax.convert_element_type(out, dt)
 
 
