@@ -76,11 +76,9 @@ def _single_name(axis_name, what):
     return names[0]
 
 
-def _collective_impl(name):
-    def impl(*args, axes, **params):
-        raise _unbound(axes[0], [])
-
-    return impl
+def _collective_impl(*args, axes, **params):
+    # eager evaluation never has a named axis around it
+    raise _unbound(axes[0], [])
 
 
 def _no_lowering(prim):
@@ -95,7 +93,7 @@ def _no_lowering(prim):
 
 
 def _collective(name, abstract_eval):
-    p = standard_primitive(name, _collective_impl(name), abstract_eval)
+    p = standard_primitive(name, _collective_impl, abstract_eval)
     batching.axis_primitives.add(p)
     _no_lowering(p)
     return p
@@ -109,8 +107,7 @@ def _unary_batch(prim, own_rule):
         (x,), (d,) = vals, dims
         name = batching.current_axis_name()
         if name in axes:
-            out, out_dim = own_rule(x, d, batching.current_axis_size(), axes=axes, **params)
-            return out, out_dim
+            return own_rule(x, d, batching.current_axis_size(), axes=axes, **params)
         x = batching.moveaxis(x, d, 0)
         return prim.bind(x, axes=axes, **_shift_params(params)), 0
 
