@@ -13,7 +13,7 @@ from .. import core, dtypes
 from ..errors import JTransTypeError, JTransValueError
 from ..interpreters import ad, batching
 from ..lowering import conv as lower_conv
-from ..lowering import fusion
+from ..lowering import fusion, passes
 from ..lowering import indexing as lower_ix
 from ..lowering import sort as lower_sort
 from . import elementwise as ew
@@ -256,6 +256,22 @@ for _p in (reduce_and_p, reduce_or_p, reduce_xor_p):
     ad.defnondiff(_p)
 fusion.reduction_rules[reduce_and_p] = "and"
 fusion.reduction_rules[reduce_or_p] = "or"  # (reduce_xor: a call-out)
+
+
+def _unit_reduce_simplify(eqn, producer):
+    """A reduction over axes of one element each is a reshape (as eager computes it: the
+    element itself, so -0.0 stays -0.0); the compiler then needs no loop for it (vmap of a
+    single-example loss gives such sums)."""
+    x, out = eqn.invars[0], eqn.outvars[0]
+    if type(x) is not core.Var or any(x.aval.shape[a] != 1 for a in eqn.params["axes"]):
+        return None
+    if x.aval.dtype != out.aval.dtype:
+        return None
+    return eqn.replace(prim=st.reshape_p, params=dict(new_sizes=out.aval.shape, dimensions=None))
+
+
+for _p in (reduce_sum_p, reduce_max_p, reduce_min_p, reduce_prod_p, reduce_and_p, reduce_or_p):
+    passes.simplify_rules[_p] = _unit_reduce_simplify
 
 
 def reduce_and(x, axes=None):

@@ -109,12 +109,23 @@ def split_module(text):
     callers = {name: [n for n, _, body in funcs if n != name and f"@{name}(" in body]
                for name, m, _ in funcs if "minsize" in m.group(4).split()}  # fmt: skip
     cold |= {name for name, cs in callers.items() if cs and all(c in cold for c in cs)}
+    # inline-only helpers (mathlib's) go, as copies, with the functions that use them
+    helpers = [f for f in funcs if "alwaysinline" in f[1].group(4).split()]
+    funcs = [f for f in funcs if "alwaysinline" not in f[1].group(4).split()]
     parts = ([f for f in funcs if f[0] in cold], [f for f in funcs if f[0] not in cold])
     if not parts[1]:
         return text, None
     texts = []
     for mine, other in (parts, parts[::-1]):
         body = "\n".join(t for _, _, t in mine)
+        used = []
+        while True:  # (helpers may call helpers)
+            more = [h for h in helpers if h not in used and f"@{h[0]}(" in body]
+            if not more:
+                break
+            used += more
+            body = "\n".join([body] + [t for _, _, t in more])
+        mine = used + mine
         other_body = "\n".join(t for _, _, t in other)
         out = []
         for name, m, t in mine:

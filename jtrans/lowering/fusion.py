@@ -188,7 +188,9 @@ class _Fuser:
             k = self.kinds[id(e)]
             if k not in FUSIBLE:
                 m |= set(e.outvars)
-                if k != "reduction" and e.prim not in fused_operand_prims:
+                if k == "gemm":  # a reshaped operand is read in its source's buffer
+                    m |= {self._layout_source(v) for v in e.invars if type(v) is core.Var}
+                elif k != "reduction" and e.prim not in fused_operand_prims:
                     m |= {v for v in e.invars if type(v) is core.Var}
         for v, cons in self.consumers.items():
             if v in m or len(cons) < 2:
@@ -204,6 +206,16 @@ class _Fuser:
             if not same_loop:
                 m.add(v)
         return m
+
+    def _layout_source(self, v):
+        """The variable whose row-major data v is (through reshapes), or v."""
+        while True:
+            e = self.producer.get(v)
+            if e is None or e.prim.name not in ("reshape", "squeeze", "expand_dims"):
+                return v
+            if e.params.get("dimensions") is not None or type(e.invars[0]) is not core.Var:
+                return v
+            v = e.invars[0]
 
     # -- building expressions ------------------------------------------------------------------
 
@@ -297,19 +309,24 @@ class _Fuser:
         if self.kinds[id(eqn)] == "reduction":
             x = eqn.invars[0]
             shape, axes, monoid = x.aval.shape, tuple(eqn.params["axes"]), reduction_rules[eqn.prim]
-            sig = ("red", shape, axes)
         else:
             shape, axes, monoid = v.aval.shape, (), None
-            sig = ("ew", shape)
-        # loop order: kept axes outer, reduced axes inner
-        order = [d for d in range(len(shape)) if d not in axes] + list(axes)
+        # loop order: kept axes outer, reduced axes inner; axes of one element get no loop (so
+        # values that differ only by unit axes, as vmap makes them, share a loop signature)
+        order = [d for d in range(len(shape)) if d not in axes and shape[d] != 1]
+        n_kept = len(order)
+        order += [d for d in axes if shape[d] != 1]
         loop_of = {d: K.loop_var(i) for i, d in enumerate(order)}
-        full = K.Index([loop_of[d] for d in range(len(shape))])
+        full = K.Index([loop_of.get(d, K.iconst(0)) for d in range(len(shape))])
+        kshape = tuple(shape[d] for d in order)
+        sig = ("ew", kshape) if monoid is None else ("red", kshape, n_kept)
         last = self.steps[-1] if self.steps else None
         merge = isinstance(last, LoopStep) and last.sig == sig and id(last) not in self.consumed
-        if merge:  # the new root must not read what the kernel writes
+        if merge:  # the new root must not read what the kernel writes (except as a unit-axis
+            # reshape of one of its roots, which is recomputed at the same loop index)
             written = {b.name for b in last.out_buffers}
-            merge = not any(self.buffers[u].name in written for u in self._leaves(eqn))
+            bad = [u for u in self._leaves(eqn) if self.buffers[u].name in written]
+            merge = not bad or (bad == [eqn.invars[0]] and _unit_reshape(eqn))
         if merge:
             ctx = last.ctx
         else:
@@ -337,8 +354,7 @@ class _Fuser:
                 if s is not None and s is not last:
                     self.consumed.add(id(s))
             return
-        kern = K.LoopKernel(f"k{len(self.steps)}", [shape[d] for d in order],
-                            tuple(range(len(order) - len(axes), len(order))),
+        kern = K.LoopKernel(f"k{len(self.steps)}", kshape, tuple(range(n_kept, len(order))),
                             list(ctx["inputs"].values()), [(out, e, monoid)],
                             list(ctx["eqns"].values()))  # fmt: skip
         self._add_step(LoopStep(kern, sig, ctx))
@@ -375,7 +391,7 @@ class _Fuser:
         """The buffer holding v in layout `perm` (or `perm_t`, transposed): a transposing copy
         kernel if v's layout is neither."""
         ident = list(range(v.aval.ndim))
-        buf = self.buffers[v]
+        buf = self.buffers.get(v) or self.buffers[self._layout_source(v)]
         if perm == ident:
             return buf, False
         if perm_t == ident:
@@ -455,6 +471,17 @@ class _Fuser:
             else:
                 out_sources.append(("buffer", self.buffers[v], v.aval))
         return K.Program(self.name, self.inputs, self.consts, steps, out_sources)
+
+
+_UNIT_RESHAPES = ("reshape", "squeeze", "expand_dims", "broadcast_in_dim")
+
+
+def _unit_reshape(eqn):
+    """Whether eqn only adds or removes axes of one element (the data keeps its order)."""
+    if eqn.prim.name not in _UNIT_RESHAPES or eqn.params.get("dimensions") is not None:
+        return False
+    squeeze = lambda s: [n for n in s if n != 1]  # noqa: E731
+    return squeeze(eqn.invars[0].aval.shape) == squeeze(eqn.outvars[0].aval.shape)
 
 
 class LoopStep:
