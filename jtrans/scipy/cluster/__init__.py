@@ -1,0 +1,3 @@
+"""jtrans.scipy.cluster: vector quantisation (vq)."""
+
+from . import vq  # noqa: F401
