@@ -16,6 +16,7 @@ import numpy as np
 from . import core, dtypes, lax
 from .array import Array
 from .errors import JTransTypeError, JTransValueError
+from .interpreters.custom_derivatives import custom_jvp
 from .lax import random_bits as _rb
 
 _U32 = np.dtype(np.uint32)
@@ -904,27 +905,17 @@ def _dlogx_da(a, log_x):
     return lax.select(ok, res, lax.full_like(res, np.nan))
 
 
+@custom_jvp
 def _attach_gamma_grad(a, log_x):
-    from .interpreters.custom_derivatives import custom_jvp
-
-    global _attach_gamma_grad_fn
-    if _attach_gamma_grad_fn is None:
-
-        @custom_jvp
-        def attach(a, log_x):
-            return log_x
-
-        @attach.defjvp
-        def attach_jvp(primals, tangents):
-            a, log_x = primals
-            a_dot, log_x_dot = tangents
-            return log_x, lax.add(log_x_dot, lax.mul(a_dot, _dlogx_da(a, log_x)))
-
-        _attach_gamma_grad_fn = attach
-    return _attach_gamma_grad_fn(a, log_x)
+    """log_x (log-gamma samples drawn with a held constant), given its derivative in a."""
+    return log_x
 
 
-_attach_gamma_grad_fn = None
+@_attach_gamma_grad.defjvp
+def _attach_gamma_grad_jvp(primals, tangents):
+    a, log_x = primals
+    a_dot, log_x_dot = tangents
+    return log_x, lax.add(log_x_dot, lax.mul(a_dot, _dlogx_da(a, log_x)))
 
 
 def _loggamma(key, a, shape, dtype, name):
