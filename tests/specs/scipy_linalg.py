@@ -3,10 +3,18 @@ diagonally dominated, distinct eigenvalues); decompositions are compared through
 views. Functions resting on the Schur form are not differentiable (grad=False)."""
 
 import numpy as np
+import scipy.fft as _sfft
+import scipy.integrate as _sint
 import scipy.linalg as S
+import scipy.ndimage as _snd
+import scipy.signal as _ssig
 
 import jtrans.numpy as jnp
+import jtrans.scipy.fft as _jfft
+import jtrans.scipy.integrate as _jint
 import jtrans.scipy.linalg as L
+import jtrans.scipy.ndimage as _jnd
+import jtrans.scipy.signal as _jsig
 
 from ..opspecs import F32, F64, OpSpec
 from .linalg import _eig_invariants, _maker, _qr_normalised_square, _svd_invariants
@@ -406,3 +414,147 @@ SPECS = [
         for mode in ("full", "same", "valid")
     ],
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# the small jtrans.scipy modules: signal, integrate, fft, ndimage (their other tests are in
+# tests/test_scipy_misc.py)
+
+_CONV_SHAPES = [((5,), (3,)), ((3,), (5,)), ((4, 5), (2, 3)), ((1,), (1,))]
+for _mode in ("full", "same", "valid"):
+    SPECS += [
+        OpSpec(
+            f"signal_convolve_{_mode}",
+            lambda a, b, m=_mode: _jsig.convolve(a, b, m),
+            lambda a, b, m=_mode: _ssig.convolve(a, b, m),
+            _CONV_SHAPES,
+            tol=T,
+        ),
+        OpSpec(
+            f"signal_correlate_{_mode}",
+            lambda a, b, m=_mode: _jsig.correlate(a, b, m),
+            lambda a, b, m=_mode: _ssig.correlate(a, b, m),
+            _CONV_SHAPES,
+            tol=T,
+        ),
+        OpSpec(
+            f"signal_fftconvolve_{_mode}",
+            lambda a, b, m=_mode: _jsig.fftconvolve(a, b, m),
+            lambda a, b, m=_mode: _ssig.fftconvolve(a, b, m),
+            _CONV_SHAPES,
+            tol=T,
+        ),
+        OpSpec(
+            f"signal_convolve2d_{_mode}",
+            lambda a, b, m=_mode: _jsig.convolve2d(a, b, m),
+            lambda a, b, m=_mode: _ssig.convolve2d(a, b, m),
+            [((4, 5), (2, 3)), ((3, 3), (3, 3))],
+            tol=T,
+            vmap=False,  # 2-D inputs only
+        ),
+        OpSpec(
+            f"signal_correlate2d_{_mode}",
+            lambda a, b, m=_mode: _jsig.correlate2d(a, b, m),
+            lambda a, b, m=_mode: _ssig.correlate2d(a, b, m),
+            [((4, 5), (2, 3)), ((2, 2), (4, 4))],
+            tol=T,
+            vmap=False,
+        ),
+    ]
+SPECS += [
+    OpSpec(
+        "signal_fftconvolve_axes",
+        lambda a, b: _jsig.fftconvolve(a, b, axes=1),
+        lambda a, b: _ssig.fftconvolve(a, b, axes=1),
+        [((3, 5), (1, 3))],
+        tol=T,
+    ),
+    OpSpec("signal_detrend", _jsig.detrend, _ssig.detrend, [((8,),), ((3, 6),)], tol=T),
+    OpSpec(
+        "signal_detrend_bp",
+        lambda x: _jsig.detrend(x, axis=0, bp=[2, 5]),
+        lambda x: _ssig.detrend(x, axis=0, bp=[2, 5]),
+        [((8,),), ((9, 2),)],
+        tol=T,
+    ),
+    OpSpec(
+        "signal_detrend_constant",
+        lambda x: _jsig.detrend(x, type="constant"),
+        lambda x: _ssig.detrend(x, type="constant"),
+        [((8,),), ((3, 6),)],
+        tol=T,
+    ),
+    OpSpec(
+        "integrate_trapezoid",
+        _jint.trapezoid,
+        _sint.trapezoid,
+        [((5,),), ((3, 4),)],
+    ),
+    OpSpec(
+        "integrate_trapezoid_x",
+        lambda y, x: _jint.trapezoid(y, x, axis=0),
+        lambda y, x: _sint.trapezoid(y, x, axis=0),
+        [((4, 3), (4,))],
+    ),
+]
+for _type in (1, 2, 3, 4):
+    for _norm in (None, "ortho"):
+        SPECS += [
+            OpSpec(
+                f"fft_dct_{_type}_{_norm}",
+                lambda x, t=_type, nm=_norm: _jfft.dct(x, t, norm=nm),
+                lambda x, t=_type, nm=_norm: _sfft.dct(x, t, norm=nm),
+                [((6,),), ((3, 5),)],
+                tol=T,
+            ),
+            OpSpec(
+                f"fft_idct_{_type}_{_norm}",
+                lambda x, t=_type, nm=_norm: _jfft.idct(x, t, norm=nm),
+                lambda x, t=_type, nm=_norm: _sfft.idct(x, t, norm=nm),
+                [((6,),), ((3, 5),)],
+                tol=T,
+            ),
+        ]
+SPECS += [
+    OpSpec(
+        "fft_dct_n_axis",
+        lambda x: _jfft.dct(x, n=7, axis=0, norm="forward"),
+        lambda x: _sfft.dct(x, n=7, axis=0, norm="forward"),
+        [((5, 3),)],
+        tol=T,
+    ),
+    OpSpec("fft_dctn", _jfft.dctn, _sfft.dctn, [((3, 4),), ((2, 3, 2),)], tol=T),
+    OpSpec(
+        "fft_idctn_s",
+        lambda x: _jfft.idctn(x, s=(5, 3), norm="ortho"),
+        lambda x: _sfft.idctn(x, s=(5, 3), norm="ortho"),
+        [((3, 4),)],
+        tol=T,
+    ),
+]
+
+
+def _coords_maker(rng, shapes, dtype):
+    img = rng.standard_normal(shapes[0])
+    coords = [rng.uniform(-1.5, n + 0.5, size=shapes[1]) for n in shapes[0]]
+    return [img.astype(dtype), np.stack(coords).astype(dtype)]
+
+
+_SCIPY_MODE = {"constant": "grid-constant", "wrap": "grid-wrap"}
+for _order in (0, 1):
+    for _m in ("constant", "nearest", "wrap", "mirror", "reflect"):
+        SPECS.append(
+            OpSpec(
+                f"ndimage_map_coordinates_{_order}_{_m}",
+                lambda x, c, o=_order, m=_m: _jnd.map_coordinates(x, list(c), o, m, cval=0.5),
+                lambda x, c, o=_order, m=_m: _snd.map_coordinates(
+                    x, c, order=o, mode=_SCIPY_MODE.get(m, m), cval=0.5
+                ),
+                [((5, 4), (7,)), ((6,), (3, 2))],
+                args_maker=_coords_maker,
+                tol=T,
+                grad=_order == 1,
+                grad_tol=1e-3,
+                nondiff_argnums=(1,),  # piecewise linear in the coordinates: kinks
+            )
+        )
