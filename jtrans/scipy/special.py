@@ -362,24 +362,27 @@ def bernoulli(n):
 # Box-Cox, entropies
 
 
-def _safe_nonzero(lmbda):
-    return jnp.where(lax.eq(lmbda, 0.0), 1.0, lmbda)
+def _expm1_ratio(t):
+    """expm1(t) / t, smooth through t = 0 (its Taylor series below |t| = 1e-2)."""
+    small = lax.lt(lax.abs(t), 1e-2)
+    ts = jnp.where(small, 1.0, t)
+    tt = jnp.where(small, t, 0.0)
+    series = 1.0 + tt * (1 / 2 + tt * (1 / 6 + tt * (1 / 24 + tt / 120)))
+    return jnp.where(small, series, lax.expm1(ts) / ts)
 
 
 def boxcox(x, lmbda):
-    """(x^lmbda - 1) / lmbda, log(x) at lmbda == 0."""
+    """(x^lmbda - 1) / lmbda, log(x) at lmbda == 0 (smooth in lmbda through 0)."""
     x, lmbda = promote_args_inexact("boxcox", x, lmbda)
-    lam = _safe_nonzero(lmbda)
     logx = lax.log(x)
-    return jnp.where(lax.eq(lmbda, 0.0), logx, lax.expm1(lam * logx) / lam)
+    return logx * _expm1_ratio(lmbda * logx)
 
 
 def boxcox1p(x, lmbda):
-    """((1 + x)^lmbda - 1) / lmbda, log1p(x) at lmbda == 0."""
+    """((1 + x)^lmbda - 1) / lmbda, log1p(x) at lmbda == 0 (smooth in lmbda through 0)."""
     x, lmbda = promote_args_inexact("boxcox1p", x, lmbda)
-    lam = _safe_nonzero(lmbda)
     log1px = lax.log1p(x)
-    return jnp.where(lax.eq(lmbda, 0.0), log1px, lax.expm1(lam * log1px) / lam)
+    return log1px * _expm1_ratio(lmbda * log1px)
 
 
 def rel_entr(p, q):
@@ -841,7 +844,13 @@ def _fresnel(x):
     tr, ti = _fori(n, body, (1.0 + 4.0 * n + jnp.zeros_like(xl), -pix2))
     hr, hi = _complex_div(jnp.ones_like(tr), jnp.zeros_like(tr), tr, ti)
     hr, hi = xl * (hr + hi), xl * (hi - hr)
-    cs, sn = lax.cos(pix2 / 2), lax.sin(pix2 / 2)
+    # the phase pi x^2 / 2 taken modulo 2 pi exactly enough: x^2 mod 4 from x = hi + lo
+    x_int = lax.round(xl)
+    x_frac = xl - x_int
+    i_odd = jnp.remainder(x_int, 2.0)
+    p = x_frac * lax.floor(x_int / 2.0)
+    x2_mod4 = i_odd + 2.0 * x_frac * i_odd + 4.0 * (p - lax.floor(p)) + x_frac * x_frac
+    cs, sn = lax.cos((math.pi / 2) * x2_mod4), lax.sin((math.pi / 2) * x2_mod4)
     er, ei = 1.0 - (cs * hr - sn * hi), -(cs * hi + sn * hr)
     c_big, s_big = 0.5 * (er - ei), 0.5 * (er + ei)
     c = jnp.where(small, c, c_big)
