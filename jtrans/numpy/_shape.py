@@ -623,9 +623,28 @@ def _pad_pairs(pad_width, nd, what="pad_width"):
         ) from None
 
 
+_PAD_KWARGS = {
+    "constant": {"constant_values"},
+    "edge": set(),
+    "wrap": set(),
+    "empty": set(),
+    "reflect": {"reflect_type"},
+    "symmetric": {"reflect_type"},
+    "linear_ramp": {"end_values"},
+    "maximum": {"stat_length"},
+    "minimum": {"stat_length"},
+    "mean": {"stat_length"},
+    "median": {"stat_length"},
+}
+
+
 def pad(array, pad_width, mode="constant", **kwargs):
-    """NumPy's pad for modes 'constant' (constant_values), 'edge', 'reflect', 'symmetric'
-    and 'wrap'; pad_width as an int, a (before, after) pair or one pair per axis."""
+    """NumPy's pad: modes 'constant' (constant_values), 'edge', 'wrap', 'empty' (as 'constant'
+    with zeros, as in JAX), 'reflect' / 'symmetric' (reflect_type 'even' or 'odd'),
+    'linear_ramp' (end_values), 'maximum' / 'minimum' / 'mean' / 'median' (stat_length), or a
+    callable (as NumPy's, applied to each 1-D slice; JAX's contract). pad_width as an int, a
+    (before, after) pair or one pair per axis. Axes are padded one after the other, so corners
+    see the earlier axes' padding, as in NumPy."""
     a = _arr(array, "pad")
     aval = core.get_aval(a)
     nd = aval.ndim
@@ -633,46 +652,170 @@ def pad(array, pad_width, mode="constant", **kwargs):
     if any(lo < 0 or hi < 0 for lo, hi in pairs):
         raise ValueError(f"index can't contain negative values, got pad_width={pad_width!r}")
     if callable(mode):
-        raise NotImplementedError("jnp.pad with a callable mode is not supported")
-    if mode == "constant":
-        cv = kwargs.pop("constant_values", 0)
-        if kwargs:
-            raise ValueError(f"unsupported keyword arguments for mode 'constant': {set(kwargs)}")
-        cv_c = _concrete_or_none(cv)
-        if cv_c is not None and np.ndim(cv_c) == 0:
-            val = asarray_any(cv, aval.dtype) if not isinstance(cv, core.Tracer) else \
-                lax.convert_element_type(cv, aval.dtype)  # fmt: skip
-            return lax.pad(a, val, [(lo, hi, 0) for lo, hi in pairs])
-        cv = asarray_any(cv)
-        if core.get_aval(cv).ndim == 0:
-            return lax.pad(
-                a, lax.convert_element_type(cv, aval.dtype), [(lo, hi, 0) for lo, hi in pairs]
-            )
-        cvs = _constant_pairs(cv, nd, aval.dtype)
-        for d, ((lo, hi), (cb, ca)) in enumerate(zip(pairs, cvs)):
-            cfg = [(0, 0, 0)] * nd
-            cfg[d] = (lo, 0, 0)
-            a = lax.pad(a, cb, cfg)
-            cfg[d] = (0, hi, 0)
-            a = lax.pad(a, ca, cfg)
-        return a
-    if mode not in ("edge", "reflect", "symmetric", "wrap"):
-        raise NotImplementedError(
-            f"jnp.pad mode {mode!r} is not supported; use 'constant', 'edge', 'reflect', "
-            "'symmetric' or 'wrap'"
+        return _pad_callable(a, pairs, mode, kwargs)
+    if mode not in _PAD_KWARGS:
+        raise ValueError(
+            f"jnp.pad: unimplemented padding mode {mode!r}; use one of {sorted(_PAD_KWARGS)}"
         )
-    if kwargs.get("reflect_type", "even") != "even":
-        raise NotImplementedError("jnp.pad: only reflect_type='even' is supported")
+    bad = set(kwargs) - _PAD_KWARGS[mode]
+    if bad:
+        raise ValueError(f"unsupported keyword arguments for mode {mode!r}: {bad}")
+    if mode == "empty":
+        return lax.pad(a, lax.full((), 0, aval.dtype), [(lo, hi, 0) for lo, hi in pairs])
+    if mode == "constant":
+        return _pad_constant(a, aval, pairs, kwargs.get("constant_values", 0))
     for d, (lo, hi) in enumerate(pairs):
-        if lo == hi == 0:
-            continue
-        n = aval.shape[d]
-        if n == 0:
+        if aval.shape[d] == 0 and (lo or hi):
             raise ValueError(
                 f"can't extend empty axis {d} using modes other than 'constant' or 'empty'"
             )
-        idx = np.pad(np.arange(n), (lo, hi), mode=mode)
+    if mode in ("maximum", "minimum", "mean", "median"):
+        return _pad_stats(a, pairs, kwargs.get("stat_length"), mode)
+    if mode == "linear_ramp":
+        return _pad_linear_ramp(a, pairs, kwargs.get("end_values", 0))
+    reflect_type = kwargs.get("reflect_type", "even")
+    if reflect_type not in ("even", "odd"):
+        raise ValueError(f"jnp.pad: reflect_type must be 'even' or 'odd', got {reflect_type!r}")
+    if reflect_type == "odd":
+        return _pad_reflect_odd(a, pairs, mode == "reflect")
+    for d, (lo, hi) in enumerate(pairs):
+        if lo == hi == 0:
+            continue
+        idx = np.pad(np.arange(aval.shape[d]), (lo, hi), mode=mode)
         a = _take_static(a, idx, d)
+    return a
+
+
+def _pad_constant(a, aval, pairs, cv):
+    nd = aval.ndim
+    cv_c = _concrete_or_none(cv)
+    if cv_c is not None and np.ndim(cv_c) == 0:
+        val = asarray_any(cv, aval.dtype) if not isinstance(cv, core.Tracer) else \
+            lax.convert_element_type(cv, aval.dtype)  # fmt: skip
+        return lax.pad(a, val, [(lo, hi, 0) for lo, hi in pairs])
+    cv = asarray_any(cv)
+    if core.get_aval(cv).ndim == 0:
+        return lax.pad(
+            a, lax.convert_element_type(cv, aval.dtype), [(lo, hi, 0) for lo, hi in pairs]
+        )
+    cvs = _constant_pairs(cv, nd, aval.dtype)
+    for d, ((lo, hi), (cb, ca)) in enumerate(zip(pairs, cvs)):
+        cfg = [(0, 0, 0)] * nd
+        cfg[d] = (lo, 0, 0)
+        a = lax.pad(a, cb, cfg)
+        cfg[d] = (0, hi, 0)
+        a = lax.pad(a, ca, cfg)
+    return a
+
+
+def _repeat_along(x, n, axis):
+    """x (size 1 along `axis`) broadcast to size n along it."""
+    shp = list(_shape_of(x))
+    shp[axis] = n
+    return lax.broadcast_in_dim(lax.squeeze(x, (axis,)), tuple(shp),
+                                tuple(i for i in range(len(shp)) if i != axis))  # fmt: skip
+
+
+def _stat_pairs(stat_length, nd):
+    if stat_length is None:
+        return [(None, None)] * nd
+    if isinstance(stat_length, core.Tracer):
+        stat_length = core.concrete_or_error(stat_length, "jnp.pad's stat_length (static)")
+    sl = np.asarray(stat_length.__array__() if isinstance(stat_length, Array) else stat_length)
+    if sl.dtype == object or sl.dtype.kind not in "iuf":
+        raise TypeError(f"`stat_length` must be of integral type, got {stat_length!r}")
+    if np.any(sl < 0):
+        raise ValueError(f"index can't contain negative values, got stat_length={stat_length!r}")
+    return _pad_pairs(sl.astype(np.int64), nd, "stat_length")
+
+
+def _pad_stats(a, pairs, stat_length, mode):
+    from . import _reductions as R
+    from ._ufuncs import round as _round
+
+    func = {"maximum": R.max, "minimum": R.min, "mean": R.mean, "median": R.median}[mode]
+    dt = core.get_aval(a).dtype
+    for d, ((lo, hi), (llen, rlen)) in enumerate(
+        zip(pairs, _stat_pairs(stat_length, len(_shape_of(a))))
+    ):
+        if llen == 0 or rlen == 0:
+            raise ValueError("stat_length of 0 yields no value for padding")
+        if lo == hi == 0:
+            continue
+        n = _shape_of(a)[d]
+        llen = n if llen is None else builtins.min(llen, n)
+        rlen = n if rlen is None else builtins.min(rlen, n)
+
+        def stat(x):
+            s = func(x, axis=d, keepdims=True)
+            if dtypes.is_int(dt) or dt == np.bool_:
+                s = _round(s) if not dtypes.is_int(core.get_aval(s).dtype) else s
+            return lax.convert_element_type(s, dt)
+
+        before = stat(lax.slice_in_dim(a, 0, llen, axis=d))
+        after = before if rlen == llen == n else stat(lax.slice_in_dim(a, n - rlen, n, axis=d))
+        a = lax.concatenate([_repeat_along(before, lo, d), a, _repeat_along(after, hi, d)], d)
+    return a
+
+
+def _pad_linear_ramp(a, pairs, end_values):
+    from ._creation import linspace
+
+    dt = core.get_aval(a).dtype
+    ev = asarray_any(end_values)
+    if not dtypes.is_inexact(core.get_aval(ev).dtype):
+        ev = lax.convert_element_type(ev, dtypes.result_type(dt, float))
+    evs = _constant_pairs(ev, len(_shape_of(a)), core.get_aval(ev).dtype)
+    for d, ((lo, hi), (eb, ea)) in enumerate(zip(pairs, evs)):
+        if lo == hi == 0:
+            continue
+        n = _shape_of(a)[d]
+        parts = []
+        for end, w, edge_at in ((eb, lo, 0), (ea, hi, n - 1)):
+            edge = lax.squeeze(lax.slice_in_dim(a, edge_at, edge_at + 1, axis=d), (d,))
+            ramp = linspace(end, edge, num=w, endpoint=False, dtype=dt, axis=d)
+            parts.append(ramp)
+        a = lax.concatenate([parts[0], a, lax.rev(parts[1], (d,))], d)
+    return a
+
+
+def _pad_reflect_odd(a, pairs, reflect):
+    """Odd reflection (2 * edge - mirrored values), chunk by chunk away from the original."""
+    for d, (lo, hi) in enumerate(pairs):
+        size = _shape_of(a)[d]
+        offset = 1 if reflect and size > 1 else 0
+        for before, pad_n in ((True, lo), (False, hi)):
+            while pad_n > 0:
+                n = _shape_of(a)[d]
+                k = builtins.min(pad_n, size - offset)
+                pad_n -= k
+                if before:
+                    edge = lax.slice_in_dim(a, 0, 1, axis=d)
+                    x = lax.slice_in_dim(a, offset, offset + k, axis=d)
+                else:
+                    edge = lax.slice_in_dim(a, n - 1, n, axis=d)
+                    x = lax.slice_in_dim(a, n - k - offset, n - offset, axis=d)
+                x = lax.rev(x, (d,))
+                edge = _repeat_along(edge, k, d)
+                two = lax.full((), 2, core.get_aval(a).dtype)
+                x = lax.sub(lax.mul(two, edge), x)
+                a = lax.concatenate([x, a] if before else [a, x], d)
+    return a
+
+
+def _pad_callable(a, pairs, func, kwargs):
+    """NumPy's callable mode: func(vector, iaxis_pad_width, iaxis, kwargs) returns the padded
+    1-D vector; applied to every 1-D slice along each axis in turn (JAX's semantics: the
+    function must return a new vector rather than mutate its input)."""
+    from ..api import vmap
+
+    a = _pad_constant(a, core.get_aval(a), pairs, 0)
+    for d, pw in enumerate(pairs):
+        moved = moveaxis(a, d, -1)
+        shp = _shape_of(moved)
+        flat = lax.reshape(moved, (int(np.prod(shp[:-1])), shp[-1]))
+        out = vmap(lambda v: asarray_any(func(v, pw, d, kwargs)))(flat)
+        a = moveaxis(lax.reshape(lax.convert_element_type(out, core.get_aval(a).dtype), shp), -1, d)
     return a
 
 

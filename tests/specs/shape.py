@@ -6,7 +6,7 @@ import numpy as np
 import jtrans.numpy as jnp
 from jtrans import lax
 
-from ..opspecs import OpSpec
+from ..opspecs import OpSpec, int_args
 
 A2 = [((2, 3),), ((0, 3),)]
 A3 = [((2, 3, 4),)]
@@ -150,6 +150,33 @@ SPECS = [
            lambda x: np.pad(x, 3, mode="symmetric"), [((2, 3),)]),
     OpSpec("pad_wrap", lambda x: jnp.pad(x, [(4, 1)], mode="wrap"),
            lambda x: np.pad(x, [(4, 1)], mode="wrap"), [((3,),), ((2, 3),)]),
+    OpSpec("pad_reflect_odd", lambda x: jnp.pad(x, ((2, 5), (1, 4)), "reflect", reflect_type="odd"),
+           lambda x: np.pad(x, ((2, 5), (1, 4)), "reflect", reflect_type="odd"),
+           [((3, 3),), ((1, 2),)]),
+    OpSpec("pad_symmetric_odd", lambda x: jnp.pad(x, (4, 1), "symmetric", reflect_type="odd"),
+           lambda x: np.pad(x, (4, 1), "symmetric", reflect_type="odd"), [((3,),), ((2, 3),)]),
+    OpSpec("pad_linear_ramp", lambda x: jnp.pad(x, ((2, 1), (0, 3)), "linear_ramp"),
+           lambda x: np.pad(x, ((2, 1), (0, 3)), "linear_ramp"), [((2, 3),), ((1, 1),)]),
+    OpSpec("pad_linear_ramp_ends",
+           lambda x: jnp.pad(x, (3, 2), "linear_ramp", end_values=((1.5, -2.0), (0.5, 3.0))),
+           lambda x: np.pad(x, (3, 2), "linear_ramp", end_values=((1.5, -2.0), (0.5, 3.0))),
+           [((2, 3),)]),
+    OpSpec("pad_maximum", lambda x: jnp.pad(x, ((2, 1), (1, 2)), "maximum"),
+           lambda x: np.pad(x, ((2, 1), (1, 2)), "maximum"), [((2, 3),), ((1, 4),)]),
+    OpSpec("pad_minimum_stat", lambda x: jnp.pad(x, 2, "minimum", stat_length=(1, 2)),
+           lambda x: np.pad(x, 2, "minimum", stat_length=(1, 2)), [((3, 4),), ((5,),)]),
+    OpSpec("pad_mean", lambda x: jnp.pad(x, ((1, 2), (3, 0)), "mean", stat_length=((2, 1), (5, 2))),
+           lambda x: np.pad(x, ((1, 2), (3, 0)), "mean", stat_length=((2, 1), (5, 2))),
+           [((3, 4),), ((1, 2),)]),
+    OpSpec("pad_median", lambda x: jnp.pad(x, (2, 3), "median"),
+           lambda x: np.pad(x, (2, 3), "median"), [((4,),), ((3, 2),)]),
+    OpSpec("pad_median_int", lambda x: jnp.pad(x, (2, 3), "median", stat_length=2),
+           lambda x: np.pad(x, (2, 3), "median", stat_length=2), [((5,),)],
+           args_maker=int_args(-9, 9), grad=False),
+    OpSpec("pad_callable",
+           lambda x: jnp.pad(x, (1, 2), lambda v, pw, ax, kw: v.at[: pw[0]].set(-1.0)),
+           lambda x: np.pad(x, (1, 2), lambda v, pw, ax, kw: v.__setitem__(slice(0, pw[0]), -1.0)),
+           [((3,),), ((2, 3),)]),
     OpSpec("insert", lambda x: jnp.insert(x, 1, 5.0), lambda x: np.insert(x, 1, 5.0),
            [((3,),), ((2, 3),)]),
     OpSpec("insert_axis", lambda x, v: jnp.insert(x, [0, 2, 2], v, axis=1),
