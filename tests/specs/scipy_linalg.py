@@ -1,4 +1,5 @@
-"""OpSpecs for jtrans.scipy.linalg against scipy.linalg. Inputs are well conditioned (SPD,
+"""OpSpecs for jtrans.scipy.linalg against scipy.linalg (and, at the end, for scipy.signal,
+integrate, fft and ndimage against SciPy). Inputs are well conditioned (SPD,
 diagonally dominated, distinct eigenvalues); decompositions are compared through invariant
 views. Functions resting on the Schur form are not differentiable (grad=False)."""
 
