@@ -87,3 +87,108 @@ def test_iota_and_select_fuse():
     x = np.ones((5, 2), np.float32)
     assert _kinds(_program(f, x)) == ["LoopKernel"]
     np.testing.assert_allclose(jtrans.jit(f)(x), f(x))
+
+
+# ---------------------------------------------------------------------------------------------
+# unit axes, GEMM operands through reshapes, column reductions joining their producer
+
+
+def _rand(*shape, seed=0):
+    return np.random.RandomState(seed).randn(*shape).astype(np.float32)
+
+
+def test_reduction_over_unit_axes_is_a_reshape_and_keeps_negative_zero():
+    x = np.array([[-0.0], [1.5]], np.float32)
+    f = lambda x: jnp.sum(x, axis=1)  # noqa: E731
+    prog = _program(f, x)
+    assert not any(getattr(s, "reduce_axes", ()) for s in prog.steps)
+    out = np.asarray(jtrans.jit(f)(x))
+    np.testing.assert_array_equal(out, [-0.0, 1.5])
+    assert np.signbit(out[0])  # as eager: the element itself, not 0.0 + (-0.0)
+
+
+def test_values_differing_by_unit_axes_share_one_loop():
+    # vmap of a single-example function makes [n, 1, k] values next to [n, k] results
+    def f(t, b):
+        y = jnp.tanh(t + b)  # [n, 1, k]
+        return y, y.reshape(t.shape[0], t.shape[2])
+
+    t, b = _rand(6, 1, 5), _rand(5, seed=1)
+    prog = _program(f, t, b)
+    assert _kinds(prog) == ["LoopKernel"] and prog.steps[0].shape == (6, 5)
+    for got, want in zip(jtrans.jit(f)(t, b), f(t, b)):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_gemm_operand_through_a_reshape_needs_no_copy():
+    a, z = _rand(2, 3), _rand(4, 3, seed=1)
+    f = lambda z: lax.dot_general(a, z.reshape(4, 3, 1), (((1,), (1,)), ((), ())))  # noqa: E731
+    np.testing.assert_allclose(jtrans.jit(f)(z), f(z), rtol=1e-5)
+    g = lambda z: z.reshape(2, 6) @ _rand(6, 3, seed=2)  # noqa: E731
+    prog = _program(g, z)
+    assert _kinds(prog) == ["GemmKernel"]
+    np.testing.assert_allclose(jtrans.jit(g)(z), g(z), rtol=1e-5)
+
+
+def test_transposed_gemm_operand_of_a_reshape():
+    # a transposing copy of a reshaped operand indexes the source buffer in the reshaped
+    # layout (regression: every row of the result equalled the first)
+    a = jnp.array([[1.0, 2.0], [3.0, 4.0]])
+    z = jnp.arange(8.0).reshape(4, 2)
+
+    def f(z):
+        d = lax.dot_general(a, z.reshape(4, 2, 1), (((1,), (1,)), ((), ())))
+        return lax.transpose(d, (1, 0, 2))
+
+    np.testing.assert_allclose(jtrans.jit(f)(z), f(z))
+    np.testing.assert_allclose(jtrans.jit(lambda z: jnp.matmul(a, z[..., None])[..., 0])(z),
+                               np.asarray(z) @ np.asarray(a).T)  # fmt: skip
+
+
+def test_column_sum_joins_the_loop_that_computes_its_operand():
+    # a bias gradient: the column sum of a freshly computed matrix
+    def f(g, h):
+        d = g * (h > 0)
+        return d, jnp.sum(d, axis=0), jnp.max(d, axis=0)
+
+    g, h = _rand(16, 8), _rand(16, 8, seed=1)
+    prog = _program(f, g, h)
+    assert _kinds(prog) == ["LoopKernel"]
+    k = prog.steps[0]
+    assert k.col_axes == 1 and [m for _, _, m in k.col_outputs] == ["add", "max"]
+    assert "add= o0[...] over i0" in K.pp_program(prog)
+    for got, want in zip(jtrans.jit(f)(g, h), f(g, h)):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+def test_column_reductions_of_3d_values_and_their_limits():
+    x = _rand(3, 4, 5)
+    for axes in [(0,), (0, 1)]:
+        f = lambda x, axes=axes: (jnp.exp(x), jnp.sum(jnp.exp(x), axis=axes))  # noqa: E731
+        k = _program(f, x).steps[0]
+        assert len(k.col_outputs) == 1 and k.col_axes == len(axes)
+        for got, want in zip(jtrans.jit(f)(x), f(x)):
+            np.testing.assert_allclose(got, want, rtol=1e-5)
+    # a reduction over a trailing axis, or of a loop too large to run serially, stays apart
+    f = lambda x: (jnp.exp(x), jnp.sum(jnp.exp(x), axis=2))  # noqa: E731
+    assert not _program(f, x).steps[0].col_outputs
+    big = _rand(512, 512)
+    f = lambda x: (jnp.exp(x), jnp.sum(jnp.exp(x), axis=0))  # noqa: E731
+    assert not any(getattr(s, "col_outputs", None) for s in _program(f, big).steps)
+    for got, want in zip(jtrans.jit(f)(big), f(big)):
+        np.testing.assert_allclose(got, want, rtol=1e-4)
+    empty = np.zeros((0, 3), np.float32)
+    for got, want in zip(jtrans.jit(f)(empty), f(empty)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_mlp_gradient_bias_sums_fuse():
+    def loss(w, b, x):
+        return jnp.sum(jnp.tanh(x @ w + b) ** 2)
+
+    w, b, x = _rand(8, 16), _rand(16, seed=1), _rand(32, 8, seed=2)
+    g = jtrans.grad(loss, argnums=(0, 1))
+    prog = _program(g, w, b, x)
+    assert sum(len(getattr(s, "col_outputs", ())) for s in prog.steps) == 1
+    for got, want in zip(jtrans.jit(g)(w, b, x), g(w, b, x)):
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=1e-5)

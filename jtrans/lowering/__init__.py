@@ -58,7 +58,7 @@ class Compiled:
         _load_rules()
         self.name = name
         self.jaxpr, self.consts = passes.optimize(closed.jaxpr, closed.consts)
-        self.program = fusion.fuse(self.jaxpr, self.consts, name)
+        self.program = fusion.fuse(self.jaxpr, self.consts, name, col_epilogues=True)
         kernel.check_program(self.program)
         self.offsets, self.ws_size = runtime.plan_buffers(self.program)
         self.locator = runtime.Locator(self.program, self.offsets)

@@ -101,9 +101,16 @@ def _outer_dims(eqn):
     return tuple(lb), lf, tuple(rb), rf
 
 
+# column reductions fuse into the loop producing their operand only below this many iterations
+# (such loops run serially; larger ones are cut into chunks for the thread pool)
+COL_FUSE_MAX = 1 << 17
+COL_ROW_MAX = 4096  # (and only with at most this many accumulators)
+
+
 class _Fuser:
-    def __init__(self, jaxpr, consts, name):
+    def __init__(self, jaxpr, consts, name, col_epilogues=False):
         self.jaxpr, self.name = jaxpr, name
+        self.col_epilogues = col_epilogues
         self.kinds = {id(e): kind_of(e) for e in jaxpr.eqns}
         # dot_generals whose contraction has one element: broadcast products (outer products,
         # e.g. vmap(grad)'s per-example weight gradients), fused like elementwise ops
@@ -311,6 +318,8 @@ class _Fuser:
             shape, axes, monoid = x.aval.shape, tuple(eqn.params["axes"]), reduction_rules[eqn.prim]
         else:
             shape, axes, monoid = v.aval.shape, (), None
+        if monoid is not None and self._col_epilogue(eqn, out, x, shape, axes, monoid):
+            return
         # loop order: kept axes outer, reduced axes inner; axes of one element get no loop (so
         # values that differ only by unit axes, as vmap makes them, share a loop signature)
         order = [d for d in range(len(shape)) if d not in axes and shape[d] != 1]
@@ -359,6 +368,34 @@ class _Fuser:
                             list(ctx["eqns"].values()))  # fmt: skip
         self._add_step(LoopStep(kern, sig, ctx))
 
+    def _col_epilogue(self, eqn, out, x, shape, axes, monoid):
+        """Joins a reduction over the leading axes of a value the last loop kernel computes (a
+        column sum of a freshly computed matrix: a bias gradient) to that kernel as a column
+        output; True if it did."""
+        last = self.steps[-1] if self.steps else None
+        if not self.col_epilogues or not isinstance(last, LoopStep) or last.sig[0] != "ew":
+            return False
+        if id(last) in self.consumed or type(x) is not core.Var or x not in last.ctx["roots"]:
+            return False
+        kshape = last.sig[1]
+        nonunit = [d for d in range(len(shape)) if shape[d] != 1]
+        red = [d for d in axes if shape[d] != 1]
+        k = len(red)
+        if tuple(shape[d] for d in nonunit) != kshape or k == 0 or red != nonunit[:k]:
+            return False
+        kern = last.kernel
+        if k == len(kshape) or 0 in kshape or (kern.col_outputs and kern.col_axes != k):
+            return False
+        if int(np.prod(kshape)) >= COL_FUSE_MAX or int(np.prod(kshape[k:])) > COL_ROW_MAX:
+            return False
+        kern.col_outputs.append((out, self.buffers[x], monoid))
+        kern.col_axes = k
+        last.ctx["eqns"].setdefault(id(eqn), eqn.prim.name)
+        kern.eqn_names = list(last.ctx["eqns"].values())
+        last.out_buffers = kern.out_buffers
+        self.step_of[out.name] = last
+        return True
+
     def _gemm(self, eqn):
         dn = gemm_rules[eqn.prim]([v.aval for v in eqn.invars], eqn.outvars[0].aval, **eqn.params)
         lhs, rhs = eqn.invars
@@ -403,7 +440,8 @@ class _Fuser:
         dims = [None] * len(perm)
         for i, d in enumerate(perm):
             dims[d] = loops[i]
-        e = K.Expr("load", (buf, K.linearize(dims, buf.shape)), buf.dtype)
+        # (v.shape: buf may be the buffer of a reshape source, with the same row-major data)
+        e = K.Expr("load", (buf, K.linearize(dims, v.aval.shape)), buf.dtype)
         kern = K.LoopKernel(f"k{len(self.steps)}", shape, (), [buf], [(tmp, e, None)],
                             ["transpose"])  # fmt: skip
         self._add_step(LoopStep(kern, ("copy",), None))
@@ -492,6 +530,7 @@ class LoopStep:
         self.inputs, self.out_buffers = kernel.inputs, kernel.out_buffers
 
 
-def fuse(jaxpr, consts, name="fun"):
-    """A Kernel IR Program for a (flat, optimized) jaxpr."""
-    return _Fuser(jaxpr, consts, name).run()
+def fuse(jaxpr, consts, name="fun", col_epilogues=False):
+    """A Kernel IR Program for a (flat, optimized) jaxpr; `col_epilogues`: column reductions
+    may join the loop that produces their operand (LoopKernel.col_outputs; the CPU target)."""
+    return _Fuser(jaxpr, consts, name, col_epilogues).run()

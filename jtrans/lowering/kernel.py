@@ -186,15 +186,20 @@ class Buffer:
 
 class LoopKernel:
     """outputs: list of (buffer, expr, monoid or None). Reduction outputs are indexed by the
-    loop variables of the kept axes; others by all loop variables."""
+    loop variables of the kept axes; others by all loop variables.
+    col_outputs (kernels without reduced axes only): list of (buffer, source buffer, monoid):
+    the source (one of the outputs) combined over the first `col_axes` loops, indexed by the
+    other loop variables -- a column reduction fused into the loop that produces its operand."""
 
-    def __init__(self, name, shape, reduce_axes, inputs, outputs, eqn_names=()):
+    def __init__(self, name, shape, reduce_axes, inputs, outputs, eqn_names=(), col_outputs=(),
+                 col_axes=0):  # fmt: skip
         self.name, self.shape, self.reduce_axes = name, tuple(shape), tuple(reduce_axes)
         self.inputs, self.outputs, self.eqn_names = list(inputs), list(outputs), list(eqn_names)
+        self.col_outputs, self.col_axes = list(col_outputs), col_axes
 
     @property
     def out_buffers(self):
-        return [b for b, _, _ in self.outputs]
+        return [b for b, _, _ in self.outputs] + [b for b, _, _ in self.col_outputs]
 
 
 class GemmKernel:
@@ -277,6 +282,12 @@ def check_program(prog):
                     raise KernelIRError(f"{step.name}: {buf} gets an expression of {e.dtype}")
                 if monoid is not None and monoid not in MONOIDS:
                     raise KernelIRError(f"unknown monoid {monoid}")
+            srcs = {buf.name: buf for buf, _, m in step.outputs if m is None}
+            for buf, src, monoid in step.col_outputs:
+                if step.reduce_axes or src.name not in srcs or monoid not in MONOIDS:
+                    raise KernelIRError(f"{step.name}: bad column output {buf} of {src}")
+                if buf.dtype != src.dtype or not 0 < step.col_axes < len(step.shape):
+                    raise KernelIRError(f"{step.name}: bad column output {buf} of {src}")
         if hasattr(step, "check"):  # a control-flow step checks its sub-programs
             step.check()
         defined |= {b.name for b in step.out_buffers}
@@ -325,6 +336,9 @@ def pp_kernel(k):
         for buf, e, monoid in k.outputs:
             v = name(e)
             lines.append(f"  {buf.name}[...] {'= ' if monoid is None else monoid + '= '}{v}")
+        over = ",".join(f"i{i}" for i in range(k.col_axes))
+        for buf, src, monoid in k.col_outputs:
+            lines.append(f"  {buf.name}[...] {monoid}= {src.name}[...] over {over}")
     elif isinstance(k, GemmKernel):
         ta, tb = "T" if k.trans_a else "N", "T" if k.trans_b else "N"
         lines.append(

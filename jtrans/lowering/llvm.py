@@ -9,8 +9,8 @@ returns nonzero on a Python error, and the entry returns that code at once.
 """
 
 import numpy as np
-from llvmlite import ir
 
+from . import fastir as ir
 from . import kernel as K
 from . import mathlib
 
@@ -85,6 +85,7 @@ class Renderer:
     # -- loop kernels ----------------------------------------------------------------------------
 
     _range0 = None  # (lo, hi) of the first loop of the nest being emitted (a chunk)
+    _cols = None  # column outputs' accumulators while a kernel with col_outputs is emitted
     _partials = None  # {output name: slot pointer} for a chunk of a full reduction
 
     def loop_kernel(self, kern):
@@ -119,14 +120,57 @@ class Renderer:
             b.ret_void()
             return fn
         loop_vars = []
+        self._cols = self._col_init(kern) if kern.col_outputs else None
         self._reduction_nest(kern, n_outer, loop_vars)
+        if self._cols is not None:
+            self._col_finish(kern)
         b.ret_void()
         return fn
+
+    def _col_init(self, kern):
+        """Column outputs: a row of accumulators per output (one per position of the loops
+        after the first `col_axes`), set to the monoid's identity before the loop nest."""
+        b = self.b
+        width = int(np.prod(kern.shape[kern.col_axes :], dtype=np.int64))
+        accs = []
+        with b.goto_entry_block():
+            for buf, _, monoid in kern.col_outputs:
+                accs.append(b.alloca(llvm_type(_acc_dtype(monoid, buf.dtype)), width, name="cols"))
+        with self.for_range(width, "c.init") as j:
+            for acc, (buf, _, monoid) in zip(accs, kern.col_outputs):
+                b.store(_identity(monoid, _acc_dtype(monoid, buf.dtype)), b.gep(acc, [j]))
+        src = {buf.name: e for buf, e, _ in kern.outputs}
+        return [(acc, src[s.name], buf, monoid) for acc, (buf, s, monoid) in
+                zip(accs, kern.col_outputs)]  # fmt: skip
+
+    def _col_update(self, kern):
+        """In the loop body: combines each column output's source value into its accumulator."""
+        b = self.b
+        k = kern.col_axes
+        j = self.emit(K.linearize([K.loop_var(i) for i in range(k, len(kern.shape))],
+                                  kern.shape[k:]))  # fmt: skip
+        for acc, e, buf, monoid in self._cols:
+            adt = _acc_dtype(monoid, buf.dtype)
+            p = b.gep(acc, [j])
+            b.store(
+                self.combine(monoid, adt, b.load(p), self.convert(self.emit(e), e.dtype, adt)), p
+            )
+
+    def _col_finish(self, kern):
+        b = self.b
+        width = int(np.prod(kern.shape[kern.col_axes :], dtype=np.int64))
+        with self.for_range(width, "c.out") as j:
+            for acc, _, buf, monoid in self._cols:
+                adt = _acc_dtype(monoid, buf.dtype)
+                p = b.gep(b.bitcast(self.args[buf.name], llvm_type(buf.dtype, True).as_pointer()),
+                          [j])  # fmt: skip
+                b.store(self.convert(b.load(b.gep(acc, [j])), adt, buf.dtype), p)
+        self._cols = None
 
     def _loop_chunks(self, kern):
         """How many chunks the kernel's first loop is cut into (1: run it whole)."""
         size = int(np.prod(kern.shape, dtype=np.int64))
-        if size < PARALLEL_MIN_ELEMENTS or not kern.shape:
+        if size < PARALLEL_MIN_ELEMENTS or not kern.shape or kern.col_outputs:
             return 1
         if kern.reduce_axes and any(m not in ("add", "mul", "max", "min", "and", "or")
                                     for _, _, m in kern.outputs):  # fmt: skip
@@ -290,6 +334,8 @@ class Renderer:
             for buf, e, _ in kern.outputs:
                 self.store(buf, K.linearize([K.loop_var(i) for i in range(len(kern.shape))],
                                             kern.shape), self.emit(e))  # fmt: skip
+            if self._cols is not None:
+                self._col_update(kern)
             return
         accs = []
         with b.goto_entry_block():
@@ -695,7 +741,10 @@ def _step_key(step):
         return i
 
     outs = tuple((pos[buf.name], buf.dtype.str, node(e), monoid) for buf, e, monoid in step.outputs)
-    return ("loop", step.shape, step.reduce_axes, len(pos), outs, tuple(nodes))
+    cols = tuple((pos[buf.name], buf.dtype.str, pos[src.name], monoid)
+                 for buf, src, monoid in step.col_outputs)  # fmt: skip
+    return ("loop", step.shape, step.reduce_axes, len(pos), outs, tuple(nodes), cols,
+            step.col_axes)  # fmt: skip
 
 
 def _driver(fn):
