@@ -26,9 +26,9 @@ Invariants:
 import ctypes
 
 import numpy as np
-from llvmlite import ir
 
 from .. import core
+from . import fastir as ir
 from . import fusion, passes, runtime
 from . import kernel as K
 

@@ -19,9 +19,9 @@ This module knows no primitive: jtrans/lax/lowerings.py registers these rules un
 """
 
 import numpy as np
-from llvmlite import ir
 
 from .. import core
+from . import fastir as ir
 from . import kernel as K
 from .indexing import NativeStep, _and, _clamp, _load, _out_of, _store
 

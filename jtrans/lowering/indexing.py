@@ -18,8 +18,8 @@ This module knows no primitive: jtrans/lax/lowerings.py registers these rules un
 """
 
 import numpy as np
-from llvmlite import ir
 
+from . import fastir as ir
 from . import kernel as K
 
 I64 = K.I64

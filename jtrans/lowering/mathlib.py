@@ -22,7 +22,7 @@ inf, -inf, nan and signed zeros follow NumPy for every function (tested).
 
 import math
 
-from llvmlite import ir
+from . import fastir as ir
 
 f32, f64 = ir.FloatType(), ir.DoubleType()
 i32, i64 = ir.IntType(32), ir.IntType(64)

@@ -19,8 +19,8 @@ This module knows no primitive: jtrans/lax/lowerings.py registers the rule under
 """
 
 import numpy as np
-from llvmlite import ir
 
+from . import fastir as ir
 from . import kernel as K
 from .indexing import NativeStep, _axis_loops, _store
 
