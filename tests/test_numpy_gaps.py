@@ -63,3 +63,26 @@ def test_pad_errors_and_traced_end_values():
         np.pad(np.zeros((2, 3)), 2, "linear_ramp", end_values=1.0).sum()
     )
     np.testing.assert_array_equal(jnp.pad(a, 1, "empty"), np.pad(a, 1))
+
+
+def test_unique_axis_size_fill_value():
+    a = np.array([[1, 0, 2], [3, 1, 0], [1, 0, 2], [0, 5, 5]], np.float32)
+    vals, idx, inv, cnt = jnp.unique(a, True, True, True, axis=0)
+    ev, ei, einv, ec = np.unique(a, True, True, True, axis=0)
+    for x, y in ((vals, ev), (idx, ei), (inv, einv), (cnt, ec)):
+        np.testing.assert_array_equal(x, y)
+    f = jtrans.jit(lambda x: jnp.unique(x, True, True, True, axis=1, size=4, fill_value=-1))
+    vals, idx, inv, cnt = f(a)
+    np.testing.assert_array_equal(vals[:, :3], np.unique(a, axis=1))
+    np.testing.assert_array_equal(vals[:, 3], -1)
+    np.testing.assert_array_equal(idx, [1, 0, 2, 1])  # padded with the first index
+    np.testing.assert_array_equal(cnt, [1, 1, 1, 0])
+    np.testing.assert_array_equal(inv, [1, 0, 2])
+    # default fill: the first unique slice; NaN rows are equal (as JAX)
+    b = np.array([[1, np.nan], [1, np.nan], [0, 0]], np.float32)
+    np.testing.assert_array_equal(jnp.unique(b, axis=0, size=3), [[0, 0], [1, np.nan], [0, 0]])
+    # differentiable in the values
+    g = jtrans.grad(lambda x: jnp.unique(x, axis=0, size=3).sum())(a)
+    np.testing.assert_array_equal(g, [[1, 1, 1], [1, 1, 1], [0, 0, 0], [1, 1, 1]])
+    with pytest.raises(Exception, match="size="):
+        jtrans.jit(lambda x: jnp.unique(x, axis=0))(a)

@@ -223,11 +223,9 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
            equal_nan=True, size=None, fill_value=None, sorted=True):  # fmt: skip
     ar, aval = _prep("unique", ar)
     if axis is not None:
-        if size is not None:
-            raise NotImplementedError("jnp.unique with both axis= and size=")
-        res = np.unique(_concrete(ar, "unique"), return_index, return_inverse, return_counts,
-                        axis=axis, equal_nan=equal_nan)  # fmt: skip
-        return tuple(_wrap(r) for r in res) if isinstance(res, tuple) else _wrap(res)
+        res = _unique_axis(ar, aval, canonical_axis(axis, aval.ndim), size, fill_value,
+                           return_index, return_inverse, return_counts, equal_nan)  # fmt: skip
+        return res[0] if len(res) == 1 else tuple(res)
     if size is None:
         res = np.unique(_concrete(ar, "unique"), return_index, return_inverse, return_counts,
                         equal_nan=equal_nan)  # fmt: skip
@@ -280,6 +278,81 @@ def _unique_sized(ar, aval, size, fill_value, return_index, return_inverse, retu
         p = _resize(upos, size + 1, n)
         start = lax.slice_in_dim(p, 0, size)
         nxt = lax.slice_in_dim(p, 1, size + 1)
+        last = lax.lt(lax.add(sit, lax.full_like(sit, 1)), lax.broadcast_in_dim(num, (size,), ()))
+        nxt = lax.select(last, nxt, lax.full_like(nxt, n))
+        outs.append(lax.select(valid, lax.sub(nxt, start), lax.full_like(start, 0)))
+    return outs
+
+
+def _unique_axis(ar, aval, axis, size, fill_value, return_index, return_inverse, return_counts,
+                 equal_nan):  # fmt: skip
+    """Unique slices along `axis` (as JAX: rows sorted lexicographically, NaN rows equal when
+    equal_nan). With size=None the data must be concrete; with size= the result has `size`
+    slices, padded with fill_value (default: the first unique slice), index padded with the
+    first unique slice's index, counts with 0."""
+    from ._shape import moveaxis
+
+    x = moveaxis(ar, axis, 0)
+    n, rest = aval.shape[axis], core.get_aval(x).shape[1:]
+    m = int(np.prod(rest))
+    ity = dtypes.default_int()
+    if n == 0 or m == 0:  # no rows, or all rows empty (hence equal): decide statically
+        if size is not None and n == 0:
+            raise JTransValueError("jnp.unique with size= of an array with no slices")
+        k = min(n, 1) if size is None else size
+        vals = lax.full((k, *rest), 0, aval.dtype)
+        outs = [moveaxis(vals, 0, axis)]
+        if return_index:
+            outs.append(lax.full((k,), 0, ity))
+        if return_inverse:
+            outs.append(lax.full((n,), 0, ity))
+        if return_counts:
+            outs.append(lax.pad(lax.full((min(k, 1),), n, ity), lax.full((), 0, ity),
+                                [(0, k - min(k, 1), 0)]))  # fmt: skip
+        return outs
+    rows = lax.reshape(x, (n, m))
+    it = lax.iota(ity, n)
+    cols = [lax.reshape(lax.slice_in_dim(rows, j, j + 1, axis=1), (n,)) for j in range(m)]
+    *scols, perm = lax.sort((*cols, it), num_keys=m + 1)
+    srows = lax.concatenate([lax.reshape(c, (n, 1)) for c in scols], 1)
+    cur, prev = lax.slice_in_dim(srows, 1, n), lax.slice_in_dim(srows, 0, n - 1)
+    ne = lax.ne(cur, prev)
+    if equal_nan and dtypes.is_inexact(aval.dtype):
+        ne = lax.bitwise_and(ne, lax.bitwise_not(lax.bitwise_and(lax.ne(cur, cur),
+                                                                 lax.ne(prev, prev))))  # fmt: skip
+    diff = lax.ne(lax.reduce_sum(lax.convert_element_type(ne, ity), (1,)), lax.full((), 0, ity))
+    first = lax.concatenate([lax.full((1,), True, np.bool_), diff], 0)
+    first_i = lax.convert_element_type(first, ity)
+    gid = lax.sub(lax.cumsum(first_i), lax.full_like(it, 1))
+    num = lax.reduce_sum(first_i)
+    if size is None:
+        size = int(core.concrete_or_error(num, "the number of unique slices in jnp.unique "
+                                          "(pass size= to use it under jit)"))  # fmt: skip
+    key = lax.select(first, gid, lax.full_like(gid, n))
+    _, uidx, upos = lax.sort((key, perm, it), num_keys=1)
+    sit = lax.iota(ity, size)
+    valid = lax.lt(sit, lax.broadcast_in_dim(num, (size,), ()))
+    uidx = _resize(uidx, size, 0)
+    first_idx = lax.broadcast_in_dim(lax.slice_in_dim(uidx, 0, 1), (size,), (0,))
+    uidx = lax.select(valid, uidx, first_idx)  # padded with the first unique slice's index
+    from ._indexing import take
+
+    vals = take(x, uidx, axis=0, mode="promise_in_bounds")
+    if fill_value is not None:
+        fill = lax.full(core.get_aval(vals).shape, 0, aval.dtype)
+        fill = lax.add(fill, lax.convert_element_type(asarray_any(fill_value), aval.dtype))
+        vmask = lax.broadcast_in_dim(valid, core.get_aval(vals).shape, (0,))
+        vals = lax.select(vmask, vals, fill)
+    if aval.weak_type:
+        vals = lax.convert_element_type(vals, aval.dtype, True)
+    outs = [moveaxis(vals, 0, axis)]
+    if return_index:
+        outs.append(uidx)
+    if return_inverse:
+        outs.append(lax.sort((perm, gid), num_keys=1)[1])
+    if return_counts:
+        p = _resize(upos, size + 1, n)
+        start, nxt = lax.slice_in_dim(p, 0, size), lax.slice_in_dim(p, 1, size + 1)
         last = lax.lt(lax.add(sit, lax.full_like(sit, 1)), lax.broadcast_in_dim(num, (size,), ()))
         nxt = lax.select(last, nxt, lax.full_like(nxt, n))
         outs.append(lax.select(valid, lax.sub(nxt, start), lax.full_like(start, 0)))

@@ -104,6 +104,22 @@ SPECS = [
         grad=False,
     ),
     OpSpec(
+        "sort.unique_axis_sized",
+        lambda x: jnp.unique(x, axis=0, size=5, fill_value=-1),
+        lambda x: np.concatenate([np.unique(x, axis=0), np.full((5,) + x.shape[1:], -1, x.dtype)])[
+            :5
+        ],
+        [((6, 2),), ((3, 4),), ((4, 2, 2),)],
+        args_maker=int_args(0, 2),
+        grad=False,
+    ),
+    OpSpec(
+        "sort.unique_axis1_float",
+        lambda x: jnp.unique(x, axis=1, size=x.shape[1]),
+        lambda x: np.unique(x, axis=1),
+        [((2, 5),), ((3, 1),)],
+    ),
+    OpSpec(
         "sort.partition", lambda x: jnp.sort(jnp.partition(x, 2), -1), np.sort, [((5,),), ((3, 4),)]
     ),
     # lax
