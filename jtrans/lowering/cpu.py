@@ -496,7 +496,7 @@ def pool_address():
 
 
 # ---------------------------------------------------------------------------------------------
-# the process-wide GEMM routine (llvm.gemm_library_ir): compiled once, called by every module's
+# the process-wide GEMM routine (drivers.gemm_library_ir): compiled once, called by every module's
 # GEMM drivers through the module global llvm.GEMM_GLOBAL
 
 _gemm = None
@@ -506,7 +506,7 @@ def gemm_address():
     """The address of `jt_gemm(desc)`, compiling it on first use."""
     global _gemm
     if _gemm is None:
-        from .llvm import gemm_library_ir
+        from .drivers import gemm_library_ir
 
         with _lock:
             mod = llvm.parse_assembly(gemm_library_ir())

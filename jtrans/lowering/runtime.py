@@ -89,7 +89,7 @@ def _data(a):
 
 def _probe_layout():
     """Byte offsets of the CPython tuple and NumPy ndarray fields the native call path reads
-    (`llvm.pycall`), checked on live objects; None (the ctypes path only) if any disagrees."""
+    (`drivers.pycall`), checked on live objects; None (the ctypes path only) if any disagrees."""
     try:
         word = ctypes.c_void_p.from_address
         a = np.ones(3, np.float32)
@@ -244,7 +244,7 @@ class Executable:
         self._entry = _ENTRY(engine.get_function_address(entry_name))
         _set_blas_threads_global(engine, blas_ptrs[0])
         self.callouts = {i: s for i, s in enumerate(prog.steps) if isinstance(s, K.CallOut)}
-        # the native call path (llvm.pycall): used when the module has it and no top-level
+        # the native call path (drivers.pycall): used when the module has it and no top-level
         # call-out needs the Python view of the buffers
         self._fresh = fresh_outputs(prog)
         self._fresh_specs = [
