@@ -917,16 +917,28 @@ def insert(arr, obj, values, axis=None):
     return _take_static(concatenate([arr, values], axis), perm, axis)
 
 
-def trim_zeros(filt, trim="fb"):
-    """filt without leading ('f') and/or trailing ('b') zeros (needs a concrete filt)."""
+def trim_zeros(filt, trim="fb", axis=None):
+    """filt without leading ('f') and/or trailing ('b') zeros along `axis` (default: every
+    axis; an N-d array loses the outer slices that are all zero, as in NumPy 2.2 and JAX).
+    Needs a concrete filt: the output shape depends on the values."""
     f = _arr(filt, "trim_zeros")
-    c = core.concrete_or_error(f, "jnp.trim_zeros (the output size depends on the values)")
-    nz = np.nonzero(c)[0]
-    if not len(nz):
-        return lax.slice_in_dim(f, 0, 0)
-    lo = int(nz[0]) if "f" in trim.lower() else 0
-    hi = int(nz[-1]) + 1 if "b" in trim.lower() else len(c)
-    return lax.slice_in_dim(f, lo, hi)
+    c = np.asarray(
+        core.concrete_or_error(f, "jnp.trim_zeros (the output size depends on the values)")
+    )
+    if c.ndim == 0:
+        return f
+    axes = range(c.ndim) if axis is None else canonical_axes(axis, c.ndim)
+    trim = trim.lower()
+    for ax in axes:
+        others = tuple(i for i in range(c.ndim) if i != ax)
+        nz = np.nonzero(np.any(c != 0, axis=others) if others else c != 0)[0]
+        if not len(nz):
+            lo = hi = 0
+        else:
+            lo = int(nz[0]) if "f" in trim else 0
+            hi = int(nz[-1]) + 1 if "b" in trim else c.shape[ax]
+        f = lax.slice_in_dim(f, lo, hi, axis=ax)
+    return f
 
 
 def ndim(a):

@@ -156,7 +156,9 @@ def floor_divide(x1, x2, /):
         if core.get_aval(x1).dtype.kind == "u":
             return q
         r = lax.rem(x1, x2)
-        fix = lax.bitwise_and(lax.ne(r, 0), lax.ne(lax.lt(r, 0), lax.lt(x2, 0)))
+        fix = lax.bitwise_and(
+            lax.ne(r, 0), lax.ne(lax.sign(x1), lax.sign(x2))
+        )  # as JAX (x2 == 0 too)
         return _select(fix, lax.sub(q, 1), q)
     if _is_complex(x1):
         raise JTransTypeError("floor_divide does not accept complex arguments")
