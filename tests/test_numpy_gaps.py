@@ -86,3 +86,29 @@ def test_unique_axis_size_fill_value():
     np.testing.assert_array_equal(g, [[1, 1, 1], [1, 1, 1], [0, 0, 0], [1, 1, 1]])
     with pytest.raises(Exception, match="size="):
         jtrans.jit(lambda x: jnp.unique(x, axis=0))(a)
+
+
+@pytest.mark.parametrize(
+    "bins", ["auto", "fd", "doane", "scott", "stone", "rice", "sturges", "sqrt"]
+)
+def test_histogram_string_bins(bins):
+    x = np.random.default_rng(0).normal(size=200).astype(np.float32)
+    for rng in (None, (-1.0, 2.0)):
+        h, e = jnp.histogram(x, bins, range=rng)
+        hn, en = np.histogram(x, bins, range=rng)
+        np.testing.assert_array_equal(h, hn)
+        np.testing.assert_allclose(e, en, atol=1e-5)
+        np.testing.assert_allclose(jnp.histogram_bin_edges(x, bins, rng), en, atol=1e-5)
+    h2, ex, ey = jnp.histogram2d(x, x[::-1], bins)
+    n = len(np.histogram_bin_edges(x, bins)) - 1
+    assert h2.shape == (n, n) and float(h2.sum()) == 200
+
+
+def test_histogram_string_bins_errors():
+    x = np.arange(10.0)
+    with pytest.raises(jtrans.errors.ConcretizationTypeError, match="bins='auto'"):
+        jtrans.jit(lambda x: jnp.histogram(x, "auto"))(x)
+    with pytest.raises(TypeError, match="weighted"):
+        jnp.histogram(x, "auto", weights=x)
+    with pytest.raises(ValueError):
+        jnp.histogram(x, "nope")

@@ -542,9 +542,9 @@ def unwrap(p, discont=None, axis=-1, period=2 * np.pi):
 def histogram_bin_edges(a, bins=10, range=None, weights=None):
     """Edges of `bins` equal bins over range (default: [a.min(), a.max()]), or bins itself
     when it is an array of edges."""
-    if isinstance(bins, str):
-        raise NotImplementedError("jnp.histogram: string values for `bins` are not implemented")
     arr = _arr(a, "histogram_bin_edges")
+    if isinstance(bins, str):
+        bins = _string_bins(arr, bins, range, weights)
     dt = _to_inexact(_dtype(arr))
     if np.ndim(bins) == 1:
         return jnp.asarray(bins, dtype=dt)
@@ -572,9 +572,28 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):
     return jnp.linspace(lo, hi, nbins + 1, dtype=dt)
 
 
+def _string_bins(arr, bins, range, weights):
+    """The number of bins NumPy's estimator `bins` ('auto', 'fd', 'doane', 'scott', 'stone',
+    'rice', 'sturges', 'sqrt') chooses; it depends on the values, so `a` must be concrete (JAX
+    has no string bins at all)."""
+    if weights is not None:
+        raise JTransTypeError(
+            f"jnp.histogram: bins={bins!r} (automated bin estimation) is not supported for "
+            "weighted data (as in NumPy); pass an int or an array of edges"
+        )
+    c = core.concrete_or_error(
+        arr, f"jnp.histogram's bins={bins!r}: the number of bins depends on the values; pass "
+        "an int or an array of edges under jit/vmap/grad"
+    )  # fmt: skip
+    if range is not None:
+        range = tuple(float(core.concrete_or_error(r, "jnp.histogram's range")) for r in range)
+    return len(np.histogram_bin_edges(np.asarray(c), bins, range)) - 1
+
+
 def histogram(a, bins=10, range=None, weights=None, density=None):
     """(counts, bin_edges): the (weighted) number of values in each bin; the last bin includes
     its right edge; values outside the range are not counted."""
+    weighted = weights is not None
     if weights is None:
         (a,) = _inexact(_arr(a, "histogram"))
         weights = jnp.ones_like(a)
@@ -586,6 +605,8 @@ def histogram(a, bins=10, range=None, weights=None, density=None):
                 f"{np.shape(a)}"
             )
         a, weights = _inexact(a, weights)
+    if isinstance(bins, str):
+        bins = _string_bins(a, bins, range, weights if weighted else None)
     edges = histogram_bin_edges(a, bins, range)
     ne = _shape(edges)[0]
     idx = jnp.searchsorted(edges, a, side="right")
@@ -613,6 +634,8 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=None):
             f"For sample.shape={(N, D)}, range must be a sequence of {D} pairs or Nones; got "
             f"{range=}"
         )
+    if isinstance(bins, str):  # an estimator name for every dimension (NumPy has none)
+        bins = [bins] * D
     try:
         if len(bins) != D:
             raise JTransValueError(
@@ -623,7 +646,10 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=None):
     idxs, edges_all = [], []
     for i in _range(D):
         col = sample[:, i]
-        edges = histogram_bin_edges(col, bins[i], None if range is None else range[i])
+        b, r = bins[i], None if range is None else range[i]
+        if isinstance(b, str):
+            b = _string_bins(col, b, r, weights)
+        edges = histogram_bin_edges(col, b, r)
         idx = jnp.searchsorted(edges, col, side="right")
         idx = jnp.where(col == edges[-1], idx - 1, idx)
         idxs.append(idx)
@@ -648,6 +674,8 @@ def histogram2d(x, y, bins=10, range=None, weights=None, density=None):
     try:
         nb = len(bins)
     except TypeError:
+        nb = 1
+    if isinstance(bins, str):
         nb = 1
     if nb != 1 and nb != 2:
         e = asarray_any(bins)
