@@ -112,3 +112,36 @@ def test_histogram_string_bins_errors():
         jnp.histogram(x, "auto", weights=x)
     with pytest.raises(ValueError):
         jnp.histogram(x, "nope")
+
+
+def test_take_raise_mode():
+    a = np.arange(5.0)
+    np.testing.assert_array_equal(jnp.take(a, np.array([-1, 2]), mode="raise"), [4.0, 2.0])
+    with pytest.raises(IndexError, match="out of bounds"):
+        jnp.take(a, np.array([5]), mode="raise")
+    with pytest.raises(IndexError):
+        jnp.take(a, -6, mode="raise")
+    with pytest.raises(NotImplementedError, match="concrete indices"):
+        jtrans.jit(lambda i: jnp.take(a, i, mode="raise"))(np.array([1]))
+    g = jtrans.grad(lambda x: jnp.take(x, np.array([1, 1]), mode="raise").sum())(a)
+    np.testing.assert_array_equal(g, [0, 2, 0, 0, 0])
+
+
+def test_interp_period_and_fill_diagonal_wrap():
+    x = np.linspace(-400, 400, 9).astype(np.float32)
+    xp = np.array([190, -190, 350, -350], np.float32)
+    fp = np.array([5, 10, 3, 4], np.float32)
+    np.testing.assert_allclose(
+        jnp.interp(x, xp, fp, period=-360), np.interp(x, xp, fp, period=-360), rtol=1e-5
+    )
+    f = jtrans.jit(lambda x, p: jnp.interp(x, xp, fp, period=p))
+    np.testing.assert_allclose(f(x, 360.0), np.interp(x, xp, fp, period=360), rtol=1e-5)
+    with pytest.raises(ValueError, match="non-zero"):
+        jnp.interp(x, xp, fp, period=0)
+    with pytest.raises(ValueError, match="scalar"):
+        jnp.interp(x, xp, fp, period=np.ones(2))
+    for shape in [(5, 3), (7, 3), (8, 3), (3, 5), (2, 2, 2)]:
+        want = np.zeros(shape)
+        np.fill_diagonal(want, [1, 2, 3, 4], wrap=True)
+        got = jnp.fill_diagonal(np.zeros(shape), np.array([1.0, 2, 3, 4]), wrap=True, inplace=False)
+        np.testing.assert_array_equal(got, want)

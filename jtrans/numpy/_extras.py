@@ -815,13 +815,13 @@ def put_along_axis(arr, indices, values, axis, inplace=True, *, mode=None):
 
 
 def fill_diagonal(a, val, wrap=False, *, inplace=True):
-    """a with its main diagonal set to val (tiled); out of place: pass inplace=False."""
+    """a with its main diagonal set to val (tiled); out of place: pass inplace=False. With
+    wrap=True a tall 2-D matrix gets NumPy's wrapped diagonal (one more row skipped per
+    restart)."""
     if inplace:
         raise NotImplementedError(
             "jtrans arrays are immutable, so jnp.fill_diagonal must use inplace=False"
         )
-    if wrap:
-        raise NotImplementedError("jnp.fill_diagonal: wrap=True is not implemented (as in JAX)")
     check_arraylike("fill_diagonal", a, val)
     a, val = asarray_any(a), asarray_any(val)
     if _ndim(a) < 2:
@@ -831,6 +831,14 @@ def fill_diagonal(a, val, wrap=False, *, inplace=True):
             f"fill_diagonal: all dimensions of input must be of equal length, got {_shape(a)}"
         )
     n = builtins.min(_shape(a))
+    if wrap and _ndim(a) == 2 and _shape(a)[0] > _shape(a)[1] + 1:
+        # NumPy: a.flat[::m + 1] = val, so a tall matrix restarts its diagonal every m + 1 rows
+        rows, m = _shape(a)
+        flat = np.arange(0, rows * m, m + 1)
+        idx = (flat // m, flat % m)
+        n = len(flat)
+    else:
+        idx = diag_indices(n, _ndim(a))
     if _ndim(val) != 0:
         val = jnp.ravel(val)
         k = _shape(val)[0]
@@ -839,7 +847,7 @@ def fill_diagonal(a, val, wrap=False, *, inplace=True):
         if k < n:
             val = jnp.tile(val, -(-n // k))
         val = val[:n]
-    return a.at[diag_indices(n, _ndim(a))].set(val)
+    return a.at[idx].set(val)
 
 
 # ---------------------------------------------------------------------------------------------

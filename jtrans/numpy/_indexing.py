@@ -516,8 +516,21 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
     indices = asarray_any(indices)
     if not _is_int_dtype(core.get_aval(indices).dtype):
         raise JTransTypeError(f"take: indices must be integers, got {core.get_aval(indices).dtype}")
-    if mode == "raise":
-        raise NotImplementedError("The 'raise' mode to jnp.take is not supported.")
+    if mode == "raise":  # checkable only when the indices are known (JAX: never supported)
+        conc = indices._value if not isinstance(indices, core.Tracer) else None
+        if conc is None:
+            raise NotImplementedError(
+                "jnp.take(mode='raise') needs concrete indices (it checks them in Python); "
+                "under jit/vmap use mode='fill' (the default), 'clip' or 'wrap'"
+            )
+        bad = (conc < -n) | (conc >= n)
+        if np.any(bad):
+            raise IndexError(
+                f"jnp.take: index {conc[bad].ravel()[0]} is out of bounds for axis {axis} with "
+                f"size {n}"
+            )
+        indices = _wrap_mode_indices(indices, n, "wrap") if n else indices
+        mode = None
     indices = _wrap_mode_indices(indices, n, mode)
     gmode = "clip" if mode == "clip" else "fill"
     idx = (slice(None),) * axis + (indices,)

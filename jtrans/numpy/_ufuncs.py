@@ -766,8 +766,6 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     """1-D linear interpolation (np.interp). xp must increase. Written with comparisons and sums
     (no sort or gather): each x finds its segment by counting the xp <= x, then picks the
     segment's ends by one-hot sums, so it traces, batches and differentiates in x, xp and fp."""
-    if period is not None:
-        raise NotImplementedError("jnp.interp(period=...) is not supported yet")
     check_arraylike("interp", x, xp, fp)
     x, xp, fp = (asarray_any(v) for v in (x, xp, fp))
     dt, weak = dtypes.result_type(x, xp, fp, return_weak_type_flag=True)
@@ -778,6 +776,23 @@ def interp(x, xp, fp, left=None, right=None, period=None):
             f"interp needs 1-D xp and fp of equal length, got shapes {core.get_aval(xp).shape} "
             f"and {core.get_aval(fp).shape}"
         )
+    if period is not None:  # NumPy's: x and xp taken mod period, xp sorted, one point beyond
+        # each end so every x has a segment; left and right are ignored
+        period = asarray_any(period)
+        if core.get_aval(period).ndim != 0:
+            raise JTransValueError(f"interp: period must be a scalar, got {period}")
+        pc = period._value if not isinstance(period, core.Tracer) else None
+        if pc is not None and pc == 0:
+            raise JTransValueError("interp: period must be a non-zero value")
+        period = lax.abs(lax.convert_element_type(period, dt))
+        x, xp = remainder(x, period), remainder(xp, period)
+        xp, fp = lax.sort((xp, fp), num_keys=1)
+        m = core.get_aval(xp).shape[0]
+        if m:
+            xp = lax.concatenate([lax.sub(lax.slice(xp, (m - 1,), (m,)), period), xp,
+                                  lax.add(lax.slice(xp, (0,), (1,)), period)], 0)  # fmt: skip
+            fp = lax.concatenate([lax.slice(fp, (m - 1,), (m,)), fp, lax.slice(fp, (0,), (1,))], 0)
+        left = right = None
     n = core.get_aval(xp).shape[0]
     if n == 0:
         raise JTransValueError("interp needs a non-empty xp")

@@ -42,9 +42,9 @@ def _np_put_along_axis(a, idx, v, axis):
     return out
 
 
-def _np_fill_diagonal(a, v):
+def _np_fill_diagonal(a, v, wrap=False):
     out = np.array(a, copy=True)
-    np.fill_diagonal(out, v)
+    np.fill_diagonal(out, v, wrap=wrap)
     return out
 
 
@@ -198,6 +198,10 @@ SPECS = [
            nondiff_argnums=(1,)),
     OpSpec("extras.fill_diagonal", lambda a, v: jnp.fill_diagonal(a, v, inplace=False),
            _np_fill_diagonal, [((3, 3), ()), ((4, 2), (2,)), ((2, 2, 2), (2,))]),
+    OpSpec("extras.fill_diagonal_wrap",
+           lambda a, v: jnp.fill_diagonal(a, v, wrap=True, inplace=False),
+           lambda a, v: _np_fill_diagonal(a, v, wrap=True),
+           [((7, 3), ()), ((8, 2), (3,)), ((2, 3), (2,))]),
     # --- set operations -----------------------------------------------------------------------
     OpSpec("extras.isin", jnp.isin, np.isin, [((6,), (3,)), ((2, 3), (4,)), ((), (2,))],
            args_maker=int_args(0, 6), grad=False),

@@ -119,6 +119,9 @@ SPECS = [
            lambda x: np.take(x, np.array([5, -4]), mode="wrap"), [((3,),)]),
     OpSpec("take_clip", lambda x: jnp.take(x, np.array([5, 1]), mode="clip"),
            lambda x: np.take(x, np.array([5, 1]), mode="clip"), [((3,),)]),
+    OpSpec("take_raise", lambda x: jnp.take(x, np.array([[2, -3], [0, 1]]), axis=-1, mode="raise"),
+           lambda x: np.take(x, np.array([[2, -3], [0, 1]]), axis=-1, mode="raise"),
+           [((3,),), ((2, 3),)]),
     OpSpec("take_along_axis", lambda x: jnp.take_along_axis(x, np.argsort(np.arange(6)[::-1]
            .reshape(2, 3) % 3, axis=1), axis=1), lambda x: np.take_along_axis(x, np.argsort(
            np.arange(6)[::-1].reshape(2, 3) % 3, axis=1), axis=1), [((2, 3),)]),

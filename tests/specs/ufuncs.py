@@ -207,6 +207,9 @@ SPECS = [
     OpSpec("interp_left_right", lambda x, xp, fp: jnp.interp(x, xp, fp, left=-9.0, right=9.0),
            lambda x, xp, fp: np.interp(x, xp, fp, left=-9.0, right=9.0), [((7,),)],
            args_maker=interp_args),
+    OpSpec("interp_period", lambda x, xp, fp: jnp.interp(x, xp, fp, period=2.5),
+           lambda x, xp, fp: np.interp(x, xp, fp, period=2.5), [((),), ((7,),), ((2, 3),)],
+           dtypes=FLOATS, args_maker=interp_args, grad_tol=1e-3),
     # Array.view: bit reinterpretation (lax.bitcast_convert_type); NumPy views need C order
     OpSpec("view_int32", lambda x: x.view(jnp.int32),
            lambda x: np.asarray(x, order="C").view(np.int32), U, grad=False),
