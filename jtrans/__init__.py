@@ -1,7 +1,7 @@
 """jtrans: composable function transformations (grad, jvp, vjp, vmap, jit) of NumPy programs."""
 
 from . import dtypes
-from .dtypes import config
+from .dtypes import config, numpy_dtype_promotion
 from . import core
 from .array import block_until_ready, device_put, devices
 from .core import ArrayType as Array
