@@ -52,6 +52,8 @@ class Config:
         self.jax_enable_x64 = os.environ.get("JTRANS_ENABLE_X64", "0") not in ("0", "", "false")
         self.jax_log_compiles = os.environ.get("JTRANS_LOG_COMPILES", "0") not in ("0", "")
         self.jax_debug_nans = False
+        # "standard" (JAX's lattice) or "strict" (only weakly-typed promotions are implicit)
+        self.jax_numpy_dtype_promotion = "standard"
         self.jax_disable_jit = False
 
     def _name(self, name):
@@ -64,8 +66,12 @@ class Config:
 
     def update(self, name, value):
         name = self._name(name)
+        if name == "jax_numpy_dtype_promotion" and value not in ("standard", "strict"):
+            raise JTransValueError(
+                f"jax_numpy_dtype_promotion must be 'standard' or 'strict', got {value!r}"
+            )
         setattr(self, name, value)
-        if name == "jax_enable_x64":
+        if name in ("jax_enable_x64", "jax_numpy_dtype_promotion"):
             _clear_dtype_caches()
 
     def read(self, name):
@@ -120,6 +126,29 @@ def canonicalize_dtype(dtype):
     if not config.jax_enable_x64:
         dt = _TO_32.get(dt, dt)
     return dt
+
+
+def check_user_dtype_supported(dtype, fun_name=None):
+    """Warns (UserWarning, as JAX) when a user asks for a 64-bit dtype while x64 is off: the
+    value gets the 32-bit type instead. Python's own types (float, int, complex) never warn."""
+    if dtype is None or config.jax_enable_x64 or any(dtype is t for t in (int, float, complex)):
+        return
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        return
+    truncated = _TO_32.get(dt)
+    if truncated is not None:
+        import warnings
+
+        where = f" requested in {fun_name}" if fun_name else ""
+        warnings.warn(
+            f"Explicitly requested dtype {dt.name}{where} is not available, and will be "
+            f"truncated to dtype {truncated.name}. To enable more dtypes, set the "
+            "jax_enable_x64 configuration option (jtrans.config.update('jax_enable_x64', True)) "
+            "or the JTRANS_ENABLE_X64 shell environment variable.",
+            stacklevel=3,
+        )
 
 
 def check_dtype(dtype):
@@ -221,23 +250,32 @@ _EDGES = {
 }  # fmt: skip
 
 
-def _upper_sets():
+# jax_numpy_dtype_promotion="strict": a typed value promotes with nothing but its own type; only
+# the weak types (Python scalars) join the typed ones of their kind (or above)
+_EDGES_STRICT = {n: [] for n in _EDGES}
+_EDGES_STRICT[_I] = [_F, uint8, uint16, uint32, uint64, int8, int16, int32, int64]
+_EDGES_STRICT[_F] = [_C, bfloat16, float16, float32, float64]
+_EDGES_STRICT[_C] = [complex64, complex128]
+
+
+def _upper_sets(edges):
     ups = {}
 
     def visit(n):
         if n not in ups:
             s = {n}
-            for m in _EDGES[n]:
+            for m in edges[n]:
                 s |= visit(m)
             ups[n] = frozenset(s)
         return ups[n]
 
-    for n in _EDGES:
+    for n in edges:
         visit(n)
     return ups
 
 
-_UP = _upper_sets()
+_UP = _upper_sets(_EDGES)
+_UP_STRICT = _upper_sets(_EDGES_STRICT)
 
 
 def _node(dtype, weak):
@@ -254,11 +292,36 @@ def _node(dtype, weak):
 
 @functools.lru_cache(maxsize=None)
 def _lub(a, b):
-    common = _UP[a] & _UP[b]
+    mode = config.jax_numpy_dtype_promotion
+    ups = _UP_STRICT if mode == "strict" else _UP
+    common = ups[a] & ups[b]
     for n in common:
-        if _UP[n] >= common:
+        if ups[n] >= common:
             return n
-    raise JTransTypeError(f"no common type for {a} and {b}")  # unreachable: the lattice is closed
+    names = tuple({_I: "int", _F: "float", _C: "complex"}.get(n) or np.dtype(n).name
+                  for n in (a, b))  # fmt: skip
+    raise TypePromotionError(
+        f"Input dtypes {names} have no available implicit dtype promotion path when "
+        f"jax_numpy_dtype_promotion={mode}. Try explicitly casting inputs to the desired output "
+        "type, or set jax_numpy_dtype_promotion=standard."
+    )
+
+
+class numpy_dtype_promotion:
+    """Context manager (JAX's `jax.numpy_dtype_promotion`): `with numpy_dtype_promotion("strict"):`
+    makes only weakly-typed (Python scalar) promotions implicit inside."""
+
+    def __init__(self, mode):
+        if mode not in ("standard", "strict"):
+            raise JTransValueError(f"numpy_dtype_promotion: 'standard' or 'strict', got {mode!r}")
+        self.mode = mode
+
+    def __enter__(self):
+        self.prev = config.jax_numpy_dtype_promotion
+        config.update("jax_numpy_dtype_promotion", self.mode)
+
+    def __exit__(self, *exc):
+        config.update("jax_numpy_dtype_promotion", self.prev)
 
 
 _WEAK_DEFAULT = {_I: default_int, _F: default_float, _C: default_complex}

@@ -201,6 +201,7 @@ def _shape(shape, name):
 
 
 def _float_dtype(dtype, name):
+    dtypes.check_user_dtype_supported(dtype, name)
     dt = dtypes.default_float() if dtype is None else dtypes.canonicalize_dtype(np.dtype(dtype))
     if not dtypes.is_float(dt):
         raise JTransValueError(
@@ -217,6 +218,7 @@ def _jnp():
 
 def bits(key, shape=(), dtype=None):
     """Raw random bits: unsigned integers of `dtype` (default uint32)."""
+    dtypes.check_user_dtype_supported(dtype, "bits")
     dt = _U32 if dtype is None else dtypes.canonicalize_dtype(np.dtype(dtype))
     if dt.kind != "u":
         raise JTransValueError(f"random.bits needs an unsigned dtype, got {dt.name}")
@@ -305,6 +307,7 @@ def randint(key, shape, minval, maxval, dtype=None):
     combined modulo the span (so the bias is negligible for any span)."""
     jnp = _jnp()
     shape = _shape(shape, "randint")
+    dtypes.check_user_dtype_supported(dtype, "randint")
     dt = dtypes.default_int() if dtype is None else dtypes.canonicalize_dtype(np.dtype(dtype))
     if not dtypes.is_int(dt):
         raise JTransValueError(f"random.randint needs an integer dtype, got {dt.name}")

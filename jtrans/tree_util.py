@@ -74,6 +74,8 @@ def _show(td):
         return "{" + ", ".join(f"{k!r}: {c}" for k, c in zip(td.aux, kids)) + "}"
     if td.kind is type(None):
         return "None"
+    if td.aux is td.kind and td.kind not in _registry:  # a namedtuple, printed as JAX does
+        return f"CustomNode(namedtuple[{td.kind.__name__}], [{', '.join(kids)}])"
     return f"CustomNode({td.kind.__name__}[{td.aux!r}], [{', '.join(kids)}])"
 
 
