@@ -10,4 +10,5 @@ from .control_flow import *  # noqa: F401,F403
 from ..interpreters.custom_derivatives import stop_gradient  # noqa: F401,E402
 from .extra import *  # noqa: F401,F403
 from .parallel import *  # noqa: F401,F403
+from .misc import *  # noqa: F401,F403
 from . import lowerings  # noqa: E402,F401  (the interpreters' primitives' lowering entries)
