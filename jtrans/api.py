@@ -15,7 +15,14 @@ from .interpreters import ad, batching
 from .interpreters import jit as jit_mod
 from .interpreters import partial_eval as pe
 from .interpreters.jit import jit_p
-from .tree_util import flatten_up_to, tree_flatten, tree_map, tree_structure, tree_unflatten
+from .tree_util import (
+    Partial,
+    flatten_up_to,
+    tree_flatten,
+    tree_map,
+    tree_structure,
+    tree_unflatten,
+)
 
 
 def _flat_fun(f, in_tree, out_tree_box):
@@ -217,37 +224,43 @@ def linearize(fun, *primals):
 
 
 def vjp(fun, *primals, has_aux=False):
-    """(fun(*primals), f_vjp[, aux]) where f_vjp(ct) returns a tuple of input cotangents."""
+    """(fun(*primals), f_vjp[, aux]) where f_vjp(ct) returns a tuple of input cotangents.
+    As in JAX, f_vjp is a pytree (a tree_util.Partial) whose leaves are the residuals, so it
+    can be passed through jit, flattened and rebuilt."""
     p_flat, in_tree = tree_flatten((primals, {}))
     p_flat = [_as_value(p) for p in p_flat]
     box = []
-    out_all, flat_vjp = ad.vjp_flat(_flat_fun(_aux_fun(fun, has_aux), in_tree, box), p_flat)
+    out_all, jaxpr, consts = ad.linearize_flat(
+        _flat_fun(_aux_fun(fun, has_aux), in_tree, box), p_flat
+    )
     out_tree, out_p, aux = _split_aux(box[0], out_all, has_aux)
-    out_avals = [core.get_aval(o) for o in out_p]
-    aux_zero_cts = [ad.Zero(ad.tangent_aval(core.get_aval(o))) for o in out_all[len(out_p):]]
-
-    def f_vjp(ct):
-        ct_flat, ct_tree = tree_flatten(ct)
-        if ct_tree != out_tree:
-            raise JTransValueError(
-                f"vjp function expected a cotangent with the structure of the output "
-                f"{out_tree}, got {ct_tree}"
-            )
-        cts = []
-        for c, a in zip(ct_flat, out_avals):
-            c = _as_value(c)
-            if core.get_aval(c).shape != a.shape:
-                raise JTransValueError(
-                    f"vjp: cotangent of shape {core.get_aval(c).shape} for an output of "
-                    f"shape {a.shape}"
-                )
-            cts.append(c)
-        cts_in = flat_vjp(cts + aux_zero_cts)
-        args, _ = tree_unflatten(in_tree, cts_in)
-        return tuple(args)
-
+    out_avals = tuple(core.get_aval(o) for o in out_p)
+    aux_zero_cts = tuple(ad.Zero(ad.tangent_aval(core.get_aval(o))) for o in out_all[len(out_p) :])
+    pullback = functools.partial(_vjp_pullback, jaxpr, in_tree, out_tree, out_avals, aux_zero_cts)
+    f_vjp = Partial(pullback, list(consts))
     out = tree_unflatten(out_tree, out_p)
     return (out, f_vjp, aux) if has_aux else (out, f_vjp)
+
+
+def _vjp_pullback(jaxpr, in_tree, out_tree, out_avals, aux_zero_cts, consts, ct):
+    ct_flat, ct_tree = tree_flatten(ct)
+    if ct_tree != out_tree:
+        raise JTransValueError(
+            f"vjp function expected a cotangent with the structure of the output "
+            f"{out_tree}, got {ct_tree}"
+        )
+    cts = []
+    for c, a in zip(ct_flat, out_avals):
+        c = _as_value(c)
+        if core.get_aval(c).shape != a.shape:
+            raise JTransValueError(
+                f"vjp: cotangent of shape {core.get_aval(c).shape} for an output of shape {a.shape}"
+            )
+        cts.append(c)
+    args = [ad.UndefinedPrimal(v.aval) for v in jaxpr.invars]
+    cts_in = ad.backward_pass(jaxpr, consts, args, cts + list(aux_zero_cts))
+    args, _ = tree_unflatten(in_tree, [ad.instantiate_zeros(c) for c in cts_in])
+    return tuple(args)
 
 
 def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False,
@@ -263,6 +276,11 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
 
         for leaf in tree_flatten(diff_args)[0]:
             aval = core.get_aval(_as_value(leaf))
+            if holomorphic and not dtypes.is_complex(aval.dtype):
+                raise JTransTypeError(
+                    "grad with holomorphic=True requires inputs with complex dtype, but got "
+                    f"{aval.dtype.name}."
+                )
             if not allow_int:
                 ad.check_grad_input(aval, "grad")
         res = vjp(f_part, *diff_args, has_aux=has_aux)
@@ -276,6 +294,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
                 "For a non-scalar output use jtrans.jacrev, jtrans.jacfwd or jtrans.vjp."
             )
         out_aval = core.get_aval(_as_value(out_leaves[0]))
+        _check_grad_output_dtype(out_aval.dtype, holomorphic)
         if not dtypes.is_inexact(out_aval.dtype):
             raise JTransTypeError(
                 f"grad requires a real- or complex-valued output, got {out_aval.dtype.name}"
@@ -288,6 +307,21 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
         return out, g
 
     return vg
+
+
+def _check_grad_output_dtype(dtype, holomorphic):
+    """JAX's rule: complex outputs need holomorphic=True, which in turn needs them complex."""
+    if holomorphic and not dtypes.is_complex(dtype):
+        raise JTransTypeError(
+            f"grad with holomorphic=True requires outputs with complex dtype, but got {dtype.name}."
+        )
+    if not holomorphic and dtypes.is_complex(dtype):
+        raise JTransTypeError(
+            "grad requires real-valued outputs (output dtype that is a sub-dtype of np.floating), "
+            f"but got {dtype.name}. For holomorphic differentiation, pass holomorphic=True. For "
+            "differentiation of non-holomorphic functions involving complex outputs, use "
+            "jtrans.vjp directly."
+        )
 
 
 def _ones_like(x):
@@ -311,10 +345,20 @@ def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, redu
     return g
 
 
+def _primal_aval(p):
+    """linear_transpose reads only the shape and dtype of a primal (duck-typed, as in JAX:
+    a ShapeDtypeStruct or any object with both attributes will do)."""
+    if not isinstance(p, (Array, core.Tracer, np.ndarray, np.generic)) and (
+        hasattr(p, "shape") and hasattr(p, "dtype")
+    ):
+        return core.ShapedArray(tuple(p.shape), dtypes.canonicalize_dtype(p.dtype))
+    return core.get_aval(_as_value(p))
+
+
 def linear_transpose(fun, *primals, reduce_axes=()):
     """The transpose of linear `fun`, traced at the shapes of `primals`."""
     p_flat, in_tree = tree_flatten((primals, {}))
-    avals = [core.get_aval(_as_value(p)) for p in p_flat]
+    avals = [_primal_aval(p) for p in p_flat]
     box = []
     jaxpr, consts = pe.trace_to_jaxpr(_flat_fun(fun, in_tree, box), avals)
     out_tree = box[0]

@@ -320,6 +320,20 @@ def all_leaves(iterable):
 class Partial(functools.partial):
     """functools.partial that is a pytree (its bound arguments are leaves)."""
 
+    def __new__(cls, func, *args, **kwargs):
+        # functools.partial merges a partial given as `func` into the new one, which would
+        # make its bound arguments leaves: wrap it so that it stays static (as JAX's Partial)
+        if isinstance(func, functools.partial):
+            original = func
+
+            def func(*a, **k):
+                return original(*a, **k)
+
+            func.func = original.func
+            func.args = original.args
+            func.keywords = original.keywords
+        return super().__new__(cls, func, *args, **kwargs)
+
 
 register_pytree_node(
     Partial,

@@ -21,7 +21,12 @@ import numpy as np
 
 from .. import core, dtypes
 from ..core import ClosedJaxpr
-from ..errors import ConcretizationTypeError, JTransTypeError, JTransValueError
+from ..errors import (
+    ConcretizationTypeError,
+    JTransTypeError,
+    JTransValueError,
+    UnexpectedTracerError,
+)
 from ..tree_util import flatten_up_to, tree_flatten, tree_map, tree_unflatten
 from . import ad, batching
 from . import partial_eval as pe
@@ -89,11 +94,11 @@ def _jvp_unstaged(trace, flat, jvp_rule):
 
 def _resolve_args(fun, args, kwargs, what):
     """Keyword arguments turned positional (custom rules see positional arguments only)."""
-    if not kwargs:
-        return tuple(args)
     try:
         ba = inspect.signature(fun).bind(*args, **kwargs)
     except (TypeError, ValueError) as e:
+        if not kwargs:
+            return tuple(args)  # no signature to read (a builtin), or a call error of fun's own
         raise JTransTypeError(f"{what}: could not bind the arguments: {e}") from None
     ba.apply_defaults()
     if ba.kwargs:
@@ -160,6 +165,12 @@ def _dce_closed(closed, used_outputs, prune_invars=False):
     jaxpr.constvars = [v for v, u in zip(jaxpr.constvars, used_c) if u]
     consts = [c for c, u in zip(closed.consts, used_c) if u]
     return ClosedJaxpr(jaxpr, consts), used_inputs
+
+
+_CLOSURE_HINTS = {
+    "custom_jvp": "Pass the value as an argument of the function instead.",
+    "custom_vjp": "Pass the value as an argument, or use jtrans.closure_convert to hoist it out.",
+}
 
 
 def _check_const_tangents(tangents, num_consts, what, hint):
@@ -245,6 +256,18 @@ def _stage_primal(self, args, kwargs, kind):
     flat = [_as_value(x) for x in flat]
     box = []
     f_flat = _flat_outputs(lambda *d: self.fun(*_merge(nums, static, d)), in_tree, box)
+    trace = core.current_trace()
+    if isinstance(trace, ad.JVPTrace):
+        # as JAX: under a JVP only the rule runs (the function is not traced on its own); the
+        # rule runs in the parent trace, where a closed-over tracer of this JVP is a leak
+        try:
+            return self._call_unstaged(trace, nums, static, dyn, flat, in_tree)
+        except UnexpectedTracerError as e:
+            hint = _CLOSURE_HINTS[kind]
+            raise JTransTypeError(
+                f"a {kind}-decorated function closes over a value that is being differentiated "
+                f"(a tracer of an enclosing transformation). {hint}"
+            ) from e
     try:
         closed, consts = _stage(f_flat, flat)
     except ConcretizationTypeError:
