@@ -98,8 +98,16 @@ def _check_carry(what, in_tree, out_tree, in_avals, out_avals):
         )
     diffs, promote = [], {}
     for i, (path, a, b) in enumerate(zip(_leaf_paths(in_tree), in_avals, out_avals)):
-        if a.weak_type and a.shape == b.shape and (a.dtype != b.dtype or not b.weak_type):
-            promote[i] = a.update(dtype=b.dtype, weak_type=b.weak_type)
+        if a.weak_type and a.shape == b.shape and a.dtype == b.dtype and not b.weak_type:
+            promote[i] = a.update(weak_type=False)
+        elif a.weak_type and a.shape == b.shape and a.dtype != b.dtype:
+            # as JAX: the weak input is cast to the promotion of both types (a strong type); a
+            # body that still changes the type on the retrace is an error then
+            dt, _ = dtypes.result_type_of_avals_key(((a.dtype, True), (b.dtype, b.weak_type)))
+            if dt != a.dtype:
+                promote[i] = a.update(dtype=dt, weak_type=False)
+            else:
+                diffs.append(f"  carry{path}: input {_aval_str(a)}, output {_aval_str(b)}")
         elif (a.shape, a.dtype) != (b.shape, b.dtype):
             diffs.append(f"  carry{path}: input {_aval_str(a)}, output {_aval_str(b)}")
     if diffs:
