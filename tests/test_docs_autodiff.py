@@ -952,12 +952,6 @@ def test_remat_checkpointed_stages_save_no_cos(capsys):
               jax.grad(lambda *a: jnp.sum(_f(*a)), i)(*args), rtol=1e-5)  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jtrans's remat partial eval keeps the known part of a "
-    "policy-less checkpoint inside a remat equation; JAX hoists it out, so JAX "
-    "reports 'output of sin' and jtrans 'output of remat' (see report)",
-)
 def test_remat_checkpointed_stage_residuals_name_the_primitive(capsys):
     def f2(W1, W2, W3, x):
         x = jax.checkpoint(_g)(W1, x)

@@ -276,7 +276,10 @@ def _remat_partial_eval(trace, args, params):
     n_known = len(jk.out_avals) - num_res
     if policy is None:
         jk_outs, _ = _dce_closed(jk, [True] * n_known + [False] * num_res)
-        known_outs = core.bind_in(trace.parent, remat_p, known_args, dict(params, jaxpr=jk_outs))
+        # the known outputs are computed now, hoisted out of the remat (as JAX does): a
+        # staged forward pass shows their equations, and their residual sources name them
+        with core.set_current_trace(trace.parent):
+            known_outs = core.eval_jaxpr(jk_outs.jaxpr, jk_outs.consts, *known_args)
         ju_all, used = _dce_closed(closed, out_unknowns, prune_invars=True)
         used_args = [a for a, u in zip(args, used) if u]
         unknown_outs = trace.stage(remat_p, used_args, dict(params, jaxpr=ju_all)) \
