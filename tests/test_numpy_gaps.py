@@ -145,3 +145,52 @@ def test_interp_period_and_fill_diagonal_wrap():
         np.fill_diagonal(want, [1, 2, 3, 4], wrap=True)
         got = jnp.fill_diagonal(np.zeros(shape), np.array([1.0, 2, 3, 4]), wrap=True, inplace=False)
         np.testing.assert_array_equal(got, want)
+
+
+def test_ufunc_objects():
+    assert isinstance(jnp.add, jnp.ufunc) and repr(jnp.add) == "<jnp.ufunc 'add'>"
+    assert (jnp.add.nin, jnp.add.nout, jnp.add.identity) == (2, 1, 0)
+    assert jnp.negative.nin == 1 and jnp.maximum.identity is None
+    assert jnp.logaddexp.identity == -np.inf and jnp.add == jnp.add and hash(jnp.add)
+    x = jnp.arange(4.0)
+    np.testing.assert_array_equal(-x, [0.0, -1.0, -2.0, -3.0])  # Array.__neg__ is jnp.negative
+    np.testing.assert_array_equal(x.__neg__(), -np.arange(4.0))
+    assert float(jnp.add(1.0, 2.0)) == 3.0
+    np.testing.assert_array_equal(jtrans.jit(jnp.multiply)(x, 2.0), 2 * np.arange(4.0))
+    # a ufunc as a static argument
+    f = jtrans.jit(lambda u, x: u.reduce(x), static_argnums=0)
+    assert float(f(jnp.add, x)) == 6.0 and float(f(jnp.maximum, x)) == 3.0
+    with pytest.raises(NotImplementedError, match="out"):
+        jnp.add(x, x, out=x)
+    with pytest.raises(NotImplementedError, match="inplace=False"):
+        jnp.add.at(x, 0, 1.0)
+    with pytest.raises(ValueError, match="binary"):
+        jnp.negative.reduce(x)
+    with pytest.raises(ValueError, match="identity"):
+        jnp.maximum.reduce(np.zeros((0,)))
+    with pytest.raises(ValueError, match="initial"):
+        jnp.maximum.reduce(x, where=np.array([True, False, True, True]))
+    # dtypes as JAX: reduce promotes small ints like sum, accumulate keeps them
+    a = np.arange(6, dtype=np.int8).reshape(2, 3)
+    assert jnp.add.reduce(a).dtype == np.int32 and jnp.add.accumulate(a).dtype == np.int8
+    assert jnp.maximum.reduce(a).dtype == np.int8 and jnp.logaddexp.reduce(a).dtype == np.float32
+
+
+def test_frompyfunc():
+    u = jnp.frompyfunc(lambda a, b: jnp.where(a > b, a - b, b - a), 2, 1, identity=0)
+    x, y = np.array([3.0, 1.0, 4.0]), np.array([1.0, 5.0, 9.0])
+    np.testing.assert_allclose(u(x, y), np.abs(x - y))
+    np.testing.assert_allclose(u.outer(x, y), np.abs(x[:, None] - y[None]))
+    r = 0.0
+    for v in x:
+        r = abs(r - v)
+    np.testing.assert_allclose(u.reduce(x), r)
+    np.testing.assert_allclose(u.accumulate(x), [3.0, 2.0, 2.0])
+    np.testing.assert_allclose(u.at(x, np.array([0, 0]), 1.0, inplace=False), [1.0, 1.0, 4.0])
+    np.testing.assert_allclose(u.reduceat(x, np.array([0, 2])), [2.0, 4.0])
+    g = jtrans.grad(lambda x: u.reduce(x))(x)
+    np.testing.assert_allclose(g, [-1.0, 1.0, 1.0])
+    np.testing.assert_allclose(jtrans.vmap(u.reduce)(np.stack([x, y])), [r, 5.0])
+    two = jnp.frompyfunc(lambda a: (a + 1, a - 1), 1, 2)
+    p, m = two(x)
+    np.testing.assert_allclose(p, x + 1) and np.testing.assert_allclose(m, x - 1)

@@ -18,6 +18,9 @@ from . import fft  # noqa: F401
 from ._extras import *  # noqa: F401,F403
 from ._ufuncs import abs, pow  # noqa: F401
 from ._reductions import sum, max, min  # noqa: F401
+from ._ufunc import ufunc, frompyfunc, make_builtin_ufuncs as _make_builtin_ufuncs  # noqa: F401
+
+_make_builtin_ufuncs(globals())  # jnp.add etc. become ufunc objects (reduce, accumulate, at, ...)
 
 
 
