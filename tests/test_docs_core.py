@@ -1,4 +1,4 @@
-# ruff: noqa: B017, C408, E731, RUF059  (the docs' own idioms, kept as written)
+# ruff: noqa: C408, RUF059  (the docs' own idioms, kept as written)
 """JAX's core documentation, ported: every example not already in test_jax_docs_examples.py.
 
 Pages: "JAX - The Sharp Bits", "Key concepts", "Just-in-time compilation", "Automatic
@@ -667,7 +667,7 @@ def test_pytrees_registered_special_show_example():
     @register_pytree_node_class
     class RegisteredSpecial2(Special):
         def __repr__(self):
-            return "RegisteredSpecial2(x={}, y={})".format(self.x, self.y)
+            return f"RegisteredSpecial2(x={self.x}, y={self.y})"
 
         def tree_flatten(self):
             children = (self.x, self.y)
@@ -771,7 +771,7 @@ def test_pytrees_key_path_reprs_as_in_docs():
     ATuple = collections.namedtuple("ATuple", ("name"))
     tree = [1, {"k1": 2, "k2": (3, 4)}, ATuple("foo")]
     flattened, _ = jax.tree_util.tree_flatten_with_path(tree)
-    lines = [f"Key path of tree{jax.tree_util.keystr(key_path)}: {repr(key_path)}"
+    lines = [f"Key path of tree{jax.tree_util.keystr(key_path)}: {key_path!r}"
              for key_path, _ in flattened]  # fmt: skip
     assert lines == [
         "Key path of tree[0]: (SequenceKey(idx=0),)",
@@ -918,7 +918,26 @@ def test_stateful_linear_regression_with_jax_random_data():
 # Type promotion semantics: the whole binary promotion table of docs/type_promotion.rst
 # ============================================================================================
 
-_PROMO_COLS = "b1 u1 u2 u4 u8 i1 i2 i4 i8 bf f2 f4 f8 c8 c16 i* f* c*".split()
+_PROMO_COLS = [
+    "b1",
+    "u1",
+    "u2",
+    "u4",
+    "u8",
+    "i1",
+    "i2",
+    "i4",
+    "i8",
+    "bf",
+    "f2",
+    "f4",
+    "f8",
+    "c8",
+    "c16",
+    "i*",
+    "f*",
+    "c*",
+]
 _PROMO_TABLE = """
 b1  b1  u1  u2  u4  u8  i1  i2  i4  i8  bf  f2  f4  f8  c8  c16 i*  f*  c*
 u1  u1  u1  u2  u4  u8  i2  i2  i4  i8  bf  f2  f4  f8  c8  c16 u1  f*  c*
@@ -1057,3 +1076,348 @@ def test_type_promotion_strict_mode():
     finally:
         jax.config.update("jax_numpy_dtype_promotion", "standard")
     assert jnp.add(jnp.int8(1), jnp.int16(1)).dtype == jnp.int16
+
+
+# ============================================================================================
+# jax.numpy notes: immutability, copying and serialization, hashing
+# ============================================================================================
+
+
+def test_jnp_arrays_copy_deepcopy_and_pickle():
+    x = jnp.arange(6.0).reshape(2, 3)
+    for y in (copy.copy(x), copy.deepcopy(x), x.copy(), jnp.array(x), jnp.array(x, copy=True)):
+        assert isinstance(y, jax.Array) and y.dtype == x.dtype
+        np.testing.assert_array_equal(y, x)
+    y = pickle.loads(pickle.dumps(x))
+    assert isinstance(y, jax.Array) and y.dtype == jnp.float32
+    np.testing.assert_array_equal(y, x)
+    w = jnp.asarray(2)  # weak types survive copies
+    assert copy.deepcopy(w).weak_type
+    # a pytree of arrays deep-copies as a pytree
+    tree = {"a": x, "b": [jnp.ones(2)]}
+    t2 = copy.deepcopy(tree)
+    np.testing.assert_array_equal(t2["b"][0], [1.0, 1.0])
+
+
+def test_jnp_arrays_are_unhashable_and_immutable():
+    x = jnp.arange(3)
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(x)
+    with pytest.raises(TypeError):
+        x[0] = 10
+    y = x
+    y += 1  # falls back to y = y + 1: x is unchanged
+    np.testing.assert_array_equal(x, [0, 1, 2])
+    np.testing.assert_array_equal(y, [1, 2, 3])
+
+
+def test_jnp_array_from_numpy_and_back():
+    a = np.arange(4, dtype=np.float64)
+    x = jnp.asarray(a)
+    assert x.dtype == jnp.float32  # x64 off: canonicalized
+    b = np.asarray(x)
+    assert isinstance(b, np.ndarray) and b.dtype == np.float32
+    np.testing.assert_array_equal(b, a)
+    assert jnp.array([1, 2.5]).dtype == jnp.float32
+    assert jnp.array([True, False]).dtype == jnp.bool_
+    assert jnp.array([1, 2], dtype=jnp.uint8).dtype == jnp.uint8
+
+
+# ============================================================================================
+# The jax.lax API: docstring examples
+# ============================================================================================
+
+
+def test_lax_dynamic_slice_docstring():
+    x = jnp.arange(12).reshape(3, 4)
+    np.testing.assert_array_equal(lax.dynamic_slice(x, (1, 1), (2, 3)), [[5, 6, 7], [9, 10, 11]])
+    # an overrunning slice has its start index adjusted to give the requested size
+    np.testing.assert_array_equal(lax.dynamic_slice(x, (1, 1), (2, 4)),
+                                  [[4, 5, 6, 7], [8, 9, 10, 11]])  # fmt: skip
+    # traced start indices under jit
+    f = jit(lambda x, i: lax.dynamic_slice(x, (i, 0), (2, 2)))
+    np.testing.assert_array_equal(f(x, 1), [[4, 5], [8, 9]])
+    np.testing.assert_array_equal(f(x, 5), [[4, 5], [8, 9]])  # clamped
+    x = jnp.arange(20).reshape(4, 5)
+    np.testing.assert_array_equal(
+        lax.dynamic_slice_in_dim(x, 1, 2, axis=0), np.arange(5, 15).reshape(2, 5)
+    )
+    np.testing.assert_array_equal(lax.dynamic_slice_in_dim(x, 1, 2, axis=1),
+                                  np.arange(20).reshape(4, 5)[:, 1:3])  # fmt: skip
+    np.testing.assert_array_equal(lax.dynamic_index_in_dim(x, 2, axis=0, keepdims=False),
+                                  [10, 11, 12, 13, 14])  # fmt: skip
+    assert lax.dynamic_index_in_dim(x, 2, axis=1).shape == (4, 1)
+    np.testing.assert_array_equal(lax.index_in_dim(x, 1, axis=1, keepdims=False), [1, 6, 11, 16])
+    np.testing.assert_array_equal(lax.slice_in_dim(x, 1, 3, axis=0), np.arange(5, 15).reshape(2, 5))
+
+
+def test_lax_dynamic_update_slice_docstring():
+    x = jnp.zeros(6)
+    y = jnp.ones(3)
+    np.testing.assert_array_equal(lax.dynamic_update_slice(x, y, (2,)), [0, 0, 1, 1, 1, 0])
+    np.testing.assert_array_equal(lax.dynamic_update_slice(x, y, (3,)), [0, 0, 0, 1, 1, 1])
+    np.testing.assert_array_equal(lax.dynamic_update_slice(x, y, (5,)), [0, 0, 0, 1, 1, 1])
+    x = jnp.zeros((4, 4))
+    y = jnp.ones((2, 2))
+    np.testing.assert_array_equal(
+        lax.dynamic_update_slice(x, y, (1, 2)),
+        [[0, 0, 0, 0], [0, 0, 1, 1], [0, 0, 1, 1], [0, 0, 0, 0]],
+    )
+    out = lax.dynamic_update_slice_in_dim(jnp.zeros((3, 2)), jnp.ones((1, 2)), 2, axis=0)
+    np.testing.assert_array_equal(out, [[0, 0], [0, 0], [1, 1]])
+    out = lax.dynamic_update_index_in_dim(jnp.zeros((3, 2)), jnp.ones(2), 1, axis=0)
+    np.testing.assert_array_equal(out, [[0, 0], [1, 1], [0, 0]])
+    with pytest.raises(TypeError):
+        lax.dynamic_update_slice(jnp.zeros(3), jnp.ones(2, jnp.int32), (0,))  # dtypes differ
+
+
+def test_lax_slice_pad_and_structural_docstrings():
+    x = jnp.arange(12).reshape(3, 4)
+    np.testing.assert_array_equal(lax.slice(x, (1, 0), (3, 2)), [[4, 5], [8, 9]])
+    np.testing.assert_array_equal(lax.slice(x, (0, 0), (3, 4), (2, 3)), [[0, 3], [8, 11]])
+    x = jnp.array([1, 2, 3, 4], dtype=jnp.int32)
+    np.testing.assert_array_equal(lax.pad(x, 0, [(1, 2, 0)]), [0, 1, 2, 3, 4, 0, 0])
+    np.testing.assert_array_equal(lax.pad(x, 0, [(0, 0, 1)]), [1, 0, 2, 0, 3, 0, 4])
+    np.testing.assert_array_equal(lax.pad(x, 0, [(-1, -2, 0)]), [2])
+    np.testing.assert_array_equal(lax.pad(x, -1, [(1, 1, 1)]), [-1, 1, -1, 2, -1, 3, -1, 4, -1])
+    y = jnp.arange(3)
+    np.testing.assert_array_equal(lax.broadcast_in_dim(y, (2, 3), (1,)), [[0, 1, 2], [0, 1, 2]])
+    np.testing.assert_array_equal(lax.broadcast_in_dim(y, (3, 2), (0,)), [[0, 0], [1, 1], [2, 2]])
+    assert lax.broadcast(y, (4, 5)).shape == (4, 5, 3)
+    z = jnp.arange(6).reshape(2, 3)
+    np.testing.assert_array_equal(lax.reshape(z, (3, 2)), [[0, 1], [2, 3], [4, 5]])
+    np.testing.assert_array_equal(lax.reshape(z, (6,), dimensions=(1, 0)), [0, 3, 1, 4, 2, 5])
+    np.testing.assert_array_equal(lax.transpose(z, (1, 0)), np.arange(6).reshape(2, 3).T)
+    np.testing.assert_array_equal(lax.rev(z, (1,)), [[2, 1, 0], [5, 4, 3]])
+    np.testing.assert_array_equal(
+        lax.concatenate([z, z], 0), np.concatenate([np.arange(6).reshape(2, 3)] * 2)
+    )
+    assert lax.squeeze(jnp.ones((1, 3, 1)), (0, 2)).shape == (3,)
+    assert lax.expand_dims(y, (0, 2)).shape == (1, 3, 1)
+    assert lax.collapse(jnp.ones((2, 3, 4)), 0, 2).shape == (6, 4)
+    np.testing.assert_array_equal(lax.iota(jnp.int32, 3), [0, 1, 2])
+    np.testing.assert_array_equal(
+        lax.broadcasted_iota(jnp.int32, (2, 3), 1), [[0, 1, 2], [0, 1, 2]]
+    )
+    np.testing.assert_array_equal(
+        lax.broadcasted_iota(jnp.int32, (2, 3), 0), [[0, 0, 0], [1, 1, 1]]
+    )
+    out = lax.full((2, 2), 1.0)
+    assert out.dtype == jnp.float32 and out.shape == (2, 2)
+    assert lax.full_like(jnp.ones(3, jnp.int8), 4).dtype == jnp.int8
+    parts = lax.split(jnp.arange(6), (1, 2, 3))
+    assert [p.tolist() for p in parts] == [[0], [1, 2], [3, 4, 5]]
+
+
+def test_lax_select_n_clamp_and_sorting_docstrings():
+    which = jnp.array([0, 1, 2, 1])
+    a, b, c = jnp.zeros(4), jnp.ones(4), jnp.full(4, 2.0)
+    np.testing.assert_array_equal(lax.select_n(which, a, b, c), [0, 1, 2, 1])
+    np.testing.assert_array_equal(
+        lax.select_n(jnp.array([True, False]), jnp.zeros(2), jnp.ones(2)), [1, 0]
+    )  # fmt: skip  (False picks the first case)
+    np.testing.assert_array_equal(lax.clamp(0.0, jnp.array([-1.0, 0.5, 2.0]), 1.0), [0, 0.5, 1])
+    vals, idx = lax.top_k(jnp.array([3, 1, 4, 1, 5]), 2)
+    np.testing.assert_array_equal(vals, [5, 4])
+    np.testing.assert_array_equal(idx, [4, 2])
+    assert idx.dtype == jnp.int32
+    keys = jnp.array([2, 1, 2, 0])
+    values = jnp.array([10, 20, 30, 40])
+    k, v = lax.sort((keys, values), num_keys=1)
+    np.testing.assert_array_equal(k, [0, 1, 2, 2])
+    np.testing.assert_array_equal(v, [40, 20, 10, 30])  # stable
+    k, v = lax.sort_key_val(keys, values)
+    np.testing.assert_array_equal(v, [40, 20, 10, 30])
+    np.testing.assert_array_equal(lax.sort(jnp.array([3.0, jnp.nan, 1.0])), [1.0, 3.0, np.nan])
+    x = jnp.array([[1, 9, 3], [7, 2, 8]])
+    am = lax.argmax(x, axis=1, index_dtype=jnp.int32)
+    np.testing.assert_array_equal(am, [1, 2])
+    np.testing.assert_array_equal(lax.argmin(x, 0, jnp.int32), [0, 1, 0])
+
+
+def test_lax_reductions_and_cumulative_docstrings():
+    x = jnp.arange(6.0).reshape(2, 3)
+    close(lax.reduce(x, 0.0, lax.add, (0,)), [3.0, 5.0, 7.0])
+    close(lax.reduce(x, -jnp.inf, lax.max, (1,)), [2.0, 5.0])
+    # several operands reduced together (a variadic reduce)
+    vals, idxs = lax.reduce((x, lax.broadcasted_iota(jnp.int32, (2, 3), 1)),
+                            (-jnp.inf, 0),
+                            lambda a, b: (jnp.maximum(a[0], b[0]),
+                                          jnp.where(a[0] >= b[0], a[1], b[1])),
+                            (1,))  # fmt: skip
+    close(vals, [2.0, 5.0])
+    np.testing.assert_array_equal(idxs, [2, 2])
+    close(lax.reduce_sum(x, (0, 1)), 15.0)
+    close(lax.reduce_max(x, (1,)), [2.0, 5.0])
+    np.testing.assert_array_equal(lax.reduce_and(x > 0, (1,)), [False, True])
+    np.testing.assert_array_equal(lax.reduce_or(x > 4, (0,)), [False, False, True])
+    y = jnp.array([1.0, 3.0, 2.0, 5.0])
+    close(lax.cumsum(y), [1.0, 4.0, 6.0, 11.0])
+    close(lax.cumsum(y, reverse=True), [11.0, 10.0, 7.0, 5.0])
+    close(lax.cummax(y), [1.0, 3.0, 3.0, 5.0])
+    close(lax.cummin(y, reverse=True), [1.0, 2.0, 2.0, 5.0])
+    close(lax.cumprod(y), [1.0, 3.0, 6.0, 30.0])
+    close(lax.cumlogsumexp(y), np.logaddexp.accumulate([1.0, 3.0, 2.0, 5.0]), rtol=1e-6)
+    # reduce_window: 2-wide max pooling with stride 2, and a padded window sum
+    z = jnp.arange(8.0).reshape(1, 8)
+    close(lax.reduce_window(z, -jnp.inf, lax.max, (1, 2), (1, 2), "VALID"), [[1.0, 3.0, 5.0, 7.0]])
+    close(lax.reduce_window(z, 0.0, lax.add, (1, 3), (1, 1), "SAME"),
+          [[1.0, 3.0, 6.0, 9.0, 12.0, 15.0, 18.0, 13.0]])  # fmt: skip
+
+
+def test_lax_elementwise_semantics_docstrings():
+    # integer division rounds toward zero; rem takes the sign of the dividend
+    assert int(lax.div(jnp.int32(-7), jnp.int32(2))) == -3
+    assert int(lax.rem(jnp.int32(-7), jnp.int32(2))) == -1
+    assert int(jnp.floor_divide(-7, 2)) == -4 and int(jnp.remainder(-7, 2)) == 1
+    close(lax.rem(jnp.float32(-7.5), jnp.float32(2.0)), -1.5)
+    close(lax.integer_pow(jnp.array([1.0, 2.0, 3.0]), 3), [1.0, 8.0, 27.0])
+    close(lax.integer_pow(jnp.array(2.0), -2), 0.25)
+    close(lax.pow(jnp.array([4.0, 9.0]), 0.5), [2.0, 3.0])
+    assert int(lax.shift_right_logical(jnp.int32(-8), jnp.int32(1))) == 2**31 - 4
+    assert int(lax.shift_right_arithmetic(jnp.int32(-8), jnp.int32(1))) == -4
+    assert int(lax.shift_left(jnp.int32(3), jnp.int32(2))) == 12
+    np.testing.assert_array_equal(
+        lax.population_count(jnp.array([0, 1, 7, 255], jnp.uint8)), [0, 1, 3, 8]
+    )
+    np.testing.assert_array_equal(lax.clz(jnp.array([1, 2**31 - 1], jnp.int32)), [31, 1])
+    assert int(lax.bitcast_convert_type(jnp.float32(1.0), jnp.int32)) == 1065353216
+    assert lax.bitcast_convert_type(jnp.zeros(2, jnp.float32), jnp.uint8).shape == (2, 4)
+    out = lax.convert_element_type(jnp.array([2.7, -2.7]), jnp.int32)
+    assert out.dtype == jnp.int32
+    np.testing.assert_array_equal(out, [2, -2])
+    r = jnp.array([0.5, 1.5, 2.5, -0.5])
+    np.testing.assert_array_equal(lax.round(r), [1.0, 2.0, 3.0, -1.0])  # away from zero
+    np.testing.assert_array_equal(lax.round(r, lax.RoundingMethod.TO_NEAREST_EVEN), [0, 2, 2, -0.0])
+    close(lax.reduce_precision(jnp.float32(1.0 + 2**-12), exponent_bits=5, mantissa_bits=10), 1.0)
+    close(lax.reduce_precision(jnp.float32(0.1), 8, 7), float(jnp.bfloat16(0.1)))
+    assert np.isnan(float(lax.max(jnp.float32(np.nan), jnp.float32(1.0))))
+    assert np.isnan(float(lax.min(jnp.float32(1.0), jnp.float32(np.nan))))
+    close(lax.atan2(jnp.float32(1.0), jnp.float32(-1.0)), 3 * np.pi / 4)
+    close(lax.rsqrt(jnp.float32(4.0)), 0.5)
+    close(lax.cbrt(jnp.float32(-8.0)), -2.0)
+    close(lax.logistic(jnp.float32(0.0)), 0.5)
+    close(lax.erf_inv(lax.erf(jnp.float32(0.3))), 0.3, rtol=1e-5)
+    assert float(lax.nextafter(jnp.float32(1.0), jnp.float32(2.0))) == float(
+        np.nextafter(np.float32(1), np.float32(2))
+    )
+    c = lax.complex(jnp.float32(1.0), jnp.float32(2.0))
+    assert c.dtype == jnp.complex64
+    assert float(lax.real(c)) == 1.0 and float(lax.imag(c)) == 2.0
+    assert complex(lax.conj(c)) == 1 - 2j
+    assert lax.eq(jnp.arange(3), 1).dtype == jnp.bool_
+    np.testing.assert_array_equal(lax.sign(jnp.array([-3, 0, 2])), [-1, 0, 1])
+    np.testing.assert_array_equal(lax.abs(jnp.array([-3, 0, 2])), [3, 0, 2])
+    np.testing.assert_array_equal(lax.bitwise_not(jnp.array([0], jnp.uint8)), [255])
+    with pytest.raises(TypeError):
+        lax.add(jnp.float32(1), jnp.int32(1))  # lax does not promote
+    with pytest.raises(TypeError):
+        lax.add(jnp.ones(2, jnp.float32), jnp.ones(2, jnp.float16))
+    with pytest.raises(TypeError):
+        lax.add(jnp.ones(2), jnp.ones(3))  # lax does not broadcast rank >= 1
+
+
+def test_lax_dot_general_docstring():
+    lhs = jnp.arange(24.0).reshape(2, 3, 4)
+    rhs = jnp.arange(40.0).reshape(2, 4, 5)
+    out = lax.dot_general(lhs, rhs, (((2,), (1,)), ((0,), (0,))))
+    assert out.shape == (2, 3, 5)
+    close(out, np.einsum("bij,bjk->bik", np.arange(24.0).reshape(2, 3, 4),
+                         np.arange(40.0).reshape(2, 4, 5)))  # fmt: skip
+    a = jnp.array([[1, 2], [3, 4]], dtype=jnp.int8)
+    out = lax.dot(a, a, preferred_element_type=jnp.int32)
+    assert out.dtype == jnp.int32
+    np.testing.assert_array_equal(out, [[7, 10], [15, 22]])
+    out = lax.dot(jnp.ones((2, 3), jnp.bfloat16), jnp.ones((3,), jnp.bfloat16),
+                  preferred_element_type=jnp.float32)  # fmt: skip
+    assert out.dtype == jnp.float32
+    close(out, [3.0, 3.0])
+
+
+def test_lax_scan_docstring_semantics_and_options():
+    def scan_py(f, init, xs, length=None):
+        if xs is None:
+            xs = [None] * length
+        carry = init
+        ys = []
+        for x in xs:
+            carry, y = f(carry, x)
+            ys.append(y)
+        return carry, np.stack(ys)
+
+    f = lambda c, x: (c + x, c * x)
+    xs = jnp.arange(1.0, 7.0)
+    c1, y1 = lax.scan(f, 0.0, xs)
+    c2, y2 = scan_py(f, 0.0, np.arange(1.0, 7.0))
+    close(c1, c2)
+    close(y1, y2)
+    for unroll in (2, 3, True):
+        c3, y3 = lax.scan(f, 0.0, xs, unroll=unroll)
+        close(c3, c2)
+        close(y3, y2)
+    c4, y4 = jit(lambda xs: lax.scan(f, 0.0, xs))(xs)
+    close(y4, y2)
+    # carry types must match
+    with pytest.raises(TypeError):
+        lax.scan(lambda c, x: (c.astype(jnp.int32), x), 0.0, xs)
+    with pytest.raises(TypeError):
+        lax.scan(lambda c, x: ((c, c), x), 0.0, xs)
+    # xs of different leading lengths
+    with pytest.raises(ValueError):
+        lax.scan(lambda c, x: (c, x[0] + x[1]), 0.0, (jnp.ones(3), jnp.ones(4)))
+
+
+def test_lax_map_batch_size_and_fori_loop_edge_cases():
+    xs = jnp.arange(7.0)
+    close(lax.map(lambda x: x * 2, xs), 2 * np.arange(7.0))
+    close(lax.map(lambda x: x * 2, xs, batch_size=3), 2 * np.arange(7.0))
+    out = lax.map(lambda d: d["a"] + d["b"], {"a": jnp.ones(3), "b": jnp.arange(3.0)})
+    close(out, [1.0, 2.0, 3.0])
+    assert int(lax.fori_loop(5, 2, lambda i, c: c + 1, 0)) == 0  # empty range: init
+    # traced bounds (a while_loop) under jit
+    f = jit(lambda n: lax.fori_loop(0, n, lambda i, c: c + i, 0))
+    assert int(f(5)) == 10 and int(f(0)) == 0
+    # a pytree carry
+    out = lax.fori_loop(0, 3, lambda i, c: (c[0] + i, c[1] * 2), (0, 1.0))
+    assert int(out[0]) == 3 and float(out[1]) == 8.0
+
+
+def test_lax_while_loop_and_cond_type_errors():
+    # a weakly typed carry is promoted with what the body returns (as JAX does) ...
+    out = lax.while_loop(lambda c: c < 3, lambda c: c + 1.0, 0)
+    assert out.dtype == jnp.float32 and float(out) == 3.0
+    # ... a strongly typed one must keep its type
+    with pytest.raises(TypeError):
+        lax.while_loop(lambda c: c < 3, lambda c: (c + 1).astype(jnp.float32), jnp.int32(0))
+    with pytest.raises(TypeError):
+        lax.cond(True, lambda x: x, lambda x: x.astype(jnp.int32), 1.0)
+    with pytest.raises(TypeError):
+        lax.cond(True, lambda x: (x, x), lambda x: x, 1.0)
+    with pytest.raises(TypeError):
+        lax.cond(jnp.array([True, False]), lambda: 1.0, lambda: 2.0)  # non-scalar predicate
+    out = lax.cond(True, lambda: jnp.float32(1.0), lambda: jnp.float32(2.0))  # no operands
+    assert float(out) == 1.0
+    out = lax.while_loop(lambda c: c["i"] < 3, lambda c: {"i": c["i"] + 1, "v": c["v"] * 2},
+                         {"i": 0, "v": jnp.ones(2)})  # fmt: skip
+    close(out["v"], [8.0, 8.0])
+
+
+def test_lax_associative_scan_options():
+    x = jnp.arange(1, 7).reshape(2, 3)
+    np.testing.assert_array_equal(
+        lax.associative_scan(jnp.add, x, axis=1), np.cumsum(np.arange(1, 7).reshape(2, 3), 1)
+    )
+    np.testing.assert_array_equal(
+        lax.associative_scan(jnp.add, jnp.arange(4), reverse=True), [6, 6, 5, 3]
+    )
+    out = lax.associative_scan(lambda a, b: (a[0] + b[0], jnp.maximum(a[1], b[1])),
+                               (jnp.arange(4), jnp.array([1, 3, 2, 0])))  # fmt: skip
+    np.testing.assert_array_equal(out[0], [0, 1, 3, 6])
+    np.testing.assert_array_equal(out[1], [1, 3, 3, 3])
+
+
+def test_lax_stop_gradient_and_collectives_outside_vmap():
+    f = lambda x: x * lax.stop_gradient(x)
+    close(grad(f)(3.0), 3.0)
+    with pytest.raises(NameError):
+        lax.psum(jnp.ones(2), "i")  # no vmap binds the axis name "i"

@@ -992,9 +992,63 @@ def reduce_window(operand, init_value, computation, window_dimensions, window_st
     return (ew.max if kind == "max" else ew.min)(out, iv)
 
 
+def _reduce_tree(ops, inits, computation, dimensions, single):
+    """lax.reduce with any (associative, commutative) computation: the reduced axes become one
+    trailing axis, which is halved log2(n) times by applying `computation` to its two halves
+    (padded with the init values when odd). Built from other lax ops, so every transformation
+    applies; the computation must work elementwise (as lax and jnp functions do)."""
+    ops = [as_operand(x) for x in ops]
+    shape = _aval(ops[0]).shape
+    for x in ops[1:]:
+        if _aval(x).shape != shape:
+            raise JTransValueError(
+                f"lax.reduce: all operands must have the same shape, got "
+                f"{[tuple(_aval(o).shape) for o in ops]}"
+            )
+    dims = sorted(canonical_axis(d, len(shape)) for d in dimensions)
+    keep = [d for d in range(len(shape)) if d not in dims]
+    kept = tuple(shape[d] for d in keep)
+    n = int(np.prod([shape[d] for d in dims], dtype=np.int64))
+    xs = [st.reshape(st.transpose(x, keep + dims), (*kept, n)) for x in ops]
+    inits = [st.convert_element_type(as_operand(i), _aval(x).dtype) for i, x in zip(inits, ops)]
+    pads = [st.broadcast_in_dim(i, (*kept, 1), ()) for i in inits]
+
+    def apply(a, b):
+        out = computation(a[0], b[0]) if single else computation(tuple(a), tuple(b))
+        out = [out] if single else list(out)
+        return [st.convert_element_type(o, _aval(x).dtype) for o, x in zip(out, xs)]
+
+    while n > 1:
+        if n % 2:
+            xs = [st.concatenate([x, p], len(kept)) for x, p in zip(xs, pads)]
+            n += 1
+        half = n // 2
+        xs = apply([st.slice_in_dim(x, 0, half, axis=len(kept)) for x in xs],
+                   [st.slice_in_dim(x, half, n, axis=len(kept)) for x in xs])  # fmt: skip
+        n = half
+    if n == 0:
+        outs = [st.broadcast_in_dim(i, kept, ()) for i in inits]
+    else:
+        outs = [st.reshape(x, kept) for x in xs]
+        outs = apply(outs, [st.broadcast_in_dim(i, kept, ()) for i in inits])
+    return outs[0] if single else tuple(outs)
+
+
 def reduce(operands, init_values, computation, dimensions):
-    """lax.reduce for the monoids add, mul, max, min, and, or (one operand or a tuple)."""
-    kind = _computation_kind(computation)
+    """lax.reduce: the monoids add, mul, max, min, and, or as reduction primitives; any other
+    (associative, commutative, elementwise) computation, or several operands reduced together,
+    as a tree of applications of `computation`."""
+    single = not isinstance(operands, (tuple, list))
+    try:
+        kind = _computation_kind(computation)
+    except NotImplementedError:
+        kind = None
+    if kind is None or (not single and len(operands) > 1):
+        ops = [operands] if single else list(operands)
+        inits = [init_values] if single else list(init_values)
+        if len(ops) != len(inits):
+            raise JTransValueError(f"lax.reduce: {len(ops)} operands but {len(inits)} init values")
+        return _reduce_tree(ops, inits, computation, dimensions, single)
     single = not isinstance(operands, (tuple, list))
     ops = [operands] if single else list(operands)
     inits = [init_values] if single else list(init_values)
