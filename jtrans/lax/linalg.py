@@ -870,13 +870,6 @@ ad.jvp_rules[lu_p] = _lu_jvp
 _front_batcher(lu_p)
 
 
-def lu_pivots_to_permutation(pivots, permutation_size):
-    """The permutation that LAPACK's row swaps `pivots` make (eager: concrete pivots only)."""
-    piv = core.concrete_or_error(pivots, "lu_pivots_to_permutation")
-    perm = _pivots_to_permutation(np.asarray(piv, np.int32), int(permutation_size))
-    return as_operand(perm)
-
-
 def lu_solve(lu, permutation, b, trans=0):
     """Solves a x = b (trans=0), a^T x = b (1) or a^H x = b (2) from lu(a) (square a).
     b is (..., m) (when its rank is one less than lu's) or (..., m, k)."""
@@ -1082,6 +1075,548 @@ def hessenberg_q(x):
 
 ad.jvp_rules[hessenberg_p] = _no_derivative("hessenberg")
 _front_batcher(hessenberg_p)
+
+
+# ---------------------------------------------------------------------------------------------
+# algorithm choices of eig / eigh / svd (accepted for compatibility; LAPACK runs every one)
+
+
+class EigImplementation(enum.Enum):
+    """Eigendecomposition backend choice (jtrans always uses LAPACK through SciPy)."""
+
+    CUSOLVER = "cusolver"
+    MAGMA = "magma"
+    LAPACK = "lapack"
+
+
+class EighImplementation(enum.Enum):
+    """Symmetric eigendecomposition algorithm choice (a hint here)."""
+
+    QR = "qr"
+    JACOBI = "jacobi"
+    QDWH = "qdwh"
+
+
+class SvdAlgorithm(enum.Enum):
+    """SVD algorithm choice (a hint here)."""
+
+    DEFAULT = "default"
+    QR = "QR"
+    JACOBI = "Jacobi"
+    POLAR = "polar"
+    DIVIDE_AND_CONQUER = "divide_and_conquer"
+
+
+def _lapack_multi(f):
+    """Impl wrapper for several operands: half precision computed in float32 and cast back."""
+
+    def impl(*xs, **params):
+        dt = xs[0].dtype
+        if dt not in _LOW:
+            return f(*xs, **params)
+        return f(*[x.astype(np.float32) for x in xs], **params).astype(dt)
+
+    return impl
+
+
+# ---------------------------------------------------------------------------------------------
+# lu_pivots_to_permutation for traced pivots: the row swaps i <-> pivots[..., i] applied in
+# order to iota(m), as a fori_loop whose body reads and writes by one-hot masks (so it batches)
+
+
+def _swaps_to_permutation(pivots, m):
+    from .control_flow import fori_loop
+
+    pshape = _shape(pivots)
+    batch, k = pshape[:-1], pshape[-1]
+    nb = len(batch)
+    perm = st.broadcasted_iota(np.int32, tuple(batch) + (m,), nb)
+    pos = st.broadcasted_iota(np.int32, tuple(batch) + (m,), nb)
+    kpos = st.broadcasted_iota(np.int32, pshape, nb)
+
+    def pick(x, where):  # x[..., where] for a one-hot mask `where` on the last axis
+        return red.reduce_sum(st.select(where, x, st.full_like(x, 0)), (nb,))
+
+    def body(i, perm):
+        j = pick(pivots, ew.eq(kpos, i))
+        at_i, at_j = (
+            ew.eq(pos, i),
+            ew.eq(pos, st.broadcast_in_dim(j, _shape(perm), tuple(range(nb)))),
+        )
+        pi = st.broadcast_in_dim(pick(perm, at_i), _shape(perm), tuple(range(nb)))
+        pj = st.broadcast_in_dim(pick(perm, at_j), _shape(perm), tuple(range(nb)))
+        return st.select(at_i, pj, st.select(at_j, pi, perm))
+
+    return fori_loop(0, k, body, perm)
+
+
+def lu_pivots_to_permutation(pivots, permutation_size):
+    """The permutation (int32, (..., permutation_size)) that LAPACK's row swaps `pivots`
+    (int32, (..., k), k <= permutation_size) make of iota: swap i <-> pivots[..., i] in order."""
+    m = int(permutation_size)
+    pivots = as_operand(pivots)
+    k = _shape(pivots)[-1] if _shape(pivots) else 0
+    if not _shape(pivots) or k > m:
+        raise JTransValueError(
+            f"lu_pivots_to_permutation: pivots of shape (..., k) with k <= permutation_size "
+            f"required, got shape {_shape(pivots)} and permutation_size={m}"
+        )
+    if not isinstance(pivots, core.Tracer):
+        return as_operand(_pivots_to_permutation(np.asarray(pivots._value, np.int32), m))
+    if core.get_aval(pivots).dtype != dtypes.int32:
+        pivots = st.convert_element_type(pivots, dtypes.int32)
+    return _swaps_to_permutation(pivots, m)
+
+
+# ---------------------------------------------------------------------------------------------
+# Householder reflectors (LAPACK's geqrf storage): H_i = I - tau_i v_i v_i^H with v_i[i] = 1,
+# v_i[:i] = 0 and v_i[i+1:] = a[i+1:, i]. householder_product and ormqr apply them one by one
+# (a static loop of rank-1 updates written with lax), so both differentiate and batch.
+
+
+def _reflector(a, i):
+    """v_i (..., m) from the packed reflectors a (..., m, n)."""
+    nd = len(_shape(a))
+    col = st.index_in_dim(a, i, nd - 1, keepdims=False)
+    rows = st.broadcasted_iota(np.int32, _shape(col), nd - 2)
+    one = st.full_like(col, 1)
+    return st.select(ew.lt(rows, np.int32(i)), st.full_like(col, 0),
+                     st.select(ew.eq(rows, np.int32(i)), one, col))  # fmt: skip
+
+
+def _conj(x):
+    return ew.conj(x) if dtypes.is_complex(_dtype(x)) else x
+
+
+def _apply_reflector(c, v, tau, left):
+    """(I - tau v v^H) c (left) or c (I - tau v v^H) (right), c (..., r, s), v (..., m)."""
+    cs = _shape(c)
+    nb = len(cs) - 2
+    bd = tuple(range(nb))
+    if left:  # w = v^H c (..., s); c - tau v w
+        vb = st.broadcast_in_dim(_conj(v), cs, bd + (nb,))
+        w = red.reduce_sum(ew.mul(vb, c), (nb,))
+        outer = ew.mul(
+            st.broadcast_in_dim(v, cs, bd + (nb,)), st.broadcast_in_dim(w, cs, bd + (nb + 1,))
+        )
+    else:  # w = c v (..., r); c - tau w v^H
+        vb = st.broadcast_in_dim(v, cs, bd + (nb + 1,))
+        w = red.reduce_sum(ew.mul(c, vb), (nb + 1,))
+        outer = ew.mul(
+            st.broadcast_in_dim(w, cs, bd + (nb,)),
+            st.broadcast_in_dim(_conj(v), cs, bd + (nb + 1,)),
+        )
+    return ew.sub(c, ew.mul(st.broadcast_in_dim(tau, cs, bd), outer))
+
+
+def _check_reflectors(name, a, taus):
+    sa, st_ = _shape(a), _shape(taus)
+    if len(sa) < 2 or st_[:-1] != sa[:-2] or st_[-1] > min(sa[-2:]):
+        raise JTransValueError(
+            f"{name}: a must be (..., m, n) and taus (..., k) with k <= min(m, n) and the same "
+            f"leading dims, got shapes {sa} and {st_}"
+        )
+
+
+def householder_product(a, taus):
+    """The first n columns (..., m, n) of Q = H_1 ... H_k for the reflectors in a (..., m, n)
+    and their factors taus (..., k) (LAPACK orgqr / ungqr)."""
+    a, taus = as_operand(a), as_operand(taus)
+    _check_reflectors("householder_product", a, taus)
+    *batch, m, n = _shape(a)
+    q = _eye(m, n, _dtype(a), batch)
+    nd = len(_shape(taus))
+    for i in reversed(range(_shape(taus)[-1])):
+        tau = st.index_in_dim(taus, i, nd - 1, keepdims=False)
+        q = _apply_reflector(q, _reflector(a, i), tau, True)
+    return q
+
+
+def ormqr(a, taus, c, *, left=True, transpose=False):
+    """Q @ c, Q^H @ c (left), c @ Q or c @ Q^H (right) for Q = H_1 ... H_k given as reflectors
+    a (..., m, n) and taus (..., k), without forming Q (LAPACK ormqr / unmqr)."""
+    a, taus, c = as_operand(a), as_operand(taus), as_operand(c)
+    _check_reflectors("ormqr", a, taus)
+    k = _shape(taus)[-1]
+    m = _shape(a)[-2]
+    if _shape(c)[-2 if left else -1] != m:
+        raise JTransValueError(
+            f"ormqr: c of shape {_shape(c)} does not fit Q of size {m} (left={left})"
+        )
+    nd = len(_shape(taus))
+    # Q c = H_1 (... (H_k c)); Q^H c = H_k^H (... (H_1^H c)); c Q = ((c H_1) ...) H_k
+    order = range(k) if left == bool(transpose) else reversed(range(k))
+    for i in order:
+        tau = st.index_in_dim(taus, i, nd - 1, keepdims=False)
+        c = _apply_reflector(c, _reflector(a, i), _conj(tau) if transpose else tau, left)
+    return c
+
+
+# ---------------------------------------------------------------------------------------------
+# hessenberg (JAX's form): (a, taus) with the upper Hessenberg matrix in the upper triangle and
+# first subdiagonal and the Householder reflectors below it (LAPACK gehrd). Not differentiable.
+
+
+def _gehrd_impl(x):
+    n = x.shape[-1]
+    out, taus = x.copy(), np.zeros(x.shape[:-1][:-1] + (max(n - 1, 0),), x.dtype)
+    if n == 0:
+        return [out, taus]
+    (gehrd,) = scipy.linalg.lapack.get_lapack_funcs(("gehrd",), (x,))
+    for idx in np.ndindex(*x.shape[:-2]):
+        if np.all(np.isfinite(x[idx])):
+            ht, tau, _ = gehrd(x[idx])
+            out[idx], taus[idx] = ht, tau[: n - 1]
+        else:
+            out[idx], taus[idx] = np.nan, np.nan
+    return [out, taus]
+
+
+def _gehrd_abstract(x):
+    _check_matrix("hessenberg", x)
+    n = x.shape[-1]
+    x = x.strip_weak_type()
+    return [x, core.ShapedArray(x.shape[:-2] + (max(n - 1, 0),), x.dtype)]
+
+
+hessenberg_reflectors_p = standard_primitive("hessenberg_reflectors", _lapack(_gehrd_impl),
+                                             _gehrd_abstract, multiple_results=True)  # fmt: skip
+ad.jvp_rules[hessenberg_reflectors_p] = _no_derivative("hessenberg", " (use hessenberg_q)")
+_front_batcher(hessenberg_reflectors_p)
+
+
+def hessenberg(a):
+    """Reduces square matrices to upper Hessenberg form: (a, taus) with the Hessenberg matrix in
+    the upper triangle and first subdiagonal of `a` and the Householder reflectors below (their
+    factors in taus, (..., n - 1)); Q = householder_product of the reflectors shifted down one
+    row. `hessenberg_q` returns (h, q) directly."""
+    return tuple(hessenberg_reflectors_p.bind(as_operand(a)))
+
+
+# ---------------------------------------------------------------------------------------------
+# tridiagonal: Hermitian x = Q T Q^H with T tridiagonal (LAPACK sytrd / hetrd): (a, d, e, taus),
+# the tridiagonal in a's diagonal and first sub- (lower) or super- (upper) diagonal, d and e
+# (real) its diagonals, the reflectors in the rest of the triangle. Not differentiable.
+
+
+def _sytrd_impl(x, lower):
+    n = x.shape[-1]
+    rdt = _real_dtype(x.dtype)
+    out = x.copy()
+    d = np.zeros(x.shape[:-1], rdt)
+    e = np.zeros(x.shape[:-2] + (max(n - 1, 0),), rdt)
+    taus = np.zeros(x.shape[:-2] + (max(n - 1, 0),), x.dtype)
+    if n == 0:
+        return [out, d, e, taus]
+    (trd,) = scipy.linalg.lapack.get_lapack_funcs(
+        ("hetrd" if x.dtype.kind == "c" else "sytrd",), (x,)
+    )
+    for idx in np.ndindex(*x.shape[:-2]):
+        c, d[idx], e[idx], tau, _ = trd(x[idx], lower=int(lower))
+        out[idx], taus[idx] = c, tau[: n - 1]
+    return [out, d, e, taus]
+
+
+def _sytrd_abstract(x, lower):
+    _check_matrix("tridiagonal", x)
+    n = x.shape[-1]
+    x = x.strip_weak_type()
+    rdt = _real_dtype(x.dtype)
+    k = x.shape[:-2] + (max(n - 1, 0),)
+    return [x, core.ShapedArray(x.shape[:-1], rdt), core.ShapedArray(k, rdt),
+            core.ShapedArray(k, x.dtype)]  # fmt: skip
+
+
+tridiagonal_p = standard_primitive("tridiagonal", _lapack(_sytrd_impl), _sytrd_abstract,
+                                   multiple_results=True)  # fmt: skip
+ad.jvp_rules[tridiagonal_p] = _no_derivative("tridiagonal")
+_front_batcher(tridiagonal_p)
+
+
+def tridiagonal(a, *, lower=True):
+    """Reduces Hermitian matrices to tridiagonal form: (a, d, e, taus) (see LAPACK sytrd)."""
+    return tuple(tridiagonal_p.bind(as_operand(a), lower=bool(lower)))
+
+
+# ---------------------------------------------------------------------------------------------
+# tridiagonal_solve: A x = b for tridiagonal A given by dl (A[i, i-1], dl[0] = 0), d (A[i, i])
+# and du (A[i, i+1], du[m-1] = 0), all (..., m), b (..., m, n); LAPACK gtsv (partial pivoting).
+# Linear in b. With x = A^{-1} b: x' = A^{-1} (b' - A' x); transpose in b: a solve with A^T,
+# whose sub-diagonal is du shifted down one and super-diagonal dl shifted up one.
+
+
+def _gtsv_impl(dl, d, du, b, perturb_singular):
+    out = np.zeros(b.shape, b.dtype)
+    m = d.shape[-1]
+    if m == 0 or b.size == 0:
+        return out
+    (gtsv,) = scipy.linalg.lapack.get_lapack_funcs(("gtsv",), (d, b))
+    for idx in np.ndindex(*d.shape[:-1]):
+        *_, x, info = gtsv(dl[idx][1:], d[idx], du[idx][:-1], b[idx])
+        out[idx] = x if info == 0 else np.nan
+    return out
+
+
+def _gtsv_abstract(dl, d, du, b, perturb_singular):
+    for name, v in (("dl", dl), ("du", du)):
+        if v.shape != d.shape or v.dtype != d.dtype:
+            raise JTransTypeError(
+                f"tridiagonal_solve: {name} must have the shape and dtype of d {d.shape} "
+                f"{d.dtype}, got {v.shape} {v.dtype}"
+            )
+    check_dtype_kind("tridiagonal_solve", d, "fc")
+    if b.ndim != d.ndim + 1 or b.shape[:-1] != d.shape or b.dtype != d.dtype:
+        raise JTransTypeError(
+            f"tridiagonal_solve: b must be (..., m, n) of d's dtype with d (..., m), got b "
+            f"{b.shape} {b.dtype} and d {d.shape} {d.dtype}"
+        )
+    return b.strip_weak_type()
+
+
+tridiagonal_solve_p = standard_primitive("tridiagonal_solve", _lapack_multi(_gtsv_impl),
+                                         _gtsv_abstract)  # fmt: skip
+
+
+def tridiagonal_solve(dl, d, du, b, *, perturb_singular=False):
+    """Solves A x = b for tridiagonal A (diagonals dl, d, du of shape (..., m), dl[0] and
+    du[m-1] ignored) and b (..., m, n). Singular systems give NaNs."""
+    dl, d, du, b = (as_operand(v) for v in (dl, d, du, b))
+    return tridiagonal_solve_p.bind(dl, d, du, b, perturb_singular=bool(perturb_singular))
+
+
+def _shift_rows(x, down):
+    """x (..., m, n) moved one row down (row i holds x[i-1], row 0 zero) or up."""
+    nd = len(_shape(x))
+    cfg = [(0, 0, 0)] * nd
+    cfg[nd - 2] = (1, -1, 0) if down else (-1, 1, 0)
+    return st.pad(x, _scalar(x, 0), cfg)
+
+
+def _shift_vec(v, down):
+    nd = len(_shape(v))
+    cfg = [(0, 0, 0)] * nd
+    cfg[nd - 1] = (1, -1, 0) if down else (-1, 1, 0)
+    return st.pad(v, _scalar(v, 0), cfg)
+
+
+def _tridiagonal_matmul(dl, d, du, x):
+    """A x for tridiagonal A and x (..., m, n)."""
+
+    def col(v):  # v (..., m) as a column broadcast over x's n columns
+        return st.broadcast_in_dim(v, _shape(x), tuple(range(len(_shape(v)))))
+
+    return ew.add(ew.add(ew.mul(col(dl), _shift_rows(x, True)), ew.mul(col(d), x)),
+                  ew.mul(col(du), _shift_rows(x, False)))  # fmt: skip
+
+
+def _tridiagonal_solve_jvp(primals, tangents, perturb_singular):
+    dl, d, du, b = primals
+    x = tridiagonal_solve_p.bind(dl, d, du, b, perturb_singular=perturb_singular)
+    ts = [ad.instantiate_zeros(t) for t in tangents[:3]]
+    rhs = tangents[3]
+    if any(type(t) is not Zero for t in tangents[:3]):
+        ax = _tridiagonal_matmul(*ts, x)
+        rhs = ew.neg(ax) if type(rhs) is Zero else ew.sub(rhs, ax)
+    if type(rhs) is Zero:
+        return x, Zero.from_value(x)
+    return x, tridiagonal_solve_p.bind(dl, d, du, rhs, perturb_singular=perturb_singular)
+
+
+def _tridiagonal_solve_transpose(ct, dl, d, du, b, perturb_singular):
+    if any(ad.is_undefined_primal(v) for v in (dl, d, du)):
+        raise NotImplementedError("tridiagonal_solve is linear only in b")
+    if type(ct) is Zero:
+        return [None, None, None, ct]
+    # A^T: sub-diagonal du[i-1], super-diagonal dl[i+1]
+    ct_b = tridiagonal_solve_p.bind(_shift_vec(du, True), d, _shift_vec(dl, False), ct,
+                                    perturb_singular=perturb_singular)  # fmt: skip
+    return [None, None, None, ct_b]
+
+
+ad.jvp_rules[tridiagonal_solve_p] = _tridiagonal_solve_jvp
+ad.transpose_rules[tridiagonal_solve_p] = _tridiagonal_solve_transpose
+_front_batcher(tridiagonal_solve_p)
+
+
+# ---------------------------------------------------------------------------------------------
+# cholesky_update: the upper factor R' of R'^T R' = R^T R + w w^T from upper R (..., n, n) and
+# w (..., n), in O(n^2) by rotations. Derivative as for cholesky: with dA = R^T dR + dR^T R +
+# w dw^T + dw w^T, dR' = phi(R'^{-T} dA R'^{-1}) R', phi = upper triangle with half diagonal.
+
+
+def _cholesky_update_impl(r, w):
+    r, w = np.triu(r), w.copy()  # only the upper triangle of r is read; the result is upper
+    n = r.shape[-1]
+    for k in range(n):
+        rkk, wk = r[..., k, k], w[..., k]
+        nr = np.hypot(rkk, wk)
+        c, s = nr / rkk, wk / rkk
+        r[..., k, k] = nr
+        r[..., k, k + 1 :] = (r[..., k, k + 1 :] + s[..., None] * w[..., k + 1 :]) / c[..., None]
+        w[..., k + 1 :] = c[..., None] * w[..., k + 1 :] - s[..., None] * r[..., k, k + 1 :]
+    return r
+
+
+def _cholesky_update_abstract(r, w):
+    _check_matrix("cholesky_update", r)
+    check_dtype_kind("cholesky_update", r, "f")
+    if w.shape != r.shape[:-1] or w.dtype != r.dtype:
+        raise JTransTypeError(
+            f"cholesky_update: w must be (..., n) of r's dtype for r (..., n, n), got r "
+            f"{r.shape} {r.dtype} and w {w.shape} {w.dtype}"
+        )
+    return r.strip_weak_type()
+
+
+cholesky_update_p = standard_primitive("cholesky_update", _lapack_multi(_cholesky_update_impl),
+                                       _cholesky_update_abstract)  # fmt: skip
+
+
+def cholesky_update(r_matrix, w_vector):
+    """The upper Cholesky factor of R^T R + w w^T, given upper R (..., n, n) and w (..., n)
+    (only R's upper triangle is read; the result's lower triangle is zero)."""
+    return cholesky_update_p.bind(as_operand(r_matrix), as_operand(w_vector))
+
+
+def _cholesky_update_jvp(primals, tangents):
+    (r, w), (dr, dw) = primals, tangents
+    out = cholesky_update_p.bind(r, w)
+    if type(dr) is Zero and type(dw) is Zero:
+        return out, Zero.from_value(out)
+    shape = _shape(r)
+    terms = []
+    if type(dr) is not Zero:
+        rt_dr = _mm(_mT(r), _triu(dr))
+        terms += [rt_dr, _mT(rt_dr)]
+    if type(dw) is not Zero:
+        w_dw = ew.mul(_bcast_last(w, shape, -1), _bcast_last(dw, shape, -2))
+        terms += [w_dw, _mT(w_dw)]
+    da = terms[0]
+    for t in terms[1:]:
+        da = ew.add(da, t)
+    tmp = triangular_solve(out, da, left_side=True, lower=False, transpose_a=True)
+    tmp = triangular_solve(out, tmp, left_side=False, lower=False)
+    half_diag = st.select(_eye_mask(shape), ew.mul(tmp, _scalar(tmp, 0.5)), st.full_like(tmp, 0))
+    return out, _mm(ew.add(_triu(tmp, 1), half_diag), out)
+
+
+ad.jvp_rules[cholesky_update_p] = _cholesky_update_jvp
+_front_batcher(cholesky_update_p)
+
+
+# ---------------------------------------------------------------------------------------------
+# symmetric_product: alpha a a^T + beta c (a composition; the whole result is computed, so it
+# is valid in both triangles)
+
+
+def symmetric_product(a_matrix, c_matrix, *, alpha=1.0, beta=0.0, symmetrize_output=False):
+    """alpha A A^T + beta C for A (..., m, n) and symmetric C (..., m, m)."""
+    a, c = as_operand(a_matrix), as_operand(c_matrix)
+    out = _mm(a, _mT(a))
+    if alpha != 1.0:
+        out = ew.mul(_scalar(out, alpha), out)
+    if beta != 0.0:
+        out = ew.add(out, ew.mul(_scalar(c, beta), c))
+    if symmetrize_output:
+        out = ew.add(_tril(out), _mT(_tril(out, -1)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# qdwh: the polar decomposition x = u h (u with orthonormal columns, h Hermitian PSD) of a full
+# rank (m, n) matrix, m >= n, by the QR-based dynamically weighted Halley iteration
+# (Nakatsukasa, Bai & Gygi 2010). The weights depend only on eps, so their schedule is static:
+# QR steps while c is large, Cholesky steps after, then Halley steps in a while_loop until the
+# iterate stops moving, then one Newton-Schulz refinement.
+
+
+def _qdwh_qr_step(u, a, b, c):
+    m, n = _shape(u)
+    dt = _dtype(u)
+    y = st.concatenate([ew.mul(_scalar(u, np.sqrt(c)), u), _eye(n, n, dt)], 0)
+    q, _ = qr(y, full_matrices=False)
+    q1, q2 = st.slice(q, (0, 0), (m, n)), st.slice(q, (m, 0), (m + n, n))
+    e = b / c
+    return ew.add(
+        ew.mul(_scalar(u, e), u), ew.mul(_scalar(u, (a - e) / np.sqrt(c)), _mm(q1, _H(q2)))
+    )
+
+
+def _qdwh_chol_step(u, a, b, c):
+    n = _shape(u)[1]
+    e = b / c
+    x = ew.add(ew.mul(_scalar(u, c), _mm(_H(u), u)), _eye(n, n, _dtype(u)))
+    y = cholesky_p.bind(x)
+    z = triangular_solve(y, _H(u), left_side=True, lower=True)
+    z = triangular_solve(y, z, left_side=True, lower=True, transpose_a=True, conjugate_a=True)
+    return ew.add(ew.mul(_scalar(u, e), u), ew.mul(_scalar(u, a - e), _H(z)))
+
+
+def qdwh(x, *, is_hermitian=False, max_iterations=None, eps=None, dynamic_shape=None):
+    """Polar decomposition of a full-rank matrix x (m, n), m >= n, by QDWH:
+    (u, h, num_iters, is_converged) with x = u h."""
+    from .control_flow import while_loop
+
+    x = as_operand(x)
+    if len(_shape(x)) != 2:
+        raise JTransValueError(f"qdwh expects a matrix (m, n), got shape {_shape(x)}; use vmap")
+    M, N = _shape(x)
+    if M < N:
+        raise JTransValueError("The input matrix of shape M x N must have M >= N.")
+    max_iterations = 10 if max_iterations is None else int(max_iterations)
+    dt = _dtype(x)
+    if dynamic_shape is not None:
+        m, n = dynamic_shape
+        mask = ew.bitwise_and(ew.lt(st.broadcasted_iota(np.int32, (M, N), 0), np.int32(m)),
+                              ew.lt(st.broadcasted_iota(np.int32, (M, N), 1), np.int32(n)))  # fmt: skip
+        x = st.select(mask, x, st.full_like(x, 0))
+    eps = float(dtypes.finfo(_real_dtype(dt)).eps) if eps is None else float(eps)
+    ax = ew.abs(x)
+    one_norm = red.reduce_max(red.reduce_sum(ax, (0,)), (0,))
+    inf_norm = red.reduce_max(red.reduce_sum(ax, (1,)), (0,))
+    scale = ew.mul(ew.rsqrt(one_norm), ew.rsqrt(inf_norm))
+    scale = st.select(ew.eq(one_norm, _scalar(one_norm, 0)), _scalar(scale, 1), scale)
+    u = ew.mul(x, st.broadcast_in_dim(st.convert_element_type(scale, dt), (M, N), ()))
+    tol_l = 10.0 * eps / 2.0
+    tol_norm = np.cbrt(tol_l)
+
+    def frob(v):
+        return ew.sqrt(red.reduce_sum(_real(ew.mul(v, _conj(v))), (0, 1)))
+
+    def moved(new, old):  # the iterate still moves (JAX's absolute test)
+        return ew.gt(frob(ew.sub(new, old)), _scalar(frob(old), tol_norm))
+
+    moving = st.full((), True, dtypes.bool_)
+    lo, k = eps, 0
+    while lo + tol_l < 1 and k < max_iterations:
+        k += 1
+        l2 = lo * lo
+        dd = (4 * (1 / l2 - 1) / l2) ** (1 / 3)
+        sqd = np.sqrt(1.0 + dd)
+        a = sqd + np.sqrt(2 - dd + 2 * (2 - l2) / (l2 * sqd))
+        b = (a - 1) ** 2 / 4
+        c = a + b - 1
+        lo = lo * (a + b * l2) / (1 + c * l2)
+        if c > 100:
+            u = _qdwh_qr_step(u, a, b, c)
+        else:
+            u, prev = _qdwh_chol_step(u, a, b, c), u
+            moving = moved(u, prev)
+
+    def cond(state):
+        i, _, moving = state
+        return ew.bitwise_and(moving, ew.lt(i, np.int32(max_iterations)))
+
+    def body(state):  # Halley's method: the weights' limit (a, b, c) = (3, 1, 3)
+        i, u, _ = state
+        new = _qdwh_chol_step(u, 3.0, 1.0, 3.0)
+        return ew.add(i, np.int32(1)), new, moved(new, u)
+
+    num_iters, u, moving = while_loop(cond, body, (np.int32(k), u, moving))
+    u = ew.sub(ew.mul(_scalar(u, 1.5), u), ew.mul(_scalar(u, 0.5), _mm(u, _mm(_H(u), u))))
+    h = _mm(_H(u), x)
+    h = ew.mul(ew.add(h, _H(h)), _scalar(h, 0.5))
+    return u, h, num_iters, ew.bitwise_not(moving)
 
 
 # dot_general and dot are lax functions; the decompositions live under lax.linalg only
