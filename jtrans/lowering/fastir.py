@@ -18,9 +18,9 @@ import re
 import struct
 
 _SIMPLE_NAME = re.compile(r"[-a-zA-Z$._][-a-zA-Z$._0-9]*$")
-_PRINTABLE = frozenset(
-    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !#$%&'()*+,-./:;<=>?@[]^_`{|}~"
-)
+# bytes a string constant (c"...") keeps as they are; others are written \hh
+_PRINTABLE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_PRINTABLE |= frozenset(b" !#$%&'()*+,-./:;<=>?@[]^_`{|}~")
 _D, _Q, _F, _E = (struct.Struct(f) for f in ("<d", "<Q", "<f", "<e"))
 
 
@@ -207,9 +207,9 @@ class LiteralStructType(Type):
 class FunctionType(Type):
     def __new__(cls, return_type, args, var_arg=False):
         args = tuple(args)
-        parts = [a.s for a in args] + (["..."] if var_arg else [])
+        parts = ", ".join([a.s for a in args] + (["..."] if var_arg else []))
         return _intern(cls, (cls, return_type, args, var_arg), return_type=return_type,
-                       args=args, var_arg=var_arg, s=f"{return_type.s} ({', '.join(parts)})")  # fmt: skip
+                       args=args, var_arg=var_arg, s=f"{return_type.s} ({parts})")  # fmt: skip
 
 
 def _wrap(types, values):
@@ -683,7 +683,8 @@ class IRBuilder:
 
 _API = ("Type", "IntType", "HalfType", "FloatType", "DoubleType", "VoidType", "LabelType",
         "PointerType", "ArrayType", "LiteralStructType", "FunctionType", "Value", "Constant",
-        "NamedValue", "Argument", "Block", "Function", "GlobalVariable", "Module", "IRBuilder")  # fmt: skip
+        "NamedValue", "Argument", "Block", "Function", "GlobalVariable", "Module",
+        "IRBuilder")  # fmt: skip
 
 if os.environ.get("JTRANS_LLVMLITE_IR"):  # the reference implementation (tests compare)
     from llvmlite import ir as _llvmlite_ir
