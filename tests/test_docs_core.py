@@ -1421,3 +1421,124 @@ def test_lax_stop_gradient_and_collectives_outside_vmap():
     close(grad(f)(3.0), 3.0)
     with pytest.raises(NameError):
         lax.psum(jnp.ones(2), "i")  # no vmap binds the axis name "i"
+
+
+# ============================================================================================
+# Pseudorandom numbers: the Sharp Bits notebook's printed Threefry values (raw uint32 keys)
+# ============================================================================================
+
+
+def test_random_threefry_values_printed_in_the_sharp_bits_notebook():
+    key = random.PRNGKey(0)
+    close(random.normal(key, shape=(1,)), [-0.20584226], rtol=1e-6)
+    key, subkey = random.split(key)
+    np.testing.assert_array_equal(key, [4146024105, 967050713])
+    np.testing.assert_array_equal(subkey, [2718843009, 1272950319])
+    close(random.normal(subkey, shape=(1,)), [-1.2515389], rtol=1e-6)
+    key, subkey = random.split(key)
+    np.testing.assert_array_equal(key, [2384771982, 3928867769])
+    np.testing.assert_array_equal(subkey, [1278412471, 2182328957])
+    close(random.normal(subkey, shape=(1,)), [-0.58665055], rtol=1e-6)
+    key, *subkeys = random.split(key, 4)
+    draws = [random.normal(subkey, shape=(1,)) for subkey in subkeys]
+    close(np.concatenate(draws), [-0.37533438, 0.98645043, 0.14553197], rtol=1e-6)
+    # the same bits under jit and vmap
+    close(jit(lambda k: random.normal(k, (1,)))(subkeys[0]), draws[0], rtol=1e-6)
+    close(vmap(lambda k: random.normal(k, (1,)))(jnp.stack(subkeys)), np.stack(draws), rtol=1e-6)
+
+
+# ============================================================================================
+# Thinking in JAX: tracing and static variables
+# ============================================================================================
+
+
+def test_thinking_prints_inside_jit_show_tracers_and_not_on_cache_hits():
+    @jit
+    def f(x, y):
+        print("Running f():")
+        print(f"  x = {x}")
+        print(f"  y = {y}")
+        result = jnp.dot(x + 1, y + 1)
+        print(f"  result = {result}")
+        return result
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    out, text = _printed(f, x, y)
+    assert out.shape == (3,) and out.dtype == jnp.float32
+    lines = text.splitlines()
+    assert lines[0] == "Running f():" and all("Traced" in line for line in lines[1:])
+    x2, y2 = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    out2, text2 = _printed(f, x2, y2)
+    assert text2 == ""  # nothing printed: the compiled function ran
+    close(out2, (x2 + 1) @ (y2 + 1), rtol=1e-5, atol=1e-5)
+
+
+def test_thinking_static_argnums_for_python_control_flow():
+    @jit
+    def f(x, neg):
+        return -x if neg else x
+
+    with pytest.raises(jax.errors.TracerBoolConversionError):
+        f(1, True)
+
+    @partial(jit, static_argnums=(1,))
+    def g(x, neg):
+        return -x if neg else x
+
+    assert int(g(1, True)) == -1
+    assert int(g(1, False)) == 1
+
+
+def test_thinking_shape_is_static_but_jnp_of_it_is_traced():
+    seen = {}
+
+    @jit
+    def f(x):
+        seen["shape"] = x.shape
+        seen["prod"] = jnp.array(x.shape).prod()
+        return x
+
+    f(jnp.ones((2, 3)))
+    assert seen["shape"] == (2, 3)  # a static tuple
+    assert isinstance(seen["prod"], jax.core.Tracer)  # traced once jnp touches it
+    # numpy keeps it static
+    assert jit(lambda x: x.reshape((np.prod(x.shape),)))(jnp.ones((2, 3))).shape == (6,)
+
+
+def test_thinking_immutable_arrays_error_and_at_set():
+    x = np.arange(10)
+    x[0] = 10
+    assert x[0] == 10
+    x = jnp.arange(10)
+    with pytest.raises(TypeError):
+        x[0] = 10
+    y = x.at[0].set(10)
+    assert x.tolist() == list(range(10))
+    assert y.tolist() == [10, *range(1, 10)]
+    assert type(np.linspace(0, 10, 3)) is np.ndarray
+    assert isinstance(jnp.linspace(0, 10, 3), jax.Array)
+
+
+# ============================================================================================
+# More of the `.at` property (the Sharp Bits' pointer) and out-of-bounds modes
+# ============================================================================================
+
+
+def test_at_property_modes_and_options():
+    x = jnp.arange(5.0)
+    np.testing.assert_array_equal(x.at[jnp.array([0, 7])].set(9.0), [9, 1, 2, 3, 4])  # dropped
+    np.testing.assert_array_equal(x.at[jnp.array([0, 7])].set(9.0, mode="clip"), [9, 1, 2, 3, 9])
+    np.testing.assert_array_equal(
+        x.at[jnp.array([1, 9])].get(mode="fill", fill_value=-1.0), [1, -1]
+    )
+    np.testing.assert_array_equal(x.at[jnp.array([1, 1])].add(1.0), [0, 3, 2, 3, 4])
+    np.testing.assert_array_equal(
+        x.at[jnp.array([1, 1])].set(5.0, unique_indices=False), [0, 5, 2, 3, 4]
+    )
+    np.testing.assert_array_equal(x.at[x > 2].set(0.0), [0, 1, 2, 0, 0])
+    np.testing.assert_array_equal(x.at[...].set(1.0), np.ones(5))
+    # under jit and grad
+    np.testing.assert_array_equal(jit(lambda x, i: x.at[i].add(10.0))(x, 2), [0, 1, 12, 3, 4])
+    close(grad(lambda x: x.at[1].multiply(3.0).sum())(x), [1, 3, 1, 1, 1])
+    close(grad(lambda x: x.at[2].get() ** 2)(x), [0, 0, 4, 0, 0])
