@@ -194,3 +194,54 @@ def test_frompyfunc():
     two = jnp.frompyfunc(lambda a: (a + 1, a - 1), 1, 2)
     p, m = two(x)
     np.testing.assert_allclose(p, x + 1) and np.testing.assert_allclose(m, x - 1)
+
+
+def test_index_tricks():
+    np.testing.assert_array_equal(jnp.mgrid[0:3, 1:5:2], np.mgrid[0:3, 1:5:2])
+    np.testing.assert_allclose(jnp.mgrid[-1:1:5j], np.mgrid[-1:1:5j])
+    assert jnp.mgrid[0:4].dtype == np.int32 and jnp.mgrid[0:2.5:0.5].dtype == np.float32
+    for got, want in zip(jnp.ogrid[0:3, -1:1:4j], np.ogrid[0:3, -1:1:4j]):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+        assert got.dtype == np.float32
+    np.testing.assert_array_equal(jnp.r_[1:4, 0, np.array([7, 8])], np.r_[1:4, 0, np.array([7, 8])])
+    np.testing.assert_array_equal(jnp.r_["0,2", [1, 2], [3, 4]], np.r_["0,2", [1, 2], [3, 4]])
+    np.testing.assert_array_equal(jnp.r_["1,2,0", [1, 2], [3, 4]], np.r_["1,2,0", [1, 2], [3, 4]])
+    np.testing.assert_array_equal(jnp.r_["r", [1, 2], [3]], np.r_["r", [1, 2], [3]])
+    np.testing.assert_array_equal(
+        jnp.c_[np.array([1, 2]), np.array([3, 4])], np.c_[np.array([1, 2]), np.array([3, 4])]
+    )
+    np.testing.assert_array_equal(
+        jnp.c_[np.ones((2, 2)), np.zeros((2, 1))], np.c_[np.ones((2, 2)), np.zeros((2, 1))]
+    )
+    with pytest.raises(ValueError, match="directive"):
+        jnp.r_["x", 1]
+    with pytest.raises(ValueError, match="first"):
+        jnp.r_[1, "0"]
+    f = jtrans.jit(lambda x: jnp.r_[x, 0.0, x])  # traced items are fine, slices must be static
+    np.testing.assert_array_equal(f(np.ones(2, np.float32)), [1, 1, 0, 1, 1])
+    assert jnp.s_[1:2] == np.s_[1:2] and jnp.index_exp[1] == (1,)
+
+
+def test_place_and_io(tmp_path):
+    a = np.arange(6.0).reshape(2, 3)
+    m = a % 2 == 1
+    want = a.copy()
+    np.place(want, m, [10.0, 20.0])
+    np.testing.assert_array_equal(jnp.place(a, m, np.array([10.0, 20.0]), inplace=False), want)
+    f = jtrans.jit(lambda a, m, v: jnp.place(a, m, v, inplace=False))
+    np.testing.assert_array_equal(f(a, m, np.array([10.0, 20.0])), want)
+    with pytest.raises(ValueError, match="inplace=False"):
+        jnp.place(a, m, 1.0)
+    with pytest.raises(ValueError, match="empty"):
+        jnp.place(a, m, np.zeros(0), inplace=False)
+    np.testing.assert_array_equal(jnp.place(a, a < 0, np.zeros(0), inplace=False), a)
+    path = str(tmp_path / "x.npy")
+    jnp.save(path, jnp.arange(3.0))
+    out = jnp.load(path)
+    assert isinstance(out, jtrans.Array) and out.dtype == np.float32
+    np.testing.assert_array_equal(out, [0.0, 1.0, 2.0])
+    with pytest.raises(NotImplementedError, match="np.fromfile"):
+        jnp.fromfile(path)
+    np.testing.assert_array_equal(jnp.from_dlpack(np.arange(3.0)), [0.0, 1.0, 2.0])
+    assert jnp.finfo(jnp.float8_e4m3fn).max == 448 and jnp.iinfo(jnp.int4).max == 7
+    assert issubclass(jnp.ComplexWarning, Warning) and jnp.object_ is np.object_

@@ -122,6 +122,11 @@ SPECS = [
     OpSpec("take_raise", lambda x: jnp.take(x, np.array([[2, -3], [0, 1]]), axis=-1, mode="raise"),
            lambda x: np.take(x, np.array([[2, -3], [0, 1]]), axis=-1, mode="raise"),
            [((3,),), ((2, 3),)]),
+    OpSpec("place", lambda a, v: jnp.place(a, (np.arange(a.size) % 3 != 1).reshape(a.shape), v,
+                                           inplace=False),
+           lambda a, v: (lambda y: (np.place(y, (np.arange(a.size) % 3 != 1).reshape(a.shape), v),
+                                    y)[1])(a.copy()),
+           [((2, 3), (2,)), ((5,), (7,)), ((4,), ())]),
     OpSpec("take_along_axis", lambda x: jnp.take_along_axis(x, np.argsort(np.arange(6)[::-1]
            .reshape(2, 3) % 3, axis=1), axis=1), lambda x: np.take_along_axis(x, np.argsort(
            np.arange(6)[::-1].reshape(2, 3) % 3, axis=1), axis=1), [((2, 3),)]),
