@@ -28,7 +28,11 @@ CALLOUTS = {
     "complex", "conj", "real", "imag",
     # dense linear algebra: LAPACK through NumPy/SciPy
     "cholesky", "eig", "eigh", "hessenberg", "lu", "qr", "schur", "svd",
-    "triangular_solve",
+    "triangular_solve", "cholesky_update", "hessenberg_reflectors", "tridiagonal",
+    "tridiagonal_solve",
+    # lax.misc: igamma_grad_a (series / continued fraction in float64), and the stateful
+    # rng_uniform (draws from a process-wide NumPy generator at each call)
+    "igamma_grad_a", "rng_uniform",
     # not yet lowered: rare bit/precision ops, top_k, FFT, the identity barrier
     "bitcast_convert_type", "clz", "reduce_precision", "reduce_xor", "top_k", "fft",
     "optimization_barrier",

@@ -1161,6 +1161,8 @@ def lu_pivots_to_permutation(pivots, permutation_size):
             f"lu_pivots_to_permutation: pivots of shape (..., k) with k <= permutation_size "
             f"required, got shape {_shape(pivots)} and permutation_size={m}"
         )
+    if k == 0:
+        return st.broadcasted_iota(np.int32, _shape(pivots)[:-1] + (m,), len(_shape(pivots)) - 1)
     if not isinstance(pivots, core.Tracer):
         return as_operand(_pivots_to_permutation(np.asarray(pivots._value, np.int32), m))
     if core.get_aval(pivots).dtype != dtypes.int32:
@@ -1350,6 +1352,8 @@ def _gtsv_impl(dl, d, du, b, perturb_singular):
     m = d.shape[-1]
     if m == 0 or b.size == 0:
         return out
+    if m == 1:  # (SciPy's gtsv wrapper rejects empty off-diagonals)
+        return b / d[..., None]
     (gtsv,) = scipy.linalg.lapack.get_lapack_funcs(("gtsv",), (d, b))
     for idx in np.ndindex(*d.shape[:-1]):
         *_, x, info = gtsv(dl[idx][1:], d[idx], du[idx][:-1], b[idx])
