@@ -206,7 +206,7 @@ def test_index_tricks():
     np.testing.assert_array_equal(jnp.r_[1:4, 0, np.array([7, 8])], np.r_[1:4, 0, np.array([7, 8])])
     np.testing.assert_array_equal(jnp.r_["0,2", [1, 2], [3, 4]], np.r_["0,2", [1, 2], [3, 4]])
     np.testing.assert_array_equal(jnp.r_["1,2,0", [1, 2], [3, 4]], np.r_["1,2,0", [1, 2], [3, 4]])
-    np.testing.assert_array_equal(jnp.r_["r", [1, 2], [3]], np.r_["r", [1, 2], [3]])
+    np.testing.assert_array_equal(jnp.r_["r", [1, 2], [3]], [[1, 2, 3]])
     np.testing.assert_array_equal(
         jnp.c_[np.array([1, 2]), np.array([3, 4])], np.c_[np.array([1, 2]), np.array([3, 4])]
     )

@@ -238,6 +238,14 @@ def _custom_cases():
         ((a3, 2), {"mode": "wrap"}),
         ((a3, -1), {}),
         ((a3, 2), {"mode": "symmetric"}),
+        ((a23, ((1, 2), (3, 1))), {"mode": "linear_ramp", "end_values": ((1, -2), (0.5, 3))}),
+        ((arr((3, 4), I32), (2, 3)), {"mode": "mean", "stat_length": 2}),
+        ((a23, 2), {"mode": "median"}),
+        ((a23, (1, 2)), {"mode": "maximum", "stat_length": ((1, 2), (2, 1))}),
+        ((a23, 3), {"mode": "minimum"}),
+        ((a3, 5), {"mode": "reflect", "reflect_type": "odd"}),
+        ((a23, (4, 1)), {"mode": "symmetric", "reflect_type": "odd"}),
+        ((a3, 2), {"mode": "empty"}),
         ((arr((3,), I32), 1), {"constant_values": 2.5}),
     ]
     C["resize"] = [((a3, (2, 4)), {}), ((a23, 4), {})]
@@ -340,6 +348,22 @@ def _custom_cases():
         ((arr((6,), I32) % 3,), {"size": 5, "fill_value": -1}),
         ((np.array([1.0, np.nan, np.nan, 0.0]),), {}),
         ((a23,), {"axis": 0}),
+        (
+            (arr((4, 3), I32) % 2,),
+            {"axis": 0, "return_index": True, "return_inverse": True, "return_counts": True},
+        ),
+        (
+            (arr((4, 3), I32) % 2,),
+            {"axis": 1, "size": 5, "fill_value": 7, "return_index": True, "return_counts": True},
+        ),
+        ((arr((3, 4), I32) % 2,), {"axis": 0, "size": 4}),
+    ]
+    C["place"] = [((a23, a23 > 0, a3), {"inplace": False}), ((a3, a3 < 0, 5.0), {"inplace": False})]
+    C["trim_zeros"] = [
+        ((np.array([0.0, 0, 1, 2, 0]),), {}),
+        ((np.array([0.0, 0, 1, 2, 0]), "b"), {}),
+        ((np.pad(np.ones((2, 2)), 1),), {}),
+        ((np.pad(np.ones((2, 2)), 1),), {"axis": 1}),
     ]
     C["nonzero"] = [
         ((arr((2, 3), I32),), {}),
@@ -644,6 +668,37 @@ def run_numpy(rep, names_filter):
             print(f"{name}: {time.time() - t:.2f}s", file=sys.stderr)
     if skipped and not names_filter:
         rep.add("not-exercised", "jnp", " ".join(skipped))
+    run_ufunc_methods(rep, names_filter)
+
+
+def run_ufunc_methods(rep, names_filter):
+    """jnp.ufunc objects: reduce / accumulate / reduceat / outer / at, also on the generic
+    (scan-based) forms."""
+    a23, ai = arr((2, 3)), arr((2, 3), I32)
+    idx = np.array([0, 2, 0])
+    cases = [
+        ("reduce", (a23,), {}), ("reduce", (a23,), {"axis": None}),
+        ("reduce", (a23,), {"axis": 1, "keepdims": True}), ("reduce", (ai,), {"axis": 1}),
+        ("reduce", (a23,), {"axis": 1, "initial": 1.0, "where": np.array([True, False, True])}),
+        ("accumulate", (a23,), {"axis": 1}), ("accumulate", (ai,), {}),
+        ("outer", (arr((3,)), arr((2,), seed=3)), {}),
+        ("reduceat", (a23, np.array([0, 2, 1])), {"axis": 1}),
+        ("at", (arr((4,)), idx, arr((3,), seed=5)), {"inplace": False}),
+    ]  # fmt: skip
+    for name in ("add", "multiply", "subtract", "maximum", "minimum", "logaddexp",
+                 "bitwise_xor", "logical_or"):  # fmt: skip
+        if names_filter and names_filter not in name:
+            continue
+        for meth, args, kwargs in cases:
+            if name.startswith(("bitwise", "logical")):
+                args = tuple(np.asarray(x * 3, I32) if isinstance(x, np.ndarray) and
+                             x.dtype == F32 else x for x in args)  # fmt: skip
+            if name == "logaddexp" and "where" in kwargs:
+                continue  # JAX's logsumexp-based reduce asserts on where=
+            jf, xf = getattr(getattr(jnp, name), meth), getattr(getattr(xnp, name), meth)
+            run_case(rep, f"jnp.{name}.{meth}({_describe(args, kwargs)})",
+                     lambda: jf(*_tolib(args, jnp), **kwargs),
+                     lambda: xf(*_tolib(args, xnp), **kwargs))  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
