@@ -1542,3 +1542,41 @@ def test_at_property_modes_and_options():
     np.testing.assert_array_equal(jit(lambda x, i: x.at[i].add(10.0))(x, 2), [0, 1, 12, 3, 4])
     close(grad(lambda x: x.at[1].multiply(3.0).sum())(x), [1, 3, 1, 1, 1])
     close(grad(lambda x: x.at[2].get() ** 2)(x), [0, 0, 4, 0, 0])
+
+
+def test_lax_control_flow_type_errors_carry_jax_messages():
+    with pytest.raises(TypeError, match="Pred type must be either boolean or number"):
+        lax.cond("foo", lambda top: 2.0, lambda fop: 3.0, 1.0)
+    with pytest.raises(TypeError, match="Pred must be a scalar"):
+        lax.cond(jnp.array([True, False]), lambda top: 2.0, lambda fop: 3.0, 1.0)
+    with pytest.raises(TypeError, match="cond predicate is None"):
+        lax.cond(None, lambda top: 2.0, lambda fop: 3.0, 1.0)
+    with pytest.raises(TypeError, match="should be callable"):
+        lax.cond(True, 1.0, lambda fop: 3.0, 1.0)
+    with pytest.raises(TypeError, match="sequence of callables"):
+        lax.switch(0, [1.0], 1.0)
+    with pytest.raises(TypeError, match="true_fun and false_fun output must have identical types"):
+        lax.cond(True, lambda x: x, lambda x: x.astype(jnp.int32), 1.0)
+    with pytest.raises(TypeError, match="body_fun output and input must have identical types"):
+        lax.while_loop(lambda c: c < 3, lambda c: (c + 1).astype(jnp.float32), jnp.int32(0))
+    with pytest.raises(TypeError, match="carry input and carry output must have equal types"):
+        lax.scan(lambda c, x: ((c, c), x), 0.0, jnp.ones(3))
+    # integer and float predicates are compared with zero
+    assert float(lax.cond(2, lambda: 1.0, lambda: 0.0)) == 1.0
+    assert float(lax.cond(0.0, lambda: 1.0, lambda: 0.0)) == 0.0
+
+
+def test_jit_docstring_static_argnames_power_loop():
+    @partial(jax.jit, static_argnames=["n"])
+    def g(x, n):
+        for i in range(n):
+            x = x**2
+        return x
+
+    out = g(jnp.arange(4), 3)
+    assert out.dtype == jnp.int32
+    np.testing.assert_array_equal(out, [0, 1, 256, 6561])
+    # a static argument given by keyword when only its position was declared, and vice versa
+    h = lambda x, n: x * n
+    np.testing.assert_array_equal(jax.jit(h, static_argnums=1)(jnp.ones(2), n=3), [3.0, 3.0])
+    np.testing.assert_array_equal(jax.jit(h, static_argnames="n")(jnp.ones(2), 3), [3.0, 3.0])

@@ -90,9 +90,13 @@ def _check_carry(what, in_tree, out_tree, in_avals, out_avals):
     """Checks a loop body's carry output against its input. Returns {index: new input aval}
     for carries to retrace with: a weakly typed input whose output is strongly typed, or (as in
     JAX) of another dtype, takes the output's type."""
+    gist = {
+        "scan": "scan body function carry input and carry output must have equal types",
+        "while_loop": "body_fun output and input must have identical types",
+    }.get(what, what)
     if in_tree != out_tree:
         raise JTransTypeError(
-            f"{what}: the body function must return a carry with the same pytree structure as "
+            f"{gist}: the body function must return a carry with the same pytree structure as "
             f"its carry input, but the input carry is {in_tree} and the output carry is "
             f"{out_tree}."
         )
@@ -112,7 +116,7 @@ def _check_carry(what, in_tree, out_tree, in_avals, out_avals):
             diffs.append(f"  carry{path}: input {_aval_str(a)}, output {_aval_str(b)}")
     if diffs:
         raise JTransTypeError(
-            f"{what}: the body function must return a carry of the same shapes and dtypes as "
+            f"{gist}: the body function must return a carry of the same shapes and dtypes as "
             "its input, but these carry elements changed type:\n"
             + "\n".join(diffs)
             + "\nMake the initial value match what the body returns (e.g. jnp.float32(0.0) or "
@@ -255,17 +259,28 @@ def cond(pred, true_fun, false_fun, *operands, operand=_no_operand):
         if operands:
             raise JTransTypeError("cond: pass operands positionally or as operand=, not both")
         operands = (operand,)
-    pred = as_operand(pred)
+    if pred is None:
+        raise JTransTypeError("cond predicate is None")
+    if not (callable(true_fun) and callable(false_fun)):
+        raise JTransTypeError("cond: true_fun and false_fun arguments should be callable.")
+    try:
+        pred = as_operand(pred)
+    except TypeError:
+        raise JTransTypeError(
+            f"cond: Pred type must be either boolean or number, got {pred!r}."
+        ) from None
     aval = core.get_aval(pred)
     if aval.shape != ():
         raise JTransTypeError(
-            f"cond: the predicate must be a scalar (shape ()), got {aval.str_short()}. For an "
+            f"cond: Pred must be a scalar, got {aval.str_short()} of shape {aval.shape}. For an "
             "elementwise choice use jnp.where / lax.select; under vmap a scalar predicate per "
             "example is fine."
         )
     if aval.dtype != dtypes.bool_ and not dtypes.is_inexact(aval.dtype) and aval.dtype.kind \
             not in "iu":  # fmt: skip
-        raise JTransTypeError(f"cond: the predicate must be boolean or a number, got {aval.dtype}")
+        raise JTransTypeError(
+            f"cond: Pred type must be either boolean or number, got {aval.dtype}."
+        )
     if aval.dtype != dtypes.bool_:
         pred = ew.ne(pred, st.full((), 0, aval.dtype))
     index = st.convert_element_type(pred, dtypes.int32)
@@ -279,6 +294,8 @@ def switch(index, branches, *operands, operand=_no_operand):
     branches = list(branches)
     if not branches:
         raise JTransValueError("switch: needs at least one branch")
+    if not all(callable(b) for b in branches):
+        raise JTransTypeError("switch: branches argument should be a sequence of callables.")
     index = as_operand(index)
     aval = core.get_aval(index)
     if aval.shape != () or aval.dtype.kind not in "iu":
@@ -310,9 +327,11 @@ def _cond_bind(what, index, funs, names, operands):
             f"  {n} returns {t} with types [{', '.join(_aval_str(a) for a in o)}]"
             for n, t, o in zip(names, trees, outs_avals)
         )
+        same = ("true_fun and false_fun output must have identical types"
+                if what == "cond" else "branch outputs must have identical types")  # fmt: skip
         raise JTransTypeError(
-            f"{what}: all branches must return the same pytree structure, shapes and dtypes, "
-            f"but\n{sides}\nCast or reshape the branch outputs so they agree."
+            f"{what}: {same}: all branches must return the same pytree structure, shapes and "
+            f"dtypes, but\n{sides}\nCast or reshape the branch outputs so they agree."
         )
     # weak types are joined: an output is weak only if it is weak in every branch
     n_out = len(outs_avals[0])
