@@ -265,11 +265,11 @@ def cond(pred, true_fun, false_fun, *operands, operand=_no_operand):
         raise JTransTypeError("cond: true_fun and false_fun arguments should be callable.")
     try:
         pred = as_operand(pred)
+        aval = core.get_aval(pred)
     except TypeError:
         raise JTransTypeError(
             f"cond: Pred type must be either boolean or number, got {pred!r}."
         ) from None
-    aval = core.get_aval(pred)
     if aval.shape != ():
         raise JTransTypeError(
             f"cond: Pred must be a scalar, got {aval.str_short()} of shape {aval.shape}. For an "
