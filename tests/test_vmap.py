@@ -593,7 +593,7 @@ EXTRA = {
         lambda r: [rand(r, 2, 3), rand(r, 2, 3)],
     ),
     "jit": (jit(f2), lambda r: [rand(r, 3, 2), rand(r, 3, 2)]),
-    "remat": (jtrans.checkpoint(lambda x: jnp.sin(x) * 2), lambda r: [rand(r, 2, 3)]),
+    "checkpoint": (jtrans.checkpoint(lambda x: jnp.sin(x) * 2), lambda r: [rand(r, 2, 3)]),
     "custom_jvp_call": (soft_clip, lambda r: [rand(r, 2, 3)]),
     "custom_vjp_call": (scaled_sin, lambda r: [rand(r, 2, 3), rand(r, 3)]),
     "grad_custom_vjp": (

@@ -28,7 +28,7 @@ from .custom_derivatives import (
 # ---------------------------------------------------------------------------------------------
 # checkpoint / remat
 
-remat_p = core.Primitive("remat")
+remat_p = core.Primitive("checkpoint")  # (JAX prints checkpoint[...] in jaxprs)
 remat_p.multiple_results = True
 
 
