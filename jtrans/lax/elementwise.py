@@ -710,10 +710,9 @@ igamma = _bin(igamma_p)
 
 
 def _igamma_jvp_a(g, a, x):
-    raise NotImplementedError(
-        "the derivative of igamma with respect to its first argument `a` is not implemented; "
-        "differentiate with respect to x only (wrap a in lax.stop_gradient)"
-    )
+    from .misc import igamma_grad_a  # (misc imports this module)
+
+    return mul(g, igamma_grad_a(a, x))
 
 
 ad.defjvp(igamma_p, _igamma_jvp_a,

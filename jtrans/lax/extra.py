@@ -528,7 +528,13 @@ def bessel_i1e(x):
 
 # igammac(a, x) = 1 - igamma(a, x), the regularized upper incomplete gamma function
 igammac_p = naryop("igammac", sp.gammaincc, "f")
-ad.defjvp(igammac_p, _no_grad("igammac", "a"),
+def _igammac_jvp_a(g, a, x):
+    from .misc import igamma_grad_a  # (misc imports this module)
+
+    return ew.neg(ew.mul(g, igamma_grad_a(a, x)))
+
+
+ad.defjvp(igammac_p, _igammac_jvp_a,
           lambda g, a, x: ew.neg(ew.mul(g, ew.exp(ew.sub(ew.sub(ew.mul(ew.sub(a, 1.0), ew.log(x)),
                                                                x), ew.lgamma(a))))))  # fmt: skip
 
