@@ -3,6 +3,7 @@
 import functools
 import inspect
 import threading
+import weakref
 
 import numpy as np
 
@@ -687,6 +688,19 @@ class _JitCache:
         self.last_key = None
 
 
+# traces are shared by every jit wrapper of one function with the same options (as in JAX:
+# jit(f) written twice traces f once per signature); dropped with the function
+_trace_caches = weakref.WeakKeyDictionary()
+
+
+def _shared_cache(fun, options):
+    try:
+        per_fun = _trace_caches.setdefault(fun, {})
+        return per_fun.setdefault(options, _JitCache())
+    except TypeError:  # not weak-referenceable or unhashable: a cache of this wrapper's own
+        return _JitCache()
+
+
 class Lowered:
     """`jit(f).lower(*args)`: the staged computation, inspectable at every compiler stage."""
 
@@ -748,7 +762,7 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
     if sig is not None and static_names and not static_nums:
         params = list(sig.parameters)
         static_nums = tuple(params.index(n) for n in static_names if n in params)
-    cache = _JitCache()
+    cache = _shared_cache(fun, (static_nums, static_names, device, inline))
     name = getattr(fun, "__name__", "fun")
 
     def _split(args, kwargs):

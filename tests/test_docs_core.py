@@ -48,7 +48,6 @@ def _printed(fn, *args, **kwargs):
 # ============================================================================================
 
 
-@_pending("jtrans/api.py", "jit trace cache shared by all jit wrappers of one function")
 def test_sharp_bits_impure_print_runs_at_trace_time_only_with_fresh_jit_wrappers():
     def impure_print_side_effect(x):
         print("Executing function")  # This is a side-effect
@@ -72,7 +71,6 @@ def _impure_uses_globals(x):
     return x + _g
 
 
-@_pending("jtrans/api.py", "jit trace cache shared by all jit wrappers of one function")
 def test_sharp_bits_global_captured_by_first_trace_across_jit_wrappers():
     global _g
     _g = 0.0
