@@ -358,6 +358,75 @@ def _custom_cases():
         ),
         ((arr((3, 4), I32) % 2,), {"axis": 0, "size": 4}),
     ]
+    a6, i6 = arr((6,)), arr((6,), I32)
+    C["diff"] = [((a6,), {}), ((a23,), {"n": 2, "axis": 0}), ((i6,), {"prepend": 1})]
+    C["ediff1d"] = [((a23,), {}), ((a6,), {"to_begin": 1.0, "to_end": np.array([2.0, 3.0])})]
+    C["digitize"] = [
+        ((a6, np.array([-1.0, 0.0, 1.0])), {}),
+        ((a6, np.array([1.0, 0.0, -1.0])), {"right": True}),
+    ]
+    C["cov"] = [((arr((3, 5)),), {}), ((arr((5, 3)),), {"rowvar": False, "ddof": 0})]
+    C["corrcoef"] = [((arr((3, 5)),), {})]
+    C["convolve"] = [((a6, a3), {}), ((a6, a3), {"mode": "same"}), ((a6, a3), {"mode": "valid"})]
+    C["correlate"] = C["convolve"]
+    C["polyval"] = [((a3, a6), {}), ((i6, 2), {})]
+    C["polyfit"] = [((a6, arr((6,), seed=3), 2), {})]
+    C["polyadd"] = [((a3, a6), {})]
+    C["polymul"] = [((a3, a6), {})]
+    C["polyder"] = [((a6,), {}), ((a6, 2), {})]
+    C["polyint"] = [((a6,), {}), ((a6, 2), {"k": 1.0})]
+    C["vander"] = [((a3,), {}), ((a3, 4), {"increasing": True})]
+    C["trapezoid"] = [((a23,), {}), ((a23, a3), {}), ((a23,), {"dx": 0.5, "axis": 0})]
+    C["unwrap"] = [((arr((6,)) * 4,), {}), ((arr((2, 3)) * 4,), {"axis": 0, "period": 3.0})]
+    C["i0"] = [((a6,), {})]
+    C["spacing"] = [((a6,), {})]
+    C["kaiser"] = [((5, 2.0), {}), ((1, 2.0), {})]
+    C["hamming"] = [((5,), {}), ((0,), {}), ((1,), {})]
+    C["bartlett"] = C["hamming"]
+    C["blackman"] = C["hamming"]
+    C["hanning"] = C["hamming"]
+    C["packbits"] = [
+        ((arr((2, 9), B),), {}),
+        ((arr((2, 9), B),), {"axis": 1, "bitorder": "little"}),
+    ]
+    C["unpackbits"] = [
+        ((np.array([3, 255], np.uint8),), {}),
+        ((np.array([[3, 255]], np.uint8),), {"axis": 1, "count": 10}),
+    ]
+    C["isin"] = [((i6, np.array([0, 2, 5], I32)), {}), ((i6, np.array([1], I32)), {"invert": True})]
+    C["intersect1d"] = [
+        ((i6, arr((4,), I32, seed=3)), {}),
+        ((i6, arr((4,), I32, seed=3)), {"return_indices": True}),
+    ]
+    C["union1d"] = [((i6, arr((4,), I32, seed=3)), {})]
+    C["setdiff1d"] = [((i6, arr((4,), I32, seed=3)), {})]
+    C["setxor1d"] = [((i6, arr((4,), I32, seed=3)), {})]
+    C["histogram"] = [
+        ((a6,), {}),
+        ((a6, 3), {"range": (-1, 1), "density": True}),
+        ((a6, np.array([-2.0, 0.0, 3.0])), {"weights": a6}),
+    ]
+    C["histogram_bin_edges"] = [((a6, 4), {})]
+    C["histogram2d"] = [((a6, arr((6,), seed=3)), {"bins": 3})]
+    C["tril_indices"] = [((3,), {}), ((3, 1, 4), {})]
+    C["triu_indices_from"] = [((arr((3, 4)),), {"k": -1})]
+    C["diag_indices"] = [((3,), {}), ((2, 3), {})]
+    C["ravel_multi_index"] = [(((np.array([0, 1], I32), np.array([2, 0], I32)), (2, 3)), {})]
+    C["unravel_index"] = [((np.array([0, 5, 3], I32), (2, 3)), {})]
+    C["compress"] = [((np.array([True, False, True]), a23), {"axis": 1})]
+    C["extract"] = [((a23 > 0, a23), {})]
+    C["choose"] = [((np.array([0, 1, 0], I32), [a3, arr((3,), seed=4)]), {})]
+    C["rollaxis"] = [((a234, 2), {}), ((a234, 0, 2), {})]
+    C["sort_complex"] = [((a6,), {})]
+    C["matvec"] = [((a23, a3), {})]
+    C["vecmat"] = [((arr((2,)), a23), {})]
+    C["apply_along_axis"] = [((lambda v: v * 2 + 1, 1, a23), {})]
+    C["put_along_axis"] = [((a23, np.array([[0], [2]]), 9.0, 1), {"inplace": False})]
+    C["fill_diagonal"] = [
+        ((arr((3, 3)), 2.0), {"inplace": False}),
+        ((arr((4, 3)), a3), {"inplace": False}),
+    ]
+    C["frompyfunc"] = []
     C["place"] = [((a23, a23 > 0, a3), {"inplace": False}), ((a3, a3 < 0, 5.0), {"inplace": False})]
     C["trim_zeros"] = [
         ((np.array([0.0, 0, 1, 2, 0]),), {}),
