@@ -6,6 +6,7 @@ called. With `JTRANS_CACHE_DIR` set, the object code for a given IR text (and ho
 CPU) is stored there, so a second process skips the LLVM optimisation and code generation.
 """
 
+import ctypes
 import hashlib
 import os
 import re
@@ -503,7 +504,8 @@ _gemm = None
 
 
 def gemm_address():
-    """The address of `jt_gemm(desc)`, compiling it on first use."""
+    """The address of `jt_gemm_t(a, b, c, gemm, descriptor template)`, compiling the GEMM
+    routine on first use."""
     global _gemm
     if _gemm is None:
         from .drivers import gemm_library_ir
@@ -514,5 +516,33 @@ def gemm_address():
             _optimize(mod, target_machine())
             engine = llvm.create_mcjit_compiler(mod, _new_target_machine())
             engine.finalize_object()
-        _gemm = (engine, engine.get_function_address("jt_gemm"))
+        from . import blas_pointers
+        from .runtime import blas_threads_setter
+
+        for name, value in (("jt_gemm_set_threads", blas_threads_setter(blas_pointers()[0])),
+                            ("jt_gemm_parallel_for", pool_address())):  # fmt: skip
+            ctypes.c_int64.from_address(engine.get_global_value_address(name)).value = value
+        _gemm = (engine, engine.get_function_address("jt_gemm_t"))
     return _gemm[1]
+
+
+# the process-wide call path (drivers.pycall_library_ir): compiled once, called by the runtime
+# for every executable with that executable's context (drivers.PYCALL_CTX)
+
+_pycall = None
+
+
+def pycall_address(layout):
+    """The address of `jt_pycall(args, outs, ctx)`, compiling it on first use."""
+    global _pycall
+    if _pycall is None:
+        from .drivers import pycall_library_ir
+
+        with _lock:
+            mod = llvm.parse_assembly(pycall_library_ir(layout))
+            mod.verify()
+            _optimize(mod, target_machine())
+            engine = llvm.create_mcjit_compiler(mod, _new_target_machine())
+            engine.finalize_object()
+        _pycall = (engine, engine.get_function_address("jt_pycall"))
+    return _pycall[1]

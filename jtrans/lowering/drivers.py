@@ -1,71 +1,111 @@
-"""Native code every executable shares in shape: the Python call path's native half
-(`pycall`, one per module) and the process-wide GEMM routine (`gemm_library_ir`, compiled once
-by `cpu.gemm_address`), split from llvm.py (the kernels' renderer)."""
+"""Native routines every executable shares, compiled once per process: the Python call path's
+native half (`pycall_library_ir`, `cpu.pycall_address`) and the GEMM routine
+(`gemm_library_ir`, `cpu.gemm_address`). Modules carry none of this code, so each compile
+does not pay for it again (benchmarks/NOTES.md)."""
 
 from . import fastir as ir
-from .llvm import GEMM_DESC, _driver, f32, f64, i8, i32, i64, ptr
+from .llvm import GEMM_DESC, f32, f64, i8, i32, i64, ptr
 
 
-def pycall(r, prog, locate, fresh, layout, name="pycall"):
-    """`i32 pycall(args, outs, ctx)`: the Python call path's native half. `args` is the tuple of
-    input ndarrays, `outs` a tuple of the freshly allocated result arrays (output slots listed
-    in `fresh`) followed by the workspace array, `ctx` [ext table, ndarray type, expected dtype
-    descriptor per input, constant addresses...]. Reads data pointers straight from the objects
-    (CPython/NumPy struct offsets in `layout`, probed at import by the runtime), checks that
-    each input is an aligned C-contiguous ndarray of the exact dtype, fills the buffer table on
-    its stack and calls the entry. Returns the entry's code, or -1 - i when input i needs the
-    slow path (conversion), or -1 - n_in for a wrong argument count."""
-    fn = ir.Function(r.module, ir.FunctionType(i32, [ptr, ptr, ptr]), name)
-    _driver(fn)
+# the fields of a call path context (an array of words, one per executable, built by the
+# runtime): then one expected dtype descriptor per input, one fresh-result index per output (-1:
+# not freshly allocated) and one address per constant
+PYCALL_CTX = ("ext", "ndarray", "entry", "n_in", "n_out", "n_const")
+
+
+def pycall_library_ir(layout):
+    """The text of a module with `i32 jt_pycall(args, outs, ctx)`: the Python call path's
+    native half, one routine for every executable (compiled once per process by
+    `cpu.pycall_address`). `args` is the tuple of input ndarrays, `outs` a tuple of the freshly
+    allocated result arrays followed by the workspace array, `ctx` a PYCALL_CTX array. Reads
+    data pointers straight from the objects (CPython/NumPy struct offsets in `layout`, probed at
+    import by the runtime), checks that each input is an aligned C-contiguous ndarray of the
+    exact dtype, fills the buffer table on its stack and calls the executable's entry. Returns
+    the entry's code, or -1 - i when input i needs the slow path (conversion), or -1 - n_in for
+    a wrong argument count."""
+    m = ir.Module("jt_pycall")
+    fn = ir.Function(m, ir.FunctionType(i32, [ptr, ptr, ptr]), "jt_pycall")
     args, outs, ctx = fn.args
-    r.fn = fn
-    b = r.b = ir.IRBuilder(fn.append_basic_block("entry"))
-    entry = r.module.globals["entry"]
-    n_in, n_slots = locate.n_in, locate.ws_slot + 1
-    table = b.alloca(ptr, n_slots, name="table")
-    ctx_t = b.bitcast(ctx, ptr.as_pointer())
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    ctx_t = b.bitcast(ctx, i64.as_pointer())
+    word = {name: b.load(b.gep(ctx_t, [i32(i)]), name=name) for i, name in enumerate(PYCALL_CTX)}
+    n_in, n_out, n_const = word["n_in"], word["n_out"], word["n_const"]
 
     def field(obj, off, ty=ptr):
         return b.load(b.bitcast(b.gep(obj, [i64(off)]), ty.as_pointer()))
 
     def fail(cond, code):
-        bad = fn.append_basic_block("bad")
-        good = fn.append_basic_block("ok")
+        bad, good = fn.append_basic_block("bad"), fn.append_basic_block("ok")
         b.cbranch(cond, bad, good)
         b.position_at_end(bad)
-        b.ret(i32(code))
+        b.ret(b.trunc(code, i32))
         b.position_at_end(good)
 
-    fail(b.icmp_signed("!=", field(args, layout["tuple_size"], i64), i64(n_in)), -1 - n_in)
-    nd_type = b.load(b.gep(ctx_t, [i32(1)]))
+    def loop(n, body, name):
+        pre = b.block
+        head, blk, done = (fn.append_basic_block(f"{name}.{x}") for x in ("head", "body", "done"))
+        b.branch(head)
+        b.position_at_end(head)
+        i = b.phi(i64, name=name)
+        i.add_incoming(i64(0), pre)
+        b.cbranch(b.icmp_signed("<", i, n), blk, done)
+        b.position_at_end(blk)
+        body(i)
+        i.add_incoming(b.add(i, i64(1)), b.block)
+        b.branch(head)
+        b.position_at_end(done)
+
+    fail(b.icmp_signed("!=", field(args, layout["tuple_size"], i64), n_in),
+         b.sub(i64(-1), n_in))  # fmt: skip
+    n_slots = b.add(b.add(b.add(n_in, n_out), n_const), i64(1))
+    table = b.alloca(ptr, n_slots, name="table")
+    base = len(PYCALL_CTX)
     want = layout["c_contiguous"] | layout["aligned"]
-    for i in range(n_in):
-        obj = field(args, layout["tuple_items"] + 8 * i)
-        ok = b.icmp_unsigned("==", field(obj, layout["ob_type"]), nd_type)
-        fail(b.not_(ok), -1 - i)
-        descr_ok = b.icmp_unsigned("==", field(obj, layout["descr"]),
-                                   b.load(b.gep(ctx_t, [i32(2 + i)])))  # fmt: skip
+
+    def check_input(i):
+        obj = b.load(b.gep(b.bitcast(b.gep(args, [i64(layout["tuple_items"])]),
+                                     ptr.as_pointer()), [i]))  # fmt: skip
+        descr = b.inttoptr(b.load(b.gep(ctx_t, [b.add(i, i64(base))])), ptr)
         flags = field(obj, layout["flags"], i32)
-        flags_ok = b.icmp_unsigned("==", b.and_(flags, i32(want)), i32(want))
-        fail(b.not_(b.and_(descr_ok, flags_ok)), -1 - i)
-        b.store(field(obj, layout["data"]), b.gep(table, [i32(i)]))
-    for j in range(locate.n_out):
-        k = fresh.get(j)
-        if k is None:
-            val = ir.Constant(ptr, None)
-        else:
-            val = field(field(outs, layout["tuple_items"] + 8 * k), layout["data"])
-        b.store(val, b.gep(table, [i32(n_in + j)]))
-    for c in range(locate.n_const):
-        val = b.load(b.gep(ctx_t, [i32(2 + n_in + c)]))
-        b.store(val, b.gep(table, [i32(n_in + locate.n_out + c)]))
-    ws = field(field(outs, layout["tuple_items"] + 8 * len(fresh)), layout["data"])
-    wsi = b.ptrtoint(ws, i64)
-    base = b.and_(b.add(wsi, i64(63)), i64(-64))
-    b.store(b.inttoptr(base, ptr), b.gep(table, [i32(locate.ws_slot)]))
-    rc = b.call(entry, [b.bitcast(table, ptr), b.load(b.gep(ctx_t, [i32(0)]))])
-    b.ret(rc)
-    return fn
+        ok = b.and_(b.icmp_unsigned("==", field(obj, layout["ob_type"]),
+                                    b.inttoptr(word["ndarray"], ptr)),
+                    b.and_(b.icmp_unsigned("==", field(obj, layout["descr"]), descr),
+                           b.icmp_unsigned("==", b.and_(flags, i32(want)), i32(want))))  # fmt: skip
+        fail(b.not_(ok), b.sub(i64(-1), i))
+        b.store(field(obj, layout["data"]), b.gep(table, [i]))
+
+    loop(n_in, check_input, "i")
+    items = b.bitcast(b.gep(outs, [i64(layout["tuple_items"])]), ptr.as_pointer())
+
+    def output(j):
+        k = b.load(b.gep(ctx_t, [b.add(b.add(j, n_in), i64(base))]))
+        pre = b.block
+        fresh, done = fn.append_basic_block("fresh"), fn.append_basic_block("stored")
+        b.cbranch(b.icmp_signed(">=", k, i64(0)), fresh, done)
+        b.position_at_end(fresh)
+        data = field(b.load(b.gep(items, [k])), layout["data"])
+        b.branch(done)
+        b.position_at_end(done)
+        val = b.phi(ptr)
+        val.add_incoming(ir.Constant(ptr, None), pre)
+        val.add_incoming(data, fresh)
+        b.store(val, b.gep(table, [b.add(n_in, j)]))
+
+    loop(n_out, output, "j")
+    first_const = b.add(n_in, n_out)
+
+    def const(c):
+        v = b.inttoptr(b.load(b.gep(ctx_t, [b.add(b.add(first_const, c), i64(base))])), ptr)
+        b.store(v, b.gep(table, [b.add(first_const, c)]))
+
+    loop(n_const, const, "c")
+    n_items = field(outs, layout["tuple_size"], i64)  # the workspace is the last item
+    ws = field(b.load(b.gep(items, [b.sub(n_items, i64(1))])), layout["data"])
+    aligned = b.and_(b.add(b.ptrtoint(ws, i64), i64(63)), i64(-64))
+    b.store(b.inttoptr(aligned, ptr), b.gep(table, [b.add(first_const, n_const)]))
+    entry = b.inttoptr(word["entry"], ir.FunctionType(i32, [ptr, ptr]).as_pointer())
+    b.ret(b.call(entry, [b.bitcast(table, ptr), b.inttoptr(word["ext"], ptr)]))
+    return str(m)
 
 
 def gemm_library_ir():
@@ -198,5 +238,28 @@ def gemm_library_ir():
         with other:
             pfty = ir.FunctionType(ir.VoidType(), [chunk.type, ptr, i64]).as_pointer()
             b.call(b.bitcast(pf, pfty), [chunk, fn.args[0], field(b, desc, "n_chunks")])
+    b.ret_void()
+
+    # jt_gemm_t(a, b, c, gemm, template): jt_gemm on a copy of a module's constant descriptor
+    # with the addresses filled in (the thread setter and parallel_for from this module's
+    # globals, set by cpu.gemm_address)
+    glob = {}
+    for name in ("jt_gemm_set_threads", "jt_gemm_parallel_for"):
+        glob[name] = ir.GlobalVariable(m, i64, name)
+        glob[name].initializer = i64(0)
+    tfn = ir.Function(m, ir.FunctionType(ir.VoidType(), [ptr] * 5), "jt_gemm_t")
+    b = ir.IRBuilder(tfn.append_basic_block("entry"))
+    desc = b.alloca(i64, len(GEMM_DESC), name="desc")
+    tmpl = b.bitcast(tfn.args[4], dptr)
+    given = dict(zip(("a", "b", "c", "gemm"), tfn.args[:4]))
+    for i, name in enumerate(GEMM_DESC):
+        if name in given:
+            v = b.ptrtoint(given[name], i64)
+        elif name in ("set_threads", "parallel_for"):
+            v = b.load(glob[f"jt_gemm_{name}"])
+        else:
+            v = b.load(b.gep(tmpl, [i32(i)]))
+        b.store(v, b.gep(desc, [i32(i)]))
+    b.call(fn, [b.bitcast(desc, ptr)])
     b.ret_void()
     return str(m)

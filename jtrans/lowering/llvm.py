@@ -49,11 +49,10 @@ PARALLEL_MAX_CHUNKS = 16
 SMALL_KERNEL = 2048
 # the module global holding the address of the thread pool's parallel_for (cpu.pool_address)
 PARALLEL_FOR_GLOBAL = "jt_parallel_for_fn"
-# the module global holding the address of the BLAS's thread-local thread-count setter
-BLAS_THREADS_GLOBAL = "jt_blas_set_threads_local"
 # the module global holding the address of the process-wide GEMM routine (cpu.gemm_address)
 GEMM_GLOBAL = "jt_gemm_fn"
-# the fields of a GEMM descriptor (an i64 array built by a module's GEMM driver): buffer and
+# the fields of a GEMM descriptor (an i64 array: a module's constant template, completed by the
+# process-wide routine jt_gemm_t): buffer and
 # function addresses, sizes, flags (split: -1 one serial call sequence, 0 chunks of batch
 # entries, 1 of rows, 2 of columns of C)
 GEMM_DESC = ("a", "b", "c", "gemm", "batch", "m", "n", "k", "trans_a", "trans_b", "a_bstride",
@@ -573,10 +572,11 @@ class Renderer:
     # -- GEMM ------------------------------------------------------------------------------------
 
     def gemm_kernel(self, g):
-        """Row-major C = op(A) @ op(B): a small driver that fills a descriptor (GEMM_DESC) and
-        calls the process-wide GEMM routine (`gemm_library_ir`, compiled once per process by
-        `cpu.gemm_address`, its address in the module global GEMM_GLOBAL), so modules carry no
-        BLAS-calling code of their own to compile. Small products make one single-threaded
+        """Row-major C = op(A) @ op(B): a small driver that calls the process-wide GEMM routine
+        (`drivers.gemm_library_ir`'s jt_gemm_t, compiled once per process by `cpu.gemm_address`,
+        its address in the module global GEMM_GLOBAL) with the buffers and a constant
+        descriptor (GEMM_DESC) of the product, so modules carry no BLAS-calling code of their
+        own to compile. Small products make one single-threaded
         BLAS call per batch entry; large ones are cut into blocks of C (batch entries, or
         column/row ranges) run by the thread pool, each a single-threaded BLAS call (OpenBLAS's
         own threads degrade badly when the cores are shared: they synchronise many times per
@@ -600,20 +600,28 @@ class Renderer:
             b.ret_void()
             return fn
         split, n_chunks = gemm_split(g.batch, g.m, g.n, g.k)
-        desc = b.alloca(i64, len(GEMM_DESC), name="desc")
-        vals = {"a": a, "b": bb, "c": c, "gemm": gemm, "batch": g.batch, "m": g.m, "n": g.n,
-                "k": g.k, "trans_a": int(g.trans_a), "trans_b": int(g.trans_b),
-                "a_bstride": g.a_bstride, "b_bstride": g.b_bstride,
-                "f64": int(g.c.dtype == np.float64), "split": split, "n_chunks": n_chunks,
-                "set_threads": b.load(self._global_ptr(BLAS_THREADS_GLOBAL)),
-                "parallel_for": b.load(self._global_ptr(PARALLEL_FOR_GLOBAL))}  # fmt: skip
-        for i, name in enumerate(GEMM_DESC):
-            v = vals[name]
-            v = b.ptrtoint(v, i64) if isinstance(v, ir.Value) else i64(v)
-            b.store(v, b.gep(desc, [i32(i)]))
+        # the descriptor's fixed fields as a constant; the routine fills in the addresses
+        vals = {
+            "batch": g.batch,
+            "m": g.m,
+            "n": g.n,
+            "k": g.k,
+            "trans_a": int(g.trans_a),
+            "trans_b": int(g.trans_b),
+            "a_bstride": g.a_bstride,
+            "b_bstride": g.b_bstride,
+            "f64": int(g.c.dtype == np.float64),
+            "split": split,
+            "n_chunks": n_chunks,
+        }
+        aty = ir.ArrayType(i64, len(GEMM_DESC))
+        tmpl = ir.GlobalVariable(self.module, aty, f"{g.name}_desc")
+        tmpl.linkage = "internal"
+        tmpl.global_constant = True
+        tmpl.initializer = ir.Constant(aty, [i64(vals.get(name, 0)) for name in GEMM_DESC])
         lib = b.load(self._global_ptr(GEMM_GLOBAL))
-        b.call(b.bitcast(lib, ir.FunctionType(ir.VoidType(), [ptr]).as_pointer()),
-               [b.bitcast(desc, ptr)])  # fmt: skip
+        lty = ir.FunctionType(ir.VoidType(), [ptr] * 5).as_pointer()
+        b.call(b.bitcast(lib, lty), [a, bb, c, gemm, b.bitcast(tmpl, ptr)])
         b.ret_void()
         return fn
 
@@ -784,12 +792,6 @@ def _iconst(ty, v):
 def render(prog, locate):
     r = Renderer(prog.name)
     r.entry(prog, locate)
-    from .runtime import PY_LAYOUT, fresh_outputs
-
-    if PY_LAYOUT is not None:
-        from .drivers import pycall
-
-        pycall(r, prog, locate, fresh_outputs(prog), PY_LAYOUT)
     return r.module
 
 

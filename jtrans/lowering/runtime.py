@@ -13,6 +13,7 @@ import threading
 import numpy as np
 
 from .. import core
+from . import cpu
 from . import kernel as K
 
 ALIGN = 64
@@ -197,13 +198,12 @@ def blas_threads_setter(gemm_ptr):
 
 
 def _set_blas_threads_global(engine, gemm_ptr):
-    """Fills the module globals that hold the BLAS thread setter and the pool's parallel_for
-    (absent from modules that need neither)."""
+    """Fills the module globals that hold the pool's parallel_for and the GEMM routine
+    (absent from modules that need neither; `gemm_ptr` is kept for callers)."""
     from . import cpu
-    from .llvm import BLAS_THREADS_GLOBAL, GEMM_GLOBAL, PARALLEL_FOR_GLOBAL
+    from .llvm import GEMM_GLOBAL, PARALLEL_FOR_GLOBAL
 
-    for name, value in ((BLAS_THREADS_GLOBAL, lambda: blas_threads_setter(gemm_ptr)),
-                        (PARALLEL_FOR_GLOBAL, cpu.pool_address),
+    for name, value in ((PARALLEL_FOR_GLOBAL, cpu.pool_address),
                         (GEMM_GLOBAL, cpu.gemm_address)):  # fmt: skip
         try:
             where = engine.get_global_value_address(name)
@@ -251,11 +251,15 @@ class Executable:
             (spec[2], spec[3], int(np.prod(spec[2])) * spec[3].itemsize < POOL_MIN_BYTES)
             for j, spec in enumerate(self.out_specs) if j in self._fresh]  # fmt: skip
         self._all_fresh = len(self._fresh) == len(self.out_specs)
-        addr = engine.get_function_address("pycall") if PY_LAYOUT is not None else 0
+        addr = cpu.pycall_address(PY_LAYOUT) if PY_LAYOUT is not None else 0
         self._pycall = _PYCALL(addr) if addr and not self.callouts else None
-        ctx = [self._ext_addr(), id(np.ndarray)] + [id(np.dtype(dt)) for dt in self.in_dtypes]
+        # the call path's context (drivers.PYCALL_CTX)
+        ctx = [self._ext_addr(), id(np.ndarray), engine.get_function_address(entry_name),
+               len(prog.inputs), len(prog.out_sources), len(prog.consts)]  # fmt: skip
+        ctx += [id(np.dtype(dt)) for dt in self.in_dtypes]
+        ctx += [self._fresh.get(j, -1) for j in range(len(prog.out_sources))]
         ctx += [_data(c) for c in self.consts]
-        self._ctx = (ctypes.c_void_p * len(ctx))(*ctx)
+        self._ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self._ctx_addr = ctypes.addressof(self._ctx)
 
     def _ext_addr(self):
