@@ -18,8 +18,9 @@ def test_out_of_place_only():
         jnp.fill_diagonal(jnp.zeros((2, 2)), 1.0)
     with pytest.raises(ValueError, match="inplace=False"):
         jnp.put_along_axis(jnp.zeros((2, 2)), jnp.array([[0], [1]]), 1.0, 1)
-    with pytest.raises(NotImplementedError, match="wrap"):
-        jnp.fill_diagonal(jnp.zeros((4, 2)), 1.0, wrap=True, inplace=False)
+    np.testing.assert_array_equal(
+        jnp.fill_diagonal(jnp.zeros((4, 2)), 1.0, wrap=True, inplace=False),
+        [[1, 0], [0, 1], [0, 0], [1, 0]])  # fmt: skip
 
 
 @pytest.mark.parametrize(
