@@ -9,6 +9,7 @@ Invariants:
 """
 
 import abc
+import enum
 import itertools
 import threading
 from contextlib import contextmanager
@@ -54,7 +55,7 @@ class ShapedArray:
         return ShapedArray(self.shape, self.dtype, False) if self.weak_type else self
 
     def __eq__(self, other):
-        return (
+        return self is other or (
             type(other) is ShapedArray
             and self.shape == other.shape
             and self.dtype == other.dtype
@@ -193,6 +194,8 @@ class Primitive:
     """A named operation. `bind` hands it to the current trace."""
 
     multiple_results = False
+    # False for a primitive whose abstract rule reads state beyond its avals and params
+    cache_abstract_eval = True
 
     def __init__(self, name):
         self.name = name
@@ -327,30 +330,101 @@ class EvalTrace(Trace):
     """The base trace: runs each primitive's NumPy impl on concrete values."""
 
     def process_primitive(self, prim, args, params):
+        # the abstract rule checks shapes and dtypes (eager code gets the errors traced code
+        # gets) and gives the result's weak type; its answer is cached per signature
         vals = []
+        sig = [prim, dtypes.config.jax_enable_x64]
         for a in args:
             t = type(a)
             if t is _array_type:
-                vals.append(a._value)
-            elif isinstance(a, _array_type):  # a device-backed Array: its host copy
-                vals.append(a._value)
+                v = a._value
+                vals.append(v)
+                sig += (v.shape, v.dtype, a.weak_type)
             elif isinstance(a, Tracer):
                 raise UnexpectedTracerError(a)
-            elif t in (int, float, complex, bool):
-                vals.append(np.asarray(a, dtypes.python_scalar_dtype(a)))
             else:
-                vals.append(a)
+                if t in _SCALAR_TYPES:
+                    v = np.asarray(a, dtypes.python_scalar_dtype(a))
+                else:  # a device-backed Array (its host copy) or a NumPy value
+                    v = a._value if isinstance(a, _array_type) else a
+                vals.append(v)
+                aval = get_aval(a)
+                sig += (aval.shape, aval.dtype, aval.weak_type)
+        out_avals = _cached_abstract_eval(prim, sig, args, params)
         try:
             rule = impl_rules[prim]
         except KeyError:
             raise NotImplementedError(f"primitive {prim.name!r} has no eager (impl) rule")
-        # the abstract rule checks shapes and dtypes (eager code gets the errors traced code
-        # gets) and gives the result's weak type
-        out_avals = abstract_eval(prim, [get_aval(a) for a in args], params)
         out = rule(*vals, **params)
         if prim.multiple_results:
             return [_array_type(_np_array(o), a.weak_type) for o, a in zip(out, out_avals)]
-        return _array_type(_np_array(out), out_avals[0].weak_type)
+        return _array_type(out if type(out) is np.ndarray else np.asarray(out),
+                           out_avals[0].weak_type)  # fmt: skip
+
+
+_SCALAR_TYPES = frozenset((int, float, complex, bool))
+
+# (prim, x64, *(shape, dtype, weak_type) per input, params key) -> output avals. Abstract rules
+# are pure functions of avals and params, so eager and staged binds of the same signature reuse
+# one answer. Params with values that are not plain data (jaxprs, functions) are not cached,
+# and a primitive whose rule reads other state sets `cache_abstract_eval = False`.
+_abstract_eval_cache = {}
+_PLAIN_TYPES = frozenset((type(None), bool, int, float, complex, str))
+
+
+_plain_tuples = set()  # tuples found plain (they hold only small data: no retention concern)
+
+
+def _plain(v):
+    t = type(v)
+    if t in _PLAIN_TYPES:
+        return True
+    if t is tuple:
+        try:
+            if v in _plain_tuples:
+                return True
+        except TypeError:  # unhashable contents
+            return False
+        for x in v:
+            if not _plain(x):
+                return False
+        if len(_plain_tuples) < 10000:
+            _plain_tuples.add(v)
+        return True
+    return isinstance(v, (np.dtype, enum.Enum))
+
+
+def _cached_abstract_eval(prim, sig, args, params, args_are_avals=False):
+    """abstract_eval(prim, avals of args, params), cached under `sig` (a list describing the
+    inputs; extended here with the params)."""
+    if params:
+        vals = params.values()
+        for v in vals:
+            if not _plain(v):
+                sig = None
+                break
+        else:
+            sig.append(tuple(params.items()))
+            sig.append(tuple(map(type, vals)))
+    if sig is not None:
+        key = tuple(sig)
+        out = _abstract_eval_cache.get(key)
+        if out is not None:
+            return out
+    out = abstract_eval(prim, args if args_are_avals else [get_aval(a) for a in args], params)
+    if sig is not None and prim.cache_abstract_eval:
+        if len(_abstract_eval_cache) >= 20000:
+            _abstract_eval_cache.clear()
+        _abstract_eval_cache[key] = out
+    return out
+
+
+def abstract_eval_cached(prim, avals, params):
+    """`abstract_eval`, answered from a cache when the same signature was seen before."""
+    sig = [prim, dtypes.config.jax_enable_x64]
+    for a in avals:
+        sig += (a.shape, a.dtype, a.weak_type)
+    return _cached_abstract_eval(prim, sig, avals, params, True)
 
 
 def _np_array(x):

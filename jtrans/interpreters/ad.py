@@ -101,11 +101,12 @@ def defjvp(prim, *fns):
 
     def rule(primals, tangents, **params):
         ans = prim.bind(*primals, **params)
-        t = Zero(tangent_aval(core.get_aval(ans)))
+        t = None
         for fn, g in zip(fns, tangents):
             if fn is not None and type(g) is not Zero:
-                t = add_tangents(t, fn(g, *primals, **params))
-        return ans, t
+                c = fn(g, *primals, **params)
+                t = c if t is None else add_tangents(t, c)
+        return ans, (Zero(tangent_aval(core.get_aval(ans))) if t is None else t)
 
     jvp_rules[prim] = rule
 
@@ -115,11 +116,12 @@ def defjvp2(prim, *fns):
 
     def rule(primals, tangents, **params):
         ans = prim.bind(*primals, **params)
-        t = Zero(tangent_aval(core.get_aval(ans)))
+        t = None
         for fn, g in zip(fns, tangents):
             if fn is not None and type(g) is not Zero:
-                t = add_tangents(t, fn(g, ans, *primals, **params))
-        return ans, t
+                c = fn(g, ans, *primals, **params)
+                t = c if t is None else add_tangents(t, c)
+        return ans, (Zero(tangent_aval(core.get_aval(ans))) if t is None else t)
 
     jvp_rules[prim] = rule
 
@@ -168,7 +170,8 @@ class JVPTracer(Tracer):
 
     @property
     def aval(self):
-        return core.get_aval(self.primal)
+        p = self.primal
+        return p.aval if type(p) is core._array_type else core.get_aval(p)
 
     def to_concrete_value(self):
         p = self.primal
@@ -188,25 +191,41 @@ class JVPTrace(core.Trace):
         return x, Zero.from_value(x)
 
     def process_primitive(self, prim, args, params):
-        primals, tangents = [], []
+        primals = []
+        tangents = []
         nonzero = False
         for a in args:
-            p, t = self.unpack(a)
-            primals.append(p)
-            tangents.append(t)
-            nonzero = nonzero or type(t) is not Zero
+            if type(a) is JVPTracer and a._trace is self:
+                primals.append(a.primal)
+                tangents.append(a.tangent)
+                nonzero = True
+            else:
+                if isinstance(a, Tracer):
+                    self.is_own(a)
+                primals.append(a)
+                tangents.append(None)
         if not nonzero:
             return core.bind_in(self.parent, prim, primals, params)
+        for i, t in enumerate(tangents):
+            if t is None:  # a constant of this trace: a symbolic zero tangent
+                tangents[i] = Zero.from_value(args[i])
         rule = jvp_rules.get(prim)
         if rule is None:
             raise NotImplementedError(
                 f"differentiation of primitive {prim.name!r} is not implemented (no JVP rule)"
             )
-        with core.set_current_trace(self.parent):
+        ctx = core._ctx
+        prev = ctx.trace
+        ctx.trace = self.parent
+        try:
             out, out_t = rule(primals, tangents, **params)
+        finally:
+            ctx.trace = prev
         if prim.multiple_results:
             return [self.pack(o, t) for o, t in zip(out, out_t)]
-        return self.pack(out, out_t)
+        if type(out_t) is Zero:
+            return out
+        return JVPTracer(self, out, out_t)
 
     def pack(self, primal, tangent):
         if type(tangent) is Zero:
@@ -258,57 +277,67 @@ def backward_pass(jaxpr, consts, args, cts_out):
     """Transposes `jaxpr` with respect to the args that are UndefinedPrimal. Non-linear
     equations (all inputs known) are evaluated forward first. Returns one cotangent per arg
     (Zero where none flows, None for known args)."""
-    env = {}
-    linear = set()
-    for v, c in zip(jaxpr.constvars, consts):
-        env[v] = c
+    Literal, literal_value = core.Literal, core.literal_value
+    env = dict(zip(jaxpr.constvars, consts))
+    linear = set()  # the variables that depend on an UndefinedPrimal input (env holds one)
     for v, a in zip(jaxpr.invars, args):
         if type(a) is UndefinedPrimal:
             linear.add(v)
+            env[v] = UndefinedPrimal(v.aval)
         else:
             env[v] = a
 
-    def read(v):
-        return core.literal_value(v) if type(v) is core.Literal else env[v]
-
     lin_eqns = []
     for eqn in jaxpr.eqns:
-        if any(type(v) is core.Var and v in linear for v in eqn.invars):
-            linear.update(eqn.outvars)
-            lin_eqns.append(eqn)
+        for v in eqn.invars:
+            if v in linear:  # a Literal is never in `linear`
+                lin_eqns.append(eqn)
+                for o in eqn.outvars:
+                    linear.add(o)
+                    env[o] = UndefinedPrimal(o.aval)
+                break
         else:
-            outs = eqn.prim.bind(*[read(v) for v in eqn.invars], **eqn.params)
-            for v, o in zip(eqn.outvars, outs if eqn.prim.multiple_results else [outs]):
-                env[v] = o
+            outs = eqn.prim.bind(
+                *[literal_value(v) if type(v) is Literal else env[v] for v in eqn.invars],
+                **eqn.params,
+            )
+            if eqn.prim.multiple_results:
+                env.update(zip(eqn.outvars, outs))
+            else:
+                env[eqn.outvars[0]] = outs
 
     ct_env = {}
 
-    def write_ct(v, ct):
-        if type(v) is core.Var and v in linear and ct is not None and type(ct) is not Zero:
-            ct_env[v] = add_tangents(ct_env[v], ct) if v in ct_env else ct
+    def write_cts(vs, cts):
+        for v, ct in zip(vs, cts):
+            if ct is None or type(ct) is Zero or v not in linear:
+                continue
+            prev = ct_env.get(v)
+            ct_env[v] = ct if prev is None else add_tangents(prev, ct)
 
-    for v, ct in zip(jaxpr.outvars, cts_out):
-        write_ct(v, ct)
+    write_cts(jaxpr.outvars, cts_out)
+    pop = ct_env.pop
     for eqn in reversed(lin_eqns):
-        cts = [ct_env.pop(v, None) for v in eqn.outvars]
-        if all(c is None for c in cts):
-            continue
-        cts = [Zero(v.aval) if c is None else c for v, c in zip(eqn.outvars, cts)]
-        invals = [
-            UndefinedPrimal(v.aval) if type(v) is core.Var and v in linear else read(v)
-            for v in eqn.invars
-        ]
-        rule = transpose_rules.get(eqn.prim)
+        prim = eqn.prim
+        if prim.multiple_results:
+            cts = [pop(v, None) for v in eqn.outvars]
+            if all(c is None for c in cts):
+                continue
+            ct = [Zero(v.aval) if c is None else c for v, c in zip(eqn.outvars, cts)]
+        else:
+            ct = pop(eqn.outvars[0], None)
+            if ct is None:
+                continue
+        invals = [literal_value(v) if type(v) is Literal else env[v] for v in eqn.invars]
+        rule = transpose_rules.get(prim)
         if rule is None:
             raise NotImplementedError(
-                f"reverse-mode differentiation of {eqn.prim.name!r} is not implemented "
+                f"reverse-mode differentiation of {prim.name!r} is not implemented "
                 "(no transpose rule)"
             )
-        cts_in = rule(cts if eqn.prim.multiple_results else cts[0], *invals, **eqn.params)
-        for v, ct in zip(eqn.invars, cts_in):
-            write_ct(v, ct)
+        write_cts(eqn.invars, rule(ct, *invals, **eqn.params))
     return [
-        (ct_env.get(v, Zero(v.aval)) if type(a) is UndefinedPrimal else None)
+        (ct_env[v] if v in ct_env else Zero(v.aval)) if type(a) is UndefinedPrimal else None
         for v, a in zip(jaxpr.invars, args)
     ]
 

@@ -9,7 +9,7 @@ Invariant: a jaxpr produced here passes `core.typecheck_jaxpr`.
 
 import numpy as np
 
-from .. import core
+from .. import core, dtypes
 from ..core import ClosedJaxpr, Eqn, Jaxpr, Literal, Tracer, Var
 from ..errors import user_line
 
@@ -57,8 +57,17 @@ class StagingTrace(core.Trace):
         return StagingTracer(self, aval, v)
 
     def get_var(self, x):
-        if isinstance(x, StagingTracer) and x._trace is self:
+        t = type(x)
+        if t is StagingTracer and x._trace is self:
             return x.var
+        if t is core._array_type:  # the common constant: a concrete Array
+            v = x._value
+            if v.ndim == 0:
+                return Literal(v[()], x.aval)
+            entry = self.constvars.get(id(x))
+            if entry is None:
+                entry = self.constvars[id(x)] = (Var(x.aval), x)
+            return entry[0]
         self.is_own(x)  # raises for leaked tracers
         if _is_literal_const(x):
             aval = core.get_aval(x)
@@ -76,14 +85,27 @@ class StagingTrace(core.Trace):
             return rule(self, args, params)
         return self.stage(prim, args, params)
 
+    record_source_info = True  # each eqn gets the user's line (a stack walk)
+
     def stage(self, prim, args, params, out_avals=None):
-        invars = [self.get_var(a) for a in args]
+        invars = []
+        sig = [prim, dtypes.config.jax_enable_x64]
+        for a in args:
+            v = a.var if type(a) is StagingTracer and a._trace is self else self.get_var(a)
+            invars.append(v)
+            aval = v.aval
+            sig += (aval.shape, aval.dtype, aval.weak_type)
         if out_avals is None:
-            out_avals = core.abstract_eval(prim, [v.aval for v in invars], params)
-        outvars = [Var(a) for a in out_avals]
-        self.eqns.append(Eqn(prim, invars, outvars, params, user_line()))
-        outs = [StagingTracer(self, a, v) for a, v in zip(out_avals, outvars)]
-        return outs if prim.multiple_results else outs[0]
+            out_avals = core._cached_abstract_eval(prim, sig, invars, params)
+        info = user_line() if self.record_source_info else None
+        if prim.multiple_results:
+            outvars = [Var(a) for a in out_avals]
+            self.eqns.append(Eqn(prim, invars, outvars, params, info))
+            return [StagingTracer(self, a, v) for a, v in zip(out_avals, outvars)]
+        aval = out_avals[0]
+        v = Var(aval)
+        self.eqns.append(Eqn(prim, invars, [v], params, info))
+        return StagingTracer(self, aval, v)
 
     def to_jaxpr(self, outs):
         """(jaxpr, consts) with outputs `outs`; consts may be values of outer traces."""
@@ -99,14 +121,22 @@ class PartialEvalTrace(StagingTrace):
 
     def process_primitive(self, prim, args, params):
         for a in args:
-            if isinstance(a, Tracer) and a._trace is self:
+            if type(a) is StagingTracer and a._trace is self:
                 break
-        else:
-            return core.bind_in(self.parent, prim, args, params)
+        else:  # everything known: compute it now (core.bind_in, inlined)
+            ctx = core._ctx
+            prev = ctx.trace
+            ctx.trace = parent = self.parent
+            try:
+                return parent.process_primitive(prim, args, params)
+            finally:
+                ctx.trace = prev
         rule = partial_eval_rules.get(prim)
         if rule is not None:
             return rule(self, args, params)
         return self.stage(prim, args, params)
+
+    record_source_info = False  # its jaxprs are internal (linearize, partial_eval_jaxpr)
 
     def is_unknown(self, x):
         return isinstance(x, Tracer) and x._trace is self
