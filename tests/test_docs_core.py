@@ -133,7 +133,6 @@ def test_sharp_bits_iterators_in_control_flow():
         lax.cond(True, lambda x: next(x) + 1, lambda x: next(x) - 1, iter_operand)
 
 
-@_pending("jtrans/array.py", "Array.__setitem__ with JAX's immutable-array message")
 def test_sharp_bits_in_place_update_error_message():
     jax_array = jnp.zeros((3, 3), dtype=jnp.float32)
     with pytest.raises(TypeError) as e:

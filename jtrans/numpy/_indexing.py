@@ -663,7 +663,15 @@ def _at(self):
     return _IndexUpdateHelper(self)
 
 
-_extra_methods = {"__getitem__": _getitem, "at": property(_at)}
+def _setitem(self, idx, value):
+    raise TypeError(
+        f"'{type(self).__name__}' object does not support item assignment. JAX arrays are "
+        "immutable. Instead of ``x[idx] = y``, use ``x = x.at[idx].set(y)`` or another .at[] "
+        "method: https://jax.readthedocs.io/en/latest/_autosummary/jax.numpy.ndarray.at.html"
+    )
+
+
+_extra_methods = {"__getitem__": _getitem, "__setitem__": _setitem, "at": property(_at)}
 try:
     from ._shape import _extra_methods_shape
 
