@@ -1,0 +1,308 @@
+"""JAX's own docstring examples as a differential test of jtrans (a developer script, not a test).
+
+Collects the ``>>>`` examples from the docstrings of JAX's public callables (jax, jax.lax, jax.nn,
+jax.nn.initializers, jax.random, jax.scipy.*, jax.tree_util, jax.tree, jax.flatten_util,
+jax.image, jax.numpy.linalg, jax.numpy.fft; not jax.numpy itself), runs each docstring's examples
+twice in fresh namespaces (once with JAX, once with every ``jax`` name rebound to ``jtrans``) and
+compares what each example prints or returns, after normalising reprs, whitespace and numbers
+(parsed numbers are compared with a tolerance).
+
+    JAX_PLATFORMS=cpu python tools/docstring_diff.py [-k substring] [--out FILE] [--all]
+
+Statuses: same, different (value: same text, numbers differ; text: the text differs),
+jtrans raised, JAX raised, both raised. Details go to --out (default /tmp/docstring_diff.txt);
+--all writes the examples that agree too. JAX is imported only here.
+"""
+
+import argparse
+import collections
+import contextlib
+import doctest
+import importlib
+import io
+import os
+import re
+import signal
+import sys
+import types
+import warnings
+
+os.environ["JAX_PLATFORMS"] = "cpu"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import jax
+import numpy as np
+
+import jtrans
+
+warnings.filterwarnings("ignore")
+np.seterr(all="ignore")
+
+MODULES = [
+    "jax",
+    "jax.lax",
+    "jax.nn",
+    "jax.nn.initializers",
+    "jax.random",
+    "jax.scipy.special",
+    "jax.scipy.stats",
+    "jax.scipy.linalg",
+    "jax.scipy.signal",
+    "jax.tree_util",
+    "jax.tree",
+    "jax.flatten_util",
+    "jax.image",
+    "jax.numpy.linalg",
+    "jax.numpy.fft",
+]
+TIMEOUT_S = 30
+
+
+# ---------------------------------------------------------------------------------------------
+# collecting docstrings
+
+
+def _public(mod):
+    names = getattr(mod, "__all__", None) or dir(mod)
+    return [n for n in names if not n.startswith("_") and hasattr(mod, n)]
+
+
+def collect():
+    """[(qualified name, docstring, public module name)] for every public callable (and public methods of public
+    classes) whose docstring has examples; submodules of jax.scipy.stats are walked too."""
+    parser = doctest.DocTestParser()
+    seen, out = set(), []
+    modname_of = [None]
+
+    def add(qual, obj):
+        doc = getattr(obj, "__doc__", None)
+        if not isinstance(doc, str) or id(obj) in seen or ">>>" not in doc:
+            return
+        seen.add(id(obj))
+        if parser.get_examples(doc):
+            out.append((qual, doc, modname_of[0]))
+
+    def walk(modname, mod):
+        modname_of[0] = modname
+        for name in _public(mod):
+            obj = getattr(mod, name)
+            if isinstance(obj, types.ModuleType):
+                if modname == "jax.scipy.stats":
+                    walk(f"{modname}.{name}", obj)
+                    modname_of[0] = modname
+                continue
+            if not callable(obj):
+                continue
+            add(f"{modname}.{name}", obj)
+            if isinstance(obj, type):
+                for meth in vars(obj):
+                    if not meth.startswith("_"):
+                        add(f"{modname}.{name}.{meth}", getattr(obj, meth, None))
+
+    for modname in MODULES:
+        walk(modname, importlib.import_module(modname))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# running examples
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise _Timeout(f"example ran past {TIMEOUT_S} s")
+
+
+def to_jtrans(source):
+    """The example's source with every `jax` name rebound to jtrans."""
+    return re.sub(r"\bjax\b", "jtrans", source)
+
+
+def _module_names(modname):
+    try:
+        mod = importlib.import_module(modname)
+    except ImportError:
+        return {}
+    return {n: getattr(mod, n) for n in _public(mod)}
+
+
+def fresh_namespace(lib, modname):
+    """Doctest runs an example in its module's globals: give each side the public names of the
+    public module the docstring comes from (and of the top level), then jax, jnp, lax, np."""
+    if lib == "jax":
+        import jax.numpy as jnp
+        from jax import lax
+    else:
+        import jtrans.numpy as jnp
+        from jtrans import lax
+
+        modname = to_jtrans(modname)
+    ns = _module_names(lib)
+    ns.update(_module_names(modname))
+    ns.update({"jax": jax if lib == "jax" else jtrans, "jnp": jnp, "lax": lax, "np": np})
+    ns["jtrans"] = jtrans
+    return ns
+
+
+def reset_config():
+    for mod in (jax, jtrans):
+        for flag, val in (("jax_enable_x64", False), ("jax_numpy_rank_promotion", "allow")):
+            with contextlib.suppress(Exception):
+                mod.config.update(flag, val)
+
+
+def run_example(source, ns):
+    """(printed text, exception or None) of one example run as doctest runs it."""
+    buf = io.StringIO()
+    old_hook = sys.displayhook
+    sys.displayhook = sys.__displayhook__
+    signal.alarm(TIMEOUT_S)
+    try:
+        with contextlib.redirect_stdout(buf):
+            exec(compile(source, "<doctest>", "single"), ns)
+        return buf.getvalue(), None
+    except BaseException as e:  # noqa: BLE001
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        return buf.getvalue(), e
+    finally:
+        signal.alarm(0)
+        sys.displayhook = old_hook
+
+
+def run_doc(doc, lib, modname):
+    examples = doctest.DocTestParser().get_examples(doc)
+    ns = fresh_namespace(lib, modname)
+    results = []
+    try:
+        for ex in examples:
+            src = ex.source if lib == "jax" else to_jtrans(ex.source)
+            results.append(run_example(src, ns))
+    finally:
+        reset_config()
+    return examples, results
+
+
+# ---------------------------------------------------------------------------------------------
+# comparing outputs
+
+NUM = re.compile(
+    r"(?<![\w.])[-+]?(?:(?:\d+\.\d*|\.\d+|\d+)(?:e[-+]?\d+)?|nan|inf)(?:j)?(?![\w])", re.I
+)
+
+
+def normalise(text):
+    text = re.sub(r"\bjaxlib\b[\w.]*", "LIB", text)
+    text = re.sub(r"\bjax\b", "jtrans", text)
+    text = re.sub(r"0x[0-9a-fA-F]+", "0xADDR", text)
+    return text
+
+
+def split_numbers(text):
+    nums = [m.group(0) for m in NUM.finditer(text)]
+    skeleton = re.sub(r"\s+", "", NUM.sub("#", text))
+    return skeleton, nums
+
+
+def _num(s):
+    s = s.lower().rstrip("j")
+    return float(s)
+
+
+def numbers_close(a, b, rtol=1e-4, atol=1e-6):
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x == y:
+            continue
+        try:
+            fx, fy = _num(x), _num(y)
+        except ValueError:
+            return False
+        if np.isnan(fx) and np.isnan(fy):
+            continue
+        if not np.isclose(fx, fy, rtol=rtol, atol=atol):
+            return False
+    return True
+
+
+def compare(jax_res, jt_res):
+    """A status string for one example."""
+    (jout, jexc), (tout, texc) = jax_res, jt_res
+    if jexc is not None and texc is not None:
+        return "both raised"
+    if jexc is not None:
+        return "JAX raised"
+    if texc is not None:
+        return "jtrans raised"
+    a, b = normalise(jout), normalise(tout)
+    if re.sub(r"\s+", "", a) == re.sub(r"\s+", "", b):
+        return "same"
+    (sa, na), (sb, nb) = split_numbers(a), split_numbers(b)
+    if sa == sb:
+        return "same" if numbers_close(na, nb) else "different value"
+    return "different text"
+
+
+def describe_exc(e):
+    if e is None:
+        return ""
+    msg = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {msg[0][:300] if msg else ''}"
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-k", default="", help="only docstrings whose qualified name contains this")
+    ap.add_argument("--out", default="/tmp/docstring_diff.txt")
+    ap.add_argument("--all", action="store_true", help="write agreeing examples too")
+    args = ap.parse_args()
+    signal.signal(signal.SIGALRM, _on_alarm)
+
+    docs = [(q, d, m) for q, d, m in collect() if args.k in q]
+    counts = collections.Counter()
+    per_module = collections.defaultdict(collections.Counter)
+    lines = []
+    for qual, doc, modname in docs:
+        examples, jax_res = run_doc(doc, "jax", modname)
+        _, jt_res = run_doc(doc, "jtrans", modname)
+        module = qual.rsplit(".", 1)[0]
+        for i, (ex, jr, tr) in enumerate(zip(examples, jax_res, jt_res)):
+            status = compare(jr, tr)
+            counts[status] += 1
+            per_module[module][status] += 1
+            if status == "same" and not args.all:
+                continue
+            lines.append(f"=== [{status}] {qual} #{i}")
+            lines.append("    " + ex.source.rstrip().replace("\n", "\n    "))
+            lines.append(
+                "  JAX:    "
+                + (jr[0].rstrip() or describe_exc(jr[1])).replace("\n", "\n" + " " * 10)
+            )
+            if jr[1] is not None and jr[0].strip():
+                lines.append("          " + describe_exc(jr[1]))
+            lines.append(
+                "  jtrans: "
+                + (tr[0].rstrip() or describe_exc(tr[1])).replace("\n", "\n" + " " * 10)
+            )
+            if tr[1] is not None and tr[0].strip():
+                lines.append("          " + describe_exc(tr[1]))
+    with open(args.out, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+    total = sum(counts.values())
+    print(f"{len(docs)} docstrings, {total} examples")
+    for mod, c in sorted(per_module.items()):
+        print(f"  {mod:28s} " + ", ".join(f"{k}: {v}" for k, v in sorted(c.items())))
+    print("summary: " + ", ".join(f"{k}: {v}" for k, v in counts.most_common()))
+    print(f"details: {args.out}")
+
+
+if __name__ == "__main__":
+    main()
