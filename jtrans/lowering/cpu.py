@@ -52,13 +52,12 @@ def _optimize(mod, tm):
 
 
 def _optimize_lean(mod, tm):
-    """A short pipeline for code that runs for microseconds: inline the math helpers, then
-    scalar clean-up (no loop passes, no vectorisation)."""
+    """A short pipeline for code that runs for microseconds: inline the math helpers and put
+    the accumulators in registers (no clean-up, loop passes or vectorisation: with codegen
+    level 0 after it, instcombine/GVN changed the object code by ~1% for 2.3 of 2.9 ms)."""
     pb = llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options(speed_level=1))
     mpm = llvm.create_new_module_pass_manager()
-    mpm.add_always_inliner_pass()
-    for name in ("sroa", "instruction_combine", "simplify_cfg", "new_gvn", "instruction_combine",
-                 "simplify_cfg", "global_dead_code_eliminate"):  # fmt: skip
+    for name in ("always_inliner", "sroa", "global_dead_code_eliminate"):
         getattr(mpm, f"add_{name}_pass")()
     mpm.run(mod, pb)
 
