@@ -142,7 +142,7 @@ def run_example(source, ns):
     signal.alarm(TIMEOUT_S)
     try:
         with contextlib.redirect_stdout(buf):
-            exec(compile(source, "<doctest>", "single"), ns)
+            exec(compile(source, "<doctest>", "single"), ns)  # noqa: S102
         return buf.getvalue(), None
     except BaseException as e:
         if isinstance(e, KeyboardInterrupt):
