@@ -316,31 +316,65 @@ def _isnan(x):
 
 
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False,
-             *, interpolation=None):  # fmt: skip
+             *, weights=None, interpolation=None):  # fmt: skip
     if interpolation is not None:
         method = interpolation
-    return _quantile("quantile", a, q, axis, method, keepdims, False)
+    return _quantile("quantile", a, q, axis, method, keepdims, False, weights=weights)
 
 
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-               keepdims=False, *, interpolation=None):  # fmt: skip
+               keepdims=False, *, weights=None, interpolation=None):  # fmt: skip
     if interpolation is not None:
         method = interpolation
-    return _quantile("percentile", a, q, axis, method, keepdims, True)
+    return _quantile("percentile", a, q, axis, method, keepdims, True, weights=weights)
 
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return _quantile("median", a, 0.5, axis, "linear", keepdims, False)
 
 
-def _quantile(name, a, q, axis, method, keepdims, percent, ignore_nan=False):
+_QUANTILE_METHODS = ("linear", "lower", "higher", "nearest", "midpoint", "inverted_cdf")
+
+
+def _quantile_weights(name, weights, aval, axis, method):
+    """`weights` broadcast to the data's shape (JAX: the data's shape, or the reduced axes')."""
+    if method != "inverted_cdf":
+        raise NotImplementedError(
+            f"{name}: method {method!r} doesn't support weights; only 'inverted_cdf' does"
+        )
+    w = asarray_any(weights)
+    wa = core.get_aval(w)
+    if dtypes.is_complex(wa.dtype):
+        raise JTransValueError(f"{name}: weights cannot be complex (got {wa.dtype})")
+    if wa.shape == aval.shape:
+        return w
+    if axis is None:
+        raise JTransValueError(
+            f"{name}: weights of shape {wa.shape} must match the data's shape {aval.shape} "
+            "when axis is None"
+        )
+    axes = canonical_axes(axis, aval.ndim)
+    if wa.shape != tuple(aval.shape[ax] for ax in axes):
+        raise JTransValueError(
+            f"{name}: weights of shape {wa.shape} must match the data's shape {aval.shape} or "
+            f"the reduced axes' sizes {tuple(aval.shape[ax] for ax in axes)} (axis={axis})"
+        )
+    return lax.broadcast_in_dim(w, aval.shape, axes)
+
+
+def _quantile(name, a, q, axis, method, keepdims, percent, ignore_nan=False, weights=None):
     a, aval = _prep(name, a)
-    if method not in ("linear", "lower", "higher", "nearest", "midpoint"):
+    if method not in _QUANTILE_METHODS:
         raise JTransValueError(
             f"{name}: method {method!r} is not supported; use 'linear', 'lower', 'higher', "
-            "'nearest' or 'midpoint'"
+            "'nearest', 'midpoint' or 'inverted_cdf'"
         )
     dt = dtypes.to_inexact_dtype(aval.dtype)
+    if weights is not None:
+        weights = _quantile_weights(name, weights, aval, axis, method)
+        dt = dtypes.to_inexact_dtype(dtypes.result_type(dt, weights))
+    elif method == "inverted_cdf":
+        weights = lax.full(aval.shape, 1, dt)
     qdt = dtypes.result_type(dt, q)  # a Python scalar q is weak: float16 data stays float16
     q = asarray_any(q)
     dt = qdt if dtypes.is_inexact(qdt) else dt
@@ -351,21 +385,30 @@ def _quantile(name, a, q, axis, method, keepdims, percent, ignore_nan=False):
     q = lax.clamp(lax.full_like(q, 0), q, lax.full_like(q, 1))  # JAX clamps q to [0, 1]
     shape = aval.shape
     if axis is None:
-        a = lax.reshape(a, (aval.size,))
         axes = tuple(range(aval.ndim))
+        flat_shape = (aval.size,)
     else:
         axes = canonical_axes(axis, aval.ndim)
         kept = [i for i in range(aval.ndim) if i not in axes]
-        a = lax.transpose(a, kept + list(axes))
         n_red = 1
         for ax in axes:
             n_red *= shape[ax]
-        a = lax.reshape(a, tuple(shape[i] for i in kept) + (n_red,))
+        flat_shape = tuple(shape[i] for i in kept) + (n_red,)
+    perm = [i for i in range(aval.ndim) if i not in axes] + list(axes)
+
+    def reduced_axis_last(x):
+        return lax.reshape(lax.transpose(x, perm), flat_shape)
+
+    a = reduced_axis_last(a)
     n = core.get_aval(a).shape[-1]
     if n == 0:
         raise JTransValueError(f"{name} of an empty array (shape {shape}, axis {axis})")
     nan = _isnan(a)
-    s = lax.sort(a, dimension=-1)
+    if weights is not None:
+        w = reduced_axis_last(lax.convert_element_type(weights, dt))
+        s, w = lax.sort((a, w), dimension=-1, num_keys=1)
+    else:
+        s = lax.sort(a, dimension=-1)
     if ignore_nan:
         valid = lax.convert_element_type(lax.bitwise_not(nan), dt)
         cnt = lax.reduce_sum(valid, (core.get_aval(a).ndim - 1,))
@@ -381,12 +424,16 @@ def _quantile(name, a, q, axis, method, keepdims, percent, ignore_nan=False):
     pos = lax.mul(qb, lastb)
     lo = lax.floor(pos)
     hi = lax.ceil(pos)
-    if method == "lower":
+    if method == "inverted_cdf":
+        pos_lo, bad_weight = _inverted_cdf_positions(s, w, qb, lastb, qa.ndim)
+        pos_hi, frac = pos_lo, None
+    elif method == "lower":
         pos_lo, pos_hi, frac = lo, lo, None
     elif method == "higher":
         pos_lo, pos_hi, frac = hi, hi, None
     elif method == "nearest":
-        r = lax.round(pos, lax.RoundingMethod.TO_NEAREST_EVEN)
+        # JAX rounds a position halfway between two elements down (NumPy: to even)
+        r = lax.select(lax.le(lax.sub(pos, lo), lax.full_like(pos, 0.5)), lo, hi)
         pos_lo, pos_hi, frac = r, r, None
     elif method == "midpoint":
         pos_lo, pos_hi, frac = lo, hi, lax.full_like(pos, 0.5)
@@ -408,10 +455,32 @@ def _quantile(name, a, q, axis, method, keepdims, percent, ignore_nan=False):
         anynan = lax.reduce_or(nan, (core.get_aval(nan).ndim - 1,))
         anynan = lax.broadcast_in_dim(anynan, pshape, tuple(range(qa.ndim, len(pshape))))
         res = lax.select(anynan, lax.full_like(res, np.nan), res)
+    if method == "inverted_cdf":  # a negative or NaN weight makes the result NaN (as in JAX)
+        res = lax.select(bad_weight, lax.full_like(res, np.nan), res)
     if keepdims:
         kshape = tuple(1 if (axis is None or i in axes) else d for i, d in enumerate(shape))
         res = lax.reshape(res, qa.shape + kshape)
     return res
+
+
+def _inverted_cdf_positions(s, w, qb, lastb, nq):
+    """The positions (as floats, shape q.shape + batch) of the first sorted elements whose
+    cumulative weight reaches q times the total, and where a weight is negative or NaN."""
+    n_axis = core.get_aval(s).ndim - 1
+    bad = lax.bitwise_or(lax.lt(w, lax.full_like(w, 0)), _isnan(w))
+    w = lax.select(lax.bitwise_or(bad, _isnan(s)), lax.full_like(w, 0), w)
+    cw = lax.cumsum(w, axis=n_axis)
+    total = lax.index_in_dim(cw, core.get_aval(cw).shape[-1] - 1, n_axis, keepdims=False)
+    pshape = core.get_aval(qb).shape
+    full = pshape + core.get_aval(s).shape[-1:]
+    bdims = tuple(range(nq, len(full)))
+    target = lax.mul(qb, lax.broadcast_in_dim(total, pshape, bdims[:-1]))
+    below = lax.lt(lax.broadcast_in_dim(cw, full, bdims),
+                   lax.broadcast_in_dim(target, full, tuple(range(len(pshape)))))  # fmt: skip
+    pos = lax.reduce_sum(lax.convert_element_type(below, core.get_aval(qb).dtype), (len(full) - 1,))
+    pos = lax.clamp(lax.full_like(pos, 0), pos, lastb)
+    bad = lax.reduce_or(bad, (n_axis,))
+    return pos, lax.broadcast_in_dim(bad, pshape, bdims[:-1])
 
 
 def _pick(s, pos, nq):
@@ -537,13 +606,13 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 
 
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-                keepdims=False):  # fmt: skip
-    return _quantile("nanquantile", a, q, axis, method, keepdims, False, ignore_nan=True)
+                keepdims=False, *, weights=None):  # fmt: skip
+    return _quantile("nanquantile", a, q, axis, method, keepdims, False, True, weights)
 
 
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-                  keepdims=False):  # fmt: skip
-    return _quantile("nanpercentile", a, q, axis, method, keepdims, True, ignore_nan=True)
+                  keepdims=False, *, weights=None):  # fmt: skip
+    return _quantile("nanpercentile", a, q, axis, method, keepdims, True, True, weights)
 
 
 __all__ = [

@@ -1,0 +1,46 @@
+"""Regression tests for differences found by running jax.numpy's own docstring examples against
+jtrans.numpy (tools/jnp_docstring_diff.py). Expected values are JAX's outputs, as literals."""
+
+import numpy as np
+import pytest
+
+import jtrans
+import jtrans.numpy as jnp
+
+
+def check(out, expected, dtype):
+    assert out.dtype == np.dtype(dtype), out.dtype
+    np.testing.assert_array_equal(np.asarray(out), np.asarray(expected, dtype=dtype))
+
+
+# ---------------------------------------------------------------------------------------------
+# quantiles
+
+
+def test_quantile_nearest_rounds_halfway_down():
+    x = jnp.array([0, 1, 2, 3, 4, 5, 6])
+    check(jnp.percentile(x, jnp.array([25, 50, 75]), method="nearest"), [1.0, 3.0, 4.0], "float32")
+    check(jnp.quantile(jnp.arange(7.0), 1 / 12, method="nearest"), 0.0, "float32")
+
+
+def test_quantile_weights_inverted_cdf():
+    x = jnp.array([1, 2, 3, 4, 5])
+    w = jnp.array([1, 1, 2, 1, 1])
+    check(jnp.percentile(x, 50, weights=w, method="inverted_cdf"), 3.0, "float32")
+    check(jnp.quantile(x, 0.5, weights=w, method="inverted_cdf"), 3.0, "float32")
+    xn = jnp.array([1.0, jnp.nan, 3.0, 4.0, 5.0])
+    check(jnp.nanquantile(xn, 0.5, weights=w, method="inverted_cdf"), 3.0, "float32")
+    check(jnp.nanpercentile(xn, 50, weights=w, method="inverted_cdf"), 3.0, "float32")
+    # weights over the reduced axis only; a negative weight gives NaN (as in JAX)
+    a = jnp.array([[3.0, 1.0, 2.0], [6.0, 5.0, 4.0]])
+    check(jnp.quantile(a, 0.5, axis=1, weights=jnp.array([1.0, 1.0, 1.0]),
+                       method="inverted_cdf"), [2.0, 5.0], "float32")  # fmt: skip
+    check(jnp.quantile(a, jnp.array([0.0, 1.0]), axis=1, method="inverted_cdf"),
+          [[1.0, 4.0], [3.0, 6.0]], "float32")  # fmt: skip
+    bad = jnp.array([[1.0, -1.0, 1.0], [1.0, 1.0, 1.0]])
+    out = jnp.quantile(a, 0.5, axis=1, weights=bad, method="inverted_cdf")
+    assert np.isnan(out[0]) and out[1] == 5.0
+    with pytest.raises(NotImplementedError, match="inverted_cdf"):
+        jnp.quantile(x, 0.5, weights=w)
+    with pytest.raises(ValueError, match="weights"):
+        jnp.quantile(a, 0.5, weights=jnp.ones(3), method="inverted_cdf")
