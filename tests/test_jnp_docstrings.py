@@ -44,3 +44,14 @@ def test_quantile_weights_inverted_cdf():
         jnp.quantile(x, 0.5, weights=w)
     with pytest.raises(ValueError, match="weights"):
         jnp.quantile(a, 0.5, weights=jnp.ones(3), method="inverted_cdf")
+
+
+# ---------------------------------------------------------------------------------------------
+# elementwise
+
+
+def test_signbit_reads_the_sign_bit_of_nan_and_zero():
+    x = jnp.array([jnp.nan, -jnp.nan, jnp.inf, -jnp.inf, -0.0, 0.0, -1.5])
+    check(jnp.signbit(x), [False, True, False, True, True, False, True], "bool")
+    check(jnp.signbit(x.astype("float16")), [False, True, False, True, True, False, True], "bool")
+    check(jtrans.jit(jnp.signbit)(x), [False, True, False, True, True, False, True], "bool")

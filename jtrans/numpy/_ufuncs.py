@@ -611,9 +611,9 @@ def signbit(x, /):
         return lax.lt(x, _strong_const(x, 0))
     if kind == "c":
         raise JTransTypeError("signbit does not accept complex arguments")
-    zero = _strong_const(x, 0)
-    neg_zero = lax.bitwise_and(lax.eq(x, zero), lax.lt(lax.div(_const(x, 1.0), x), zero))
-    return lax.bitwise_or(lax.lt(x, zero), neg_zero)
+    # the sign bit itself, so -0.0 and -nan count as negative (as in JAX)
+    bits = lax.bitcast_convert_type(x, np.dtype(f"int{8 * core.get_aval(x).dtype.itemsize}"))
+    return lax.lt(bits, lax.full_like(bits, 0))
 
 
 def copysign(x1, x2, /):
