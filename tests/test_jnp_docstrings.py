@@ -55,3 +55,10 @@ def test_signbit_reads_the_sign_bit_of_nan_and_zero():
     check(jnp.signbit(x), [False, True, False, True, True, False, True], "bool")
     check(jnp.signbit(x.astype("float16")), [False, True, False, True, True, False, True], "bool")
     check(jtrans.jit(jnp.signbit)(x), [False, True, False, True, True, False, True], "bool")
+
+
+def test_rint_complex_rounds_each_part():
+    out = jnp.rint(jnp.array([-1.5 + 3.5j, 4.5 + 2.5j]))
+    check(out, [-2.0 + 4.0j, 4.0 + 2.0j], "complex64")
+    with pytest.raises(TypeError):
+        jnp.floor(jnp.array([1.0 + 1.0j]))

@@ -488,14 +488,16 @@ def sinc(x, /):
 # rounding
 
 
-def _rounding(name, lax_fn, exact_to_float=False):
+def _rounding(name, lax_fn, exact_to_float=False, complex_parts=False):
     def f(x, /):
         (x,) = promote_args(name, x)
         if _is_exact(x):
             # integers are already whole: JAX keeps their dtype (rint makes them floats)
             return lax.convert_element_type(x, dtypes.default_float()) if exact_to_float else x
         if _is_complex(x):
-            raise JTransTypeError(f"{name} does not accept complex arguments")
+            if not complex_parts:
+                raise JTransTypeError(f"{name} does not accept complex arguments")
+            return lax.complex(lax_fn(lax.real(x)), lax_fn(lax.imag(x)))  # rint: each part
         return lax_fn(x)
 
     f.__name__ = f.__qualname__ = name
@@ -507,7 +509,7 @@ floor = _rounding("floor", lax.floor)
 ceil = _rounding("ceil", lax.ceil)
 trunc = _rounding("trunc", lambda x: _select(lax.lt(x, 0.0), lax.ceil(x), lax.floor(x)))
 fix = _rounding("fix", lambda x: trunc(x))
-rint = _rounding("rint", lambda x: lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN), True)
+rint = _rounding("rint", lambda x: lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN), True, True)
 
 
 def round(a, decimals=0, out=None):
