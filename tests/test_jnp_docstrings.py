@@ -62,3 +62,34 @@ def test_rint_complex_rounds_each_part():
     check(out, [-2.0 + 4.0j, 4.0 + 2.0j], "complex64")
     with pytest.raises(TypeError):
         jnp.floor(jnp.array([1.0 + 1.0j]))
+
+
+# ---------------------------------------------------------------------------------------------
+# shapes, sorting, set operations
+
+
+def test_argwhere_of_a_scalar_has_no_columns():
+    assert jnp.argwhere(1).shape == (1, 0)
+    assert jnp.argwhere(0).shape == (0, 0)
+    assert jnp.argwhere(jnp.float32(3), size=2).shape == (2, 0)
+
+
+def test_size_with_a_tuple_of_axes():
+    y = jnp.ones((2, 3))
+    assert jnp.size(y, axis=(1,)) == 3
+    assert jnp.size(y, axis=(0, 1)) == 6
+    assert jnp.size(y, axis=()) == 1
+
+
+def test_vsplit_splits_a_1d_array():
+    x1, x2 = jnp.vsplit(jnp.array([1, 2, 3, 4, 5, 6]), 2)
+    check(x1, [1, 2, 3], "int32")
+    check(x2, [4, 5, 6], "int32")
+
+
+def test_unique_counts_is_a_named_tuple():
+    result = jnp.unique_counts(jnp.array([3, 4, 1, 3, 1]))
+    check(result.values, [1, 3, 4], "int32")
+    check(result.counts, [2, 2, 1], "int32")
+    assert repr(result).startswith("_UniqueCountsResult(values=Array([1, 3, 4], dtype=int32)")
+    assert type(jnp.unique_all(jnp.array([1, 1]))).__name__ == "_UniqueAllResult"

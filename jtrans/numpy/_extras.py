@@ -1116,9 +1116,9 @@ def setxor1d(ar1, ar2, assume_unique=False, *, size=None, fill_value=None):
 
 
 _UniqueAllResult = collections.namedtuple(
-    "UniqueAllResult", ["values", "indices", "inverse_indices", "counts"]
+    "_UniqueAllResult", ["values", "indices", "inverse_indices", "counts"]
 )
-_UniqueInverseResult = collections.namedtuple("UniqueInverseResult", ["values", "inverse_indices"])
+_UniqueInverseResult = collections.namedtuple("_UniqueInverseResult", ["values", "inverse_indices"])
 
 
 def unique_all(x, *, size=None, fill_value=None):

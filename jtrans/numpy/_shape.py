@@ -398,8 +398,8 @@ def hsplit(ary, indices_or_sections):
 
 def vsplit(ary, indices_or_sections):
     a = _arr(ary, "vsplit")
-    if core.get_aval(a).ndim < 2:
-        raise ValueError("vsplit only works on arrays of 2 or more dimensions")
+    if core.get_aval(a).ndim < 1:  # JAX splits a 1-d array along its only axis
+        raise ValueError("vsplit only works on arrays of 1 or more dimensions")
     return split(a, indices_or_sections, 0)
 
 
@@ -953,6 +953,8 @@ def size(a, axis=None):
     s = core.get_aval(asarray_any(a)).shape
     if axis is None:
         return int(np.prod(s, dtype=np.int64))
+    if isinstance(axis, (tuple, list)):  # JAX: the product of the sizes of these axes
+        return int(np.prod([s[canonical_axis(ax, len(s))] for ax in axis], dtype=np.int64))
     return s[canonical_axis(axis, len(s))]
 
 

@@ -2,6 +2,8 @@
 argwhere, flatnonzero. Everything is built on lax.sort (stable, multi-operand); functions with
 data-dependent output shapes are concrete-only unless `size=` is given, as in JAX."""
 
+import collections
+
 import numpy as np
 
 from .. import core, dtypes, lax
@@ -216,7 +218,7 @@ def argwhere(a, *, size=None, fill_value=None):
     cols = nonzero(a, size=size, fill_value=fill_value)
     k = core.get_aval(cols[0]).shape[0]
     out = lax.concatenate([lax.reshape(c, (k, 1)) for c in cols], 1)
-    return lax.reshape(out, (k, aval.ndim))
+    return lax.slice(out, (0, 0), (k, aval.ndim))  # a scalar's rows have no columns
 
 
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
@@ -363,8 +365,12 @@ def unique_values(x, *, size=None, fill_value=None):
     return unique(x, size=size, fill_value=fill_value)
 
 
+_UniqueCountsResult = collections.namedtuple("_UniqueCountsResult", ["values", "counts"])
+
+
 def unique_counts(x, *, size=None, fill_value=None):
-    return unique(x, return_counts=True, size=size, fill_value=fill_value)
+    """(values, counts) of the unique values of x (Array API), a named tuple as in JAX."""
+    return _UniqueCountsResult(*unique(x, return_counts=True, size=size, fill_value=fill_value))
 
 
 __all__ = [
