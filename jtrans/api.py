@@ -872,12 +872,16 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
             fast[key] = (exe, out_tree, [a.weak_type for a in closed.out_avals])
         return tree_unflatten(out_tree, outs)
 
-    def lower(*args, **kwargs):
+    def trace(*args, **kwargs):  # the stages of JAX's AOT API (jtrans.stages)
+        from . import stages
+
         statics, dyn_args, dyn_kwargs = _split(args, kwargs)
         (closed, _, out_tree), _ = _trace(statics, dyn_args, dyn_kwargs, len(args))
-        return Lowered(closed, name, out_tree, jitted)
+        return stages.trace(jitted, name, closed, out_tree, dyn_args, dyn_kwargs, statics)
 
-    jitted.lower = lower
+    jitted.trace = trace
+    jitted.lower = lambda *args, **kwargs: trace(*args, **kwargs).lower()
+    jitted.eval_shape = lambda *args, **kwargs: trace(*args, **kwargs).out_info
     jitted._cache = cache
     jitted.clear_cache = lambda: (cache.entries.clear(), fast.clear())
     return jitted
