@@ -93,3 +93,24 @@ def test_unique_counts_is_a_named_tuple():
     check(result.counts, [2, 2, 1], "int32")
     assert repr(result).startswith("_UniqueCountsResult(values=Array([1, 3, 4], dtype=int32)")
     assert type(jnp.unique_all(jnp.array([1, 1]))).__name__ == "_UniqueAllResult"
+
+
+def test_fromfunction_maps_over_scalar_indices():
+    out = jnp.fromfunction(lambda x: (x + 1) * jnp.arange(3), shape=(2,))
+    check(out, [[0.0, 1.0, 2.0], [0.0, 2.0, 4.0]], "float32")
+    seen = []
+    jnp.fromfunction(lambda x, y: seen.append((x.shape, y.shape)) or x + y, (2, 3))
+    assert seen == [((), ())]
+    plus, times = jnp.fromfunction(lambda x, y: (x + y, x * y), shape=(2, 3))
+    check(plus, [[0, 1, 2], [1, 2, 3]], "float32")
+    check(times, [[0, 0, 0], [0, 1, 2]], "float32")
+    check(jnp.fromfunction(jnp.multiply, shape=(2, 3), dtype=int), [[0, 0, 0], [0, 1, 2]], "int32")
+
+
+def test_piecewise_array_condlist_lists_conditions_along_its_first_axis():
+    x = jnp.array([-4, -3, -2, -1, 0, 1, 2, 3, 4])
+    funcs = [lambda x: x * 0, lambda x: x * 10, lambda x: x * 100]
+    out = jnp.piecewise(x, jnp.array([False, True, False]), funcs)
+    check(out, [-40, -30, -20, -10, 0, 10, 20, 30, 40], "int32")
+    # one condition shaped like x still works (NumPy's reading, where JAX's cannot apply)
+    check(jnp.piecewise(x, x > 2, [lambda x: x * 10]), [0, 0, 0, 0, 0, 0, 0, 30, 40], "int32")

@@ -5,6 +5,8 @@ Everything is built from lax ops (iota, broadcasted_iota, comparisons, select), 
 traces under jit and differentiates through its array arguments. Shapes must be concrete.
 """
 
+import functools
+
 import numpy as np
 
 from .. import core, dtypes, lax
@@ -460,12 +462,18 @@ def indices(dimensions, dtype=None, sparse=False):
 
 
 def fromfunction(function, shape, *, dtype=float, **kwargs):
-    """function(*index grids) for an array of `shape` (the grids are broadcasted_iota arrays,
-    as np.fromfunction passes arrays; write `function` elementwise)."""
+    """function(i, j, ...) at every index of `shape`, as JAX does it: `function` is vmapped over
+    each axis, so it sees scalar indices and may return any shape (or a pytree), which gets
+    `shape` as leading dimensions. kwargs are passed to `function` unchanged."""
+    from ..api import vmap  # jtrans.api imports jtrans.numpy
+
     shape = _shape(shape)
     dt = dtypes.check_dtype(dtype)
-    grids = [lax.broadcasted_iota(dt, shape, i) for i in range(len(shape))]
-    return function(*grids, **kwargs)
+    fun = functools.partial(function, **kwargs) if kwargs else function
+    for i in range(len(shape)):
+        fun = vmap(fun, in_axes=tuple(0 if j == len(shape) - 1 - i else None
+                                      for j in range(len(shape))))  # fmt: skip
+    return fun(*(lax.iota(dt, n) for n in shape))
 
 
 __all__ = [

@@ -100,10 +100,18 @@ def piecewise(x, condlist, funclist, *args, **kw):
     funclist[-1](x) when it has one more entry than condlist. Every function sees all of x."""
     x = asarray_any(x)
     aval = core.get_aval(x)
-    if isinstance(condlist, (Array, core.Tracer, np.ndarray)) and np.ndim(condlist) == aval.ndim:
-        condlist = [condlist]
-    condlist = list(condlist)
     funclist = list(funclist)
+    if isinstance(condlist, (Array, core.Tracer, np.ndarray, bool, np.bool_)):
+        cond_shape = np.shape(condlist) if isinstance(condlist, np.ndarray) else None
+        cond_shape = (
+            core.get_aval(asarray_any(condlist)).shape if cond_shape is None else cond_shape
+        )
+        if cond_shape and cond_shape[0] in (len(funclist), len(funclist) - 1):
+            # JAX: an array's leading axis lists the conditions
+            condlist = [condlist[i] for i in range(cond_shape[0])]
+        else:  # NumPy: a scalar, or one condition shaped like x
+            condlist = [condlist]
+    condlist = list(condlist)
     if len(funclist) not in (len(condlist), len(condlist) + 1):
         raise JTransValueError(
             f"piecewise: {len(condlist)} conditions need {len(condlist)} or "
