@@ -801,8 +801,10 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
         flat, in_tree = tree_flatten((dyn_args, dyn_kwargs))
         flat = [_as_value(x) for x in flat]
         avals = [core.get_aval(x) for x in flat]
-        # collectives bake the sizes of the named axes around them into the jaxpr
-        key = (in_tree, tuple(avals), statics, batching.axis_env())
+        # collectives bake the sizes of the named axes around them into the jaxpr; the options
+        # that change what tracing produces are part of the key too (as in JAX)
+        opts = (config.jax_enable_x64, config.jax_threefry_partitionable)
+        key = (in_tree, tuple(avals), statics, batching.axis_env(), opts)
         entry = cache.entries.get(key)
         if entry is None:
             box = []
@@ -852,6 +854,8 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
                 leaves, treedef = tree_flatten(args)
                 key = _fast_key(leaves)
                 key = (treedef, key) if len(key) == len(leaves) else None
+            if key is not None:
+                key = (key, config.jax_enable_x64, config.jax_threefry_partitionable)
             hit = fast.get(key) if key is not None else None
             if hit is not None:
                 exe, out_tree, weak = hit

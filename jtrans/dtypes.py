@@ -55,6 +55,9 @@ class Config:
         # "standard" (JAX's lattice) or "strict" (only weakly-typed promotions are implicit)
         self.jax_numpy_dtype_promotion = "standard"
         self.jax_disable_jit = False
+        # JAX's threefry schemes (jtrans.random): False is the classic one, True the
+        # partitionable one (one threefry block per output position, counter = its flat index)
+        self.jax_threefry_partitionable = False
 
     def _name(self, name):
         name = self._aliases.get(name, name)

@@ -2,8 +2,8 @@
 `jax.random.PRNGKey` makes); every function is a pure function of its key, so the same key
 gives the same numbers on every backend, under jit and under vmap (over keys or parameters).
 
-The bits are JAX's (threefry-2x32, JAX's classic non-partitionable scheme,
-`jax_threefry_partitionable=False`), and so are the bits-to-number methods: `uniform` takes the
+The bits are JAX's (threefry-2x32, in JAX's classic scheme by default,
+`jax_threefry_partitionable=False`, or its partitionable one when that option is True), and so are the bits-to-number methods: `uniform` takes the
 top mantissa bits of each word, `normal` is sqrt(2) erfinv(u), `randint` uses two words per
 value, `categorical` is Gumbel-max, `permutation` sorts by random keys.
 """
@@ -162,6 +162,8 @@ def split(key, num=2):
     """`num` new keys (an int or a shape): an array of shape (*num, 2)."""
     shape = (int(num),) if np.ndim(num) == 0 else tuple(int(d) for d in num)
     k0, k1 = _words(key, "split")
+    if _rb.partitionable():  # key i is the threefry block of the counter pair (0, i)
+        return _stack_words(*_rb.counter_blocks(k0, k1, shape))
     return lax.reshape(_rb.random_bits(k0, k1, 32, (2 * math.prod(shape),)), shape + (2,))
 
 
@@ -169,6 +171,9 @@ def _split2(key):
     # split(key) without slicing: JAX's split(key, 2) is the stream of 4 words, whose blocks
     # are (0, 2) and (1, 3); the first key is word 0 of both blocks, the second word 1
     k0, k1 = _words(key, "split")
+    if _rb.partitionable():
+        keys = _stack_words(*_rb.counter_blocks(k0, k1, (2,)))
+        return tuple(lax.index_in_dim(keys, i, 0, keepdims=False) for i in (0, 1))
     j = lax.iota(_U32, 2)
     y0, y1 = _rb.threefry2x32(k0, k1, j, lax.add(j, np.uint32(2)))
     return y0, y1
@@ -217,9 +222,11 @@ def _jnp():
 
 
 def bits(key, shape=(), dtype=None):
-    """Raw random bits: unsigned integers of `dtype` (default uint32)."""
+    """Raw random bits: unsigned integers of `dtype` (default uint32, uint64 under x64)."""
     dtypes.check_user_dtype_supported(dtype, "bits")
-    dt = _U32 if dtype is None else dtypes.canonicalize_dtype(np.dtype(dtype))
+    if dtype is None:
+        dtype = np.uint64 if dtypes.config.jax_enable_x64 else np.uint32
+    dt = dtypes.canonicalize_dtype(np.dtype(dtype))
     if dt.kind != "u":
         raise JTransValueError(f"random.bits needs an unsigned dtype, got {dt.name}")
     k0, k1 = _words(key, "bits")
@@ -746,7 +753,9 @@ def geometric(key, p, shape=None, dtype=None):
     p = lax.convert_element_type(p, _work_float(p))
     shape = _out_shape("geometric", shape, p)
     u = uniform(key, shape, p.dtype)
-    ratio = lax.div(lax.log1p(lax.neg(u)), _bcast(lax.log1p(lax.neg(p)), shape))
+    # JAX's formula: floor(log(u) / log1p(-p)) + 1, with u == 0 read as 1 (no infinite log)
+    u = lax.select(lax.eq(u, _c(u, 0.0)), lax.full_like(u, 1.0), u)
+    ratio = lax.div(lax.log(u), _bcast(lax.log1p(lax.neg(p)), shape))
     return lax.convert_element_type(lax.add(lax.floor(ratio), _c(u, 1.0)), odt)
 
 

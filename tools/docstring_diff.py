@@ -194,7 +194,7 @@ def run_doc(doc, lib, modname):
 # comparing outputs
 
 NUM = re.compile(
-    r"(?<![\w.])[-+]?(?:(?:\d+\.\d*|\.\d+|\d+)(?:e[-+]?\d+)?|nan|inf)(?:j)?(?![\w])", re.IGNORECASE
+    r"(?<![\w])[-+]?(?:(?:\d+\.\d*|\.\d+|\d+)(?:e[-+]?\d+)?|nan|inf)(?:j)?(?![\w])", re.IGNORECASE
 )
 
 
@@ -277,14 +277,17 @@ def main():
         examples, jax_res = run_doc(doc, "jax", modname)
         _, jt_res = run_doc(doc, "jtrans", modname)
         module = qual.rsplit(".", 1)[0]
+        diverged = False
         for i, (ex, jr, tr) in enumerate(zip(examples, jax_res, jt_res)):
             status = compare(jr, tr)
+            note = " (after a divergence)" if diverged else ""
+            diverged = diverged or status in ("jtrans raised", "JAX raised")
             counts[status] += 1
             per_module[module][status] += 1
             if status == "same" and not args.all:
                 continue
             skip = " (doctest SKIP)" if ex.options.get(doctest.SKIP) else ""
-            lines.append(f"=== [{status}] {qual} #{i}{skip}")
+            lines.append(f"=== [{status}] {qual} #{i}{skip}{note}")
             lines.append("    " + ex.source.rstrip().replace("\n", "\n    "))
             lines.append(
                 "  JAX:    "

@@ -2,8 +2,11 @@
 as easy as 1, 2, 3", SC 2011), written with the uint32 elementwise primitives (add, xor, shifts,
 or), so it needs no primitive of its own and works under every transformation (jit, vmap).
 
-Invariant: the bits equal JAX's (with `jax_threefry_partitionable=False`, JAX's classic scheme):
-`random_bits(k0, k1, 32, shape)` is JAX's `threefry_2x32(key, iota(n))` reshaped to `shape`.
+Invariant: the bits equal JAX's under either setting of `jax_threefry_partitionable`. Classic
+scheme (False): `random_bits(k0, k1, 32, shape)` is JAX's `threefry_2x32(key, iota(n))` reshaped to
+`shape`. Partitionable scheme (True): output position i is the threefry block of the counter pair
+(i >> 32, i & 0xFFFFFFFF), its two words xor-ed (32 bits), concatenated (64 bits) or xor-ed and
+truncated (8 and 16 bits).
 
 JAX applies threefry to the counter `iota(n)` split into halves `x0 = c[:h]`, `x1 = c[h:]` (with a
 zero appended when n is odd, h = ceil(n / 2)), and concatenates the two output words. Here every
@@ -75,6 +78,18 @@ def bits_at(k0, k1, idx, n):
     return select(hi, y1, y0)
 
 
+def partitionable():
+    """Whether JAX's partitionable threefry scheme is on (`jax_threefry_partitionable`)."""
+    return dtypes.config.jax_threefry_partitionable
+
+
+def counter_blocks(k0, k1, shape):
+    """The two threefry output words of the partitionable scheme for every position of `shape`
+    (the counter pair of position i is (0, i): sizes stay below 2**32)."""
+    lo = reshape(iota(_U32, math.prod(shape)), shape)
+    return threefry2x32(k0, k1, full_like(lo, 0), lo)
+
+
 def random_bits(k0, k1, bit_width, shape):
     """JAX's `_random_bits(key, bit_width, shape)` for a key given as its two uint32 words:
     an array of unsigned integers of `bit_width` bits."""
@@ -82,6 +97,16 @@ def random_bits(k0, k1, bit_width, shape):
     size = math.prod(shape)
     if size >= 2**31:
         raise ValueError(f"random_bits: {size} values requested; at most 2**31 - 1 per call")
+    if bit_width not in (8, 16, 32, 64):
+        raise ValueError(f"random_bits: bit_width must be 8, 16, 32 or 64, got {bit_width}")
+    if partitionable():
+        y0, y1 = counter_blocks(k0, k1, shape)
+        if bit_width == 64:
+            u64 = np.dtype(np.uint64)
+            hi = shift_left(convert_element_type(y0, u64), np.uint64(32))
+            return bitwise_or(hi, convert_element_type(y1, u64))
+        bits = bitwise_xor(y0, y1)
+        return bits if bit_width == 32 else convert_element_type(bits, uint_dtype(bit_width))
     if bit_width == 32:
         return reshape(bits_at(k0, k1, iota(_U32, size), size), shape)
     if bit_width == 64:
@@ -134,4 +159,11 @@ def seed_words(seed):
     return full((), 0, _U32), _u32(seed)
 
 
-__all__ = ["bits_at", "random_bits", "seed_words", "threefry2x32"]
+__all__ = [
+    "bits_at",
+    "counter_blocks",
+    "partitionable",
+    "random_bits",
+    "seed_words",
+    "threefry2x32",
+]
