@@ -114,3 +114,25 @@ def test_piecewise_array_condlist_lists_conditions_along_its_first_axis():
     check(out, [-40, -30, -20, -10, 0, 10, 20, 30, 40], "int32")
     # one condition shaped like x still works (NumPy's reading, where JAX's cannot apply)
     check(jnp.piecewise(x, x > 2, [lambda x: x * 10]), [0, 0, 0, 0, 0, 0, 0, 30, 40], "int32")
+
+
+# ---------------------------------------------------------------------------------------------
+# polynomials
+
+
+def test_poly_of_a_scalar_is_one_root():
+    check(jnp.poly(1), [1.0, -1.0], "float32")
+
+
+def test_polyadd_polysub_broadcast_stacks_of_coefficients():
+    x3 = jnp.array([[2, 3, 1]])
+    x4 = jnp.array([[5, 7, 3], [8, 2, 6]])
+    x6 = jnp.array([[5, 7, 9], [8, 6, 4]])
+    x7 = jnp.array([2])
+    check(jnp.polyadd(x3, x4), [[5, 7, 3], [10, 5, 7]], "int32")
+    check(jnp.polyadd(x6, x7), [[5, 7, 9], [10, 8, 6]], "int32")
+    check(jnp.polysub(x3, x4), [[-5, -7, -3], [-6, 1, -5]], "int32")
+    check(jnp.polysub(x6, x7), [[5, 7, 9], [6, 4, 2]], "int32")
+    check(jnp.polysub(jnp.array([2, 3]), jnp.array([5, 4, 1])), [-5, -2, 2], "int32")
+    with pytest.raises(ValueError):
+        jnp.polyadd(jnp.array([1, 3, 5]), x6)

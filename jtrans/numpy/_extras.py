@@ -18,7 +18,14 @@ import numpy as np
 from .. import core, dtypes, lax
 from .. import numpy as jnp  # the package: attributes are read at call time
 from ..errors import JTransTypeError, JTransValueError
-from ._util import asarray_any, canonical_axes, canonical_axis, check_arraylike, promote_dtypes
+from ._util import (
+    asarray_any,
+    broadcast_to_shape,
+    canonical_axes,
+    canonical_axis,
+    check_arraylike,
+    promote_dtypes,
+)
 
 _range = builtins.range
 
@@ -1204,7 +1211,7 @@ def _poly_conv(a, b):
 def poly(seq_of_zeros):
     """Coefficients of the monic polynomial with the given roots (or a square matrix's
     characteristic polynomial, concrete only)."""
-    seq = _arr(seq_of_zeros, "poly")
+    seq = jnp.atleast_1d(_arr(seq_of_zeros, "poly"))  # a scalar is one root (JAX)
     s = _shape(seq)
     if len(s) == 2 and s[0] == s[1] and s[0] != 0:
         v = _concrete(seq, "jnp.poly of a matrix (eigenvalues need a concrete matrix)")
@@ -1234,20 +1241,37 @@ def _poly_pair(name, a1, a2, inexact=False):
 
 
 def _pad_front(a, n):
+    """a with zeros in front along axis 0, to length n."""
     k = _shape(a)[0]
-    return lax.pad(a, lax.full((), 0, _dtype(a)), [(n - k, 0, 0)]) if k < n else a
+    if k >= n:
+        return a
+    return lax.pad(a, lax.full((), 0, _dtype(a)), [(n - k, 0, 0)] + [(0, 0, 0)] * (_ndim(a) - 1))
+
+
+def _poly_add_sub(name, a1, a2, op):
+    """a1 op a2 for coefficients along axis 0, aligned at the end; as in JAX, the shorter one's
+    trailing axes broadcast into the longer one's (so stacks of polynomials work)."""
+    check_arraylike(name, a1, a2)
+    a1, a2 = promote_dtypes(jnp.atleast_1d(a1), jnp.atleast_1d(a2))
+    n1, n2 = _shape(a1)[0], _shape(a2)[0]
+    long, short = (a1, a2) if n2 <= n1 else (a2, a1)
+    n = _shape(long)[0]
+    tail = (_shape(short)[0],) + _shape(long)[1:]
+    if _ndim(short) > len(tail):
+        raise JTransValueError(
+            f"{name}: cannot broadcast coefficients of shape {_shape(short)} into the last "
+            f"{tail[0]} rows of shape {_shape(long)}"
+        )
+    short = _pad_front(broadcast_to_shape(short, tail), n)
+    return op(a1, short) if n2 <= n1 else op(short, a2)
 
 
 def polyadd(a1, a2):
-    a1, a2 = _poly_pair("polyadd", a1, a2)
-    n = builtins.max(_shape(a1)[0], _shape(a2)[0])
-    return _pad_front(a1, n) + _pad_front(a2, n)
+    return _poly_add_sub("polyadd", a1, a2, lax.add)
 
 
 def polysub(a1, a2):
-    a1, a2 = _poly_pair("polysub", a1, a2)
-    n = builtins.max(_shape(a1)[0], _shape(a2)[0])
-    return _pad_front(a1, n) - _pad_front(a2, n)
+    return _poly_add_sub("polysub", a1, a2, lax.sub)
 
 
 def polymul(a1, a2, *, trim_leading_zeros=False):
