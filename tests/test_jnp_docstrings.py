@@ -136,3 +136,15 @@ def test_polyadd_polysub_broadcast_stacks_of_coefficients():
     check(jnp.polysub(jnp.array([2, 3]), jnp.array([5, 4, 1])), [-5, -2, 2], "int32")
     with pytest.raises(ValueError):
         jnp.polyadd(jnp.array([1, 3, 5]), x6)
+
+
+def test_delete_traced_indices_with_assume_unique_indices():
+    a = jnp.array([4, 5, 6, 7, 8, 9])
+    f = jtrans.jit(lambda a, i: jnp.delete(a, i, assume_unique_indices=True))
+    check(f(a, jnp.array([0, 1, 3])), [6, 8, 9], "int32")
+    check(f(a, jnp.array([-1, 0])), [5, 6, 7, 8], "int32")
+    m = jnp.arange(12).reshape(3, 4)
+    g = jtrans.jit(lambda m, i: jnp.delete(m, i, axis=1, assume_unique_indices=True))
+    check(g(m, jnp.array([3, 0])), [[1, 2], [5, 6], [9, 10]], "int32")
+    with pytest.raises(jtrans.errors.ConcretizationTypeError, match="assume_unique_indices"):
+        jtrans.jit(jnp.delete)(a, jnp.array([0, 1]))

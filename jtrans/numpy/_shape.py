@@ -866,12 +866,40 @@ def delete(arr, obj, axis=None, *, assume_unique_indices=False):
         axis = 0
     axis = canonical_axis(axis, core.get_aval(arr).ndim)
     n = _shape_of(arr)[axis]
-    obj = _static_obj(obj, "jnp.delete's indices (they set the output shape)")
+    if (
+        assume_unique_indices
+        and isinstance(obj, core.Tracer)
+        and core.get_aval(obj).ndim <= 1
+        and dtypes.is_int(core.get_aval(obj).dtype)
+    ):
+        return _delete_traced(arr, obj, axis, n)
+    obj = _static_obj(
+        obj,
+        "jnp.delete's indices (they set the output shape; traced integer indices work with "
+        "assume_unique_indices=True)",
+    )
     if not isinstance(obj, slice) and obj.dtype == np.bool_:
         keep = np.nonzero(~obj)[0]
     else:
         keep = np.delete(np.arange(n), obj)
     return _take_static(arr, keep, axis)
+
+
+def _delete_traced(arr, obj, axis, n):
+    """delete with traced integer indices promised unique and in bounds (JAX's
+    assume_unique_indices=True): the output has n - len(obj) entries along axis."""
+    from ._indexing import _rewriting_take
+    from ._sorting import argsort
+
+    aval = core.get_aval(obj)
+    idx = lax.reshape(lax.convert_element_type(obj, dtypes.int32), (aval.size,))
+    idx = lax.select(lax.lt(idx, lax.full_like(idx, 0)), lax.add(idx, lax.full_like(idx, n)), idx)
+    positions = lax.iota(dtypes.int32, n)
+    hit = lax.eq(lax.broadcast_in_dim(positions, (n, aval.size), (0,)),
+                 lax.broadcast_in_dim(idx, (n, aval.size), (1,)))  # fmt: skip
+    deleted = lax.convert_element_type(lax.reduce_or(hit, (1,)), dtypes.int32)
+    keep = lax.slice_in_dim(argsort(deleted, stable=True), 0, n - aval.size)
+    return _rewriting_take(arr, (slice(None),) * axis + (keep,), "promise_in_bounds")
 
 
 def insert(arr, obj, values, axis=None):
