@@ -59,6 +59,23 @@ from .custom_derivatives import custom_gradient, linear_call  # noqa: E402,F401
 from .callbacks import pure_callback  # noqa: E402,F401
 from . import custom_batching  # noqa: E402,F401
 from . import image, typing  # noqa: E402,F401
+from . import dlpack, experimental, ops, stages  # noqa: E402,F401
+from .device import Device  # noqa: E402,F401
+from ._misc import (  # noqa: E402,F401  (JAX's top-level config options)
+    check_tracer_leaks,
+    checking_leaks,
+    debug_infs,
+    debug_nans,
+    default_prng_impl,
+    enable_checks,
+    explain_cache_misses,
+    numpy_rank_promotion,
+    threefry_partitionable,
+    transfer_guard,
+    transfer_guard_device_to_device,
+    transfer_guard_device_to_host,
+    transfer_guard_host_to_device,
+)
 
 from . import lowering  # noqa: E402,F401  (registers the compiler with jit)
 

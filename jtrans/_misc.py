@@ -1,6 +1,10 @@
-"""Small top-level helpers of JAX's API: host transfers, device counts, type queries, scopes."""
+"""Small top-level helpers of JAX's API: host transfers, device counts, type queries, scopes,
+and JAX's top-level config options (`jtrans.debug_nans(True)`, `jtrans.numpy_rank_promotion(
+"raise")`, ...) with the NaN/Inf checker they drive."""
 
 import contextlib
+import functools
+import threading
 
 import numpy as np
 
@@ -92,24 +96,6 @@ def ensure_compile_time_eval():
 
 
 enable_x64 = dtypes.enable_x64
-
-
-@contextlib.contextmanager
-def log_compiles(enable=True):
-    from .dtypes import config
-
-    prev = config.jax_log_compiles
-    config.update("jax_log_compiles", enable)
-    try:
-        yield
-    finally:
-        config.update("jax_log_compiles", prev)
-
-
-@contextlib.contextmanager
-def default_device(device):
-    """Accepted for compatibility: jtrans places computations by their inputs."""
-    yield
 
 
 # legacy names of the process queries (one process here)
@@ -222,3 +208,242 @@ def fwd_and_bwd(fun, argnums, has_aux=False, jitted=True):
         return g[0] if isinstance(argnums, int) else g
 
     return (jit(fwd), jit(bwd)) if jitted else (fwd, bwd)
+
+
+# ---------------------------------------------------------------------------------------------
+# config options as JAX exposes them at top level: `with jtrans.debug_nans(True): ...`,
+# `jtrans.debug_nans.value`, `@jtrans.debug_nans(True)` on a function; each is also
+# `jtrans.config.update("jax_<name>", value)`.
+
+_NO_VALUE = object()
+
+
+class _State:
+    """One config option (JAX's config.State): calling it gives a context manager (also
+    usable as a decorator) that sets the option inside and restores it after."""
+
+    def __init__(self, name, default, doc, values=None, check=None):
+        self.name = name
+        self.__name__ = name[len("jax_") :]
+        self.__doc__ = doc
+        self._values = values  # the accepted values (an enum option), or None
+        self._check = check  # extra validation: check(value) raises
+        self._bool = isinstance(default, bool)
+        if not hasattr(dtypes.config, name):  # options dtypes.Config does not declare
+            setattr(dtypes.config, name, default)
+
+    @property
+    def value(self):
+        return dtypes.config.read(self.name)
+
+    def validate(self, value):
+        if self._bool and not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{self.name} takes True or False, got {value!r}")
+        if self._values is not None and value not in self._values:
+            raise ValueError(
+                f"{self.name}: new enum value must be one of {list(self._values)}, got {value!r}"
+            )
+        if self._check is not None:
+            self._check(value)
+        return bool(value) if self._bool else value
+
+    def __call__(self, new_val=_NO_VALUE):
+        if new_val is _NO_VALUE:
+            if not self._bool:
+                raise TypeError(
+                    f"Context manager for {self.name} config option requires an argument "
+                    "representing the new value for the config option."
+                )
+            new_val = True
+        return _StateContext(self, self.validate(new_val))
+
+    def __repr__(self):
+        return f"State({self.name}={self.value!r})"
+
+
+class _StateContext:
+    def __init__(self, state, value):
+        self.state, self.new_val = state, value
+
+    def __enter__(self):
+        self.prev = dtypes.config.read(self.state.name)
+        dtypes.config.update(self.state.name, self.new_val)
+
+    def __exit__(self, *exc):
+        dtypes.config.update(self.state.name, self.prev)
+
+    def __call__(self, fun):
+        @functools.wraps(fun)
+        def wrapper(*args, **kwargs):
+            with _StateContext(self.state, self.new_val):
+                return fun(*args, **kwargs)
+
+        return wrapper
+
+
+def _prng_impl_check(value):
+    if value != "threefry2x32":
+        raise ValueError(
+            f"jax_default_prng_impl={value!r}: jtrans.random implements only threefry2x32"
+        )
+
+
+_PRNG_IMPLS = ("threefry2x32", "threefry4x32", "rbg", "unsafe_rbg", "philox2x32", "philox4x32")
+_GUARD_LEVELS = (None, "allow", "log", "disallow", "log_explicit", "disallow_explicit")
+
+debug_nans = _State(
+    "jax_debug_nans",
+    False,
+    """Checks every operation's result for NaNs:
+eager primitives raise FloatingPointError naming the primitive; a jitted function whose outputs
+hold a NaN is rerun without jit to name the primitive that made it.""",
+)
+debug_infs = _State("jax_debug_infs", False, "As debug_nans, for infinities.")
+numpy_rank_promotion = _State(
+    "jax_numpy_rank_promotion",
+    "allow",
+    """NumPy's implicit
+rank promotion (broadcasting operands of different non-zero ranks) in jtrans.numpy: "allow",
+"warn" (a UserWarning) or "raise" (ValueError).""",
+    values=("allow", "warn", "raise"),
+)
+default_prng_impl = _State("jax_default_prng_impl", "threefry2x32", """The PRNG of
+jtrans.random keys; only "threefry2x32" is implemented (other JAX names raise).""",
+                           values=_PRNG_IMPLS, check=_prng_impl_check)  # fmt: skip
+enable_checks = _State(
+    "jax_enable_checks",
+    False,
+    """JAX's internal invariant checks.
+Accepted; jtrans's tests check its jaxprs (core.typecheck_jaxpr) instead.""",
+)
+check_tracer_leaks = _State(
+    "jax_check_tracer_leaks",
+    False,
+    """Accepted for compatibility:
+a jtrans tracer that escapes its transformation raises UnexpectedTracerError wherever it is
+used later (its trace is gone), so no separate leak check runs.""",
+)
+checking_leaks = functools.partial(check_tracer_leaks, True)
+explain_cache_misses = _State(
+    "jax_explain_cache_misses",
+    False,
+    """Log why a jit traces
+again (as log_compiles does: the argument that changed).""",
+)
+log_compiles = _State(
+    "jax_log_compiles",
+    False,
+    """Log (logging.WARNING, logger "jtrans")
+each time a jit function is traced and compiled, with the reason.""",
+)
+default_device = _State(
+    "jax_default_device",
+    None,
+    """Accepted for compatibility: jtrans
+places computations by their inputs (`device_put`, `jit(..., device=)`).""",
+)
+threefry_partitionable = _State(
+    "jax_threefry_partitionable",
+    False,
+    """JAX's partitionable
+threefry scheme for jtrans.random (the bits follow JAX's under either setting).""",
+)
+transfer_guard_host_to_device = _State(
+    "jax_transfer_guard_host_to_device",
+    None,
+    """Accepted
+for compatibility (no effect): jtrans does not guard transfers.""",
+    values=_GUARD_LEVELS,
+)
+transfer_guard_device_to_device = _State("jax_transfer_guard_device_to_device", None,
+                                         "As transfer_guard_host_to_device.",
+                                         values=_GUARD_LEVELS)  # fmt: skip
+transfer_guard_device_to_host = _State("jax_transfer_guard_device_to_host", None,
+                                       "As transfer_guard_host_to_device.",
+                                       values=_GUARD_LEVELS)  # fmt: skip
+
+
+@contextlib.contextmanager
+def transfer_guard(new_val):
+    """Sets the three transfer guards (no effect in jtrans: accepted for compatibility)."""
+    with contextlib.ExitStack() as stack:
+        for guard in (transfer_guard_host_to_device, transfer_guard_device_to_device,
+                      transfer_guard_device_to_host):  # fmt: skip
+            stack.enter_context(guard(new_val))
+        yield
+
+
+# ---------------------------------------------------------------------------------------------
+# debug_nans / debug_infs
+
+
+def _special_kind(x):
+    """ "nan" or "inf" when the array x (a NumPy value) holds one that the options look for."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "fc" and x.dtype != dtypes.bfloat16:
+        return None
+    cfg = dtypes.config
+    if cfg.jax_debug_nans and np.isnan(x).any():
+        return "nan"
+    if cfg.jax_debug_infs and np.isinf(x).any():
+        return "inf"
+    return None
+
+
+def _check_nans(prim, outs, params=None):
+    """The eager check (run by core's EvalTrace after each primitive while debug_nans or
+    debug_infs is on): FloatingPointError naming the primitive that made a NaN/Inf."""
+    for out in outs if prim.multiple_results else (outs,):
+        kind = _special_kind(out)
+        if kind is not None:
+            name = prim.name
+            if params and "jaxpr" in params and "name" in params:  # a jit call
+                name = f"{name}({params['name']})"
+            raise FloatingPointError(f"invalid value ({kind}) encountered in {name}")
+
+
+_jit_check = threading.local()
+
+
+def jit_check_running():
+    """True inside debug_check_jit's own call of the jitted function (this thread)."""
+    return getattr(_jit_check, "active", False)
+
+
+def debug_check_jit(jitted, fun, name, args, kwargs):
+    """A jitted call under debug_nans/debug_infs: its concrete outputs are checked, and when
+    one holds a NaN/Inf the function runs again without jit (every primitive checked
+    eagerly), so the error names the primitive that made it (JAX's behaviour)."""
+    _jit_check.active = True
+    try:
+        try:
+            out = jitted(*args, **kwargs)
+            err = None
+        except FloatingPointError as e:  # raised by the eager check of the jit call itself
+            err = str(e)
+        if err is None:
+            for leaf in tree_flatten(out)[0]:
+                if isinstance(leaf, core.Tracer) or not hasattr(leaf, "__array__"):
+                    continue
+                kind = _special_kind(leaf)
+                if kind is not None:
+                    err = f"invalid value ({kind}) encountered in jit({name})"
+                    break
+            else:
+                return out
+    finally:
+        _jit_check.active = False
+    print("Invalid nan value encountered in the output of a jtrans.jit function. Calling the "
+          "de-optimized version.")  # fmt: skip
+    from .api import disable_jit
+
+    with disable_jit():
+        fun(*args, **kwargs)  # raises FloatingPointError at the primitive when it can
+    raise FloatingPointError(
+        f"{err}. Because jax_debug_nans and/or jax_debug_infs is set, the de-optimized "
+        "function (i.e., the function as if the `jit` decorator were removed) was called in an "
+        "attempt to get a more precise error message. However, the de-optimized function did "
+        "not produce invalid values during its execution. This can happen when the compiled "
+        "code computes differently from the eager one, or when nan/inf literals are inputs or "
+        "outputs of the function, like `jtrans.jit(lambda ...: jtrans.numpy.nan)(...)`."
+    )

@@ -845,6 +845,11 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
     def jitted(*args, **kwargs):
         if config.jax_disable_jit:
             return fun(*args, **kwargs)
+        if config.jax_debug_nans or config.jax_debug_infs:  # checked outputs (debug_nans)
+            from . import _misc
+
+            if not _misc.jit_check_running():
+                return _misc.debug_check_jit(jitted, fun, name, args, kwargs)
         eligible = fast_ok and not kwargs and ctx.trace is eval_trace
         if eligible:
             key = _fast_key(args)

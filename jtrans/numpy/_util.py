@@ -154,11 +154,34 @@ def promote_args(name, *args):
     shapes = [core.get_aval(a).shape for a in args]
     if all(s == shapes[0] for s in shapes):
         return args
+    if getattr(dtypes.config, "jax_numpy_rank_promotion", "allow") != "allow":
+        _check_rank_promotion(name, shapes)
     shape = broadcast_shapes(*shapes, name=name)
     # rank-0 operands stay scalars: lax elementwise ops broadcast them
     return [
         a if s == () or s == shape else broadcast_to_shape(a, shape) for a, s in zip(args, shapes)
     ]
+
+
+def _check_rank_promotion(name, shapes):
+    """jax_numpy_rank_promotion="warn"/"raise": operands of different non-zero ranks."""
+    if len({len(s) for s in shapes if s}) < 2:
+        return
+    shown = " ".join(map(str, shapes))
+    if dtypes.config.jax_numpy_rank_promotion == "raise":
+        raise JTransValueError(
+            f"Operands could not be broadcast together for {name} on shapes {shown} and with "
+            "the config option jax_numpy_rank_promotion='raise'. Add the missing leading axes "
+            "explicitly (x[None], jnp.expand_dims, reshape), or allow rank promotion with "
+            "jtrans.numpy_rank_promotion('allow')."
+        )
+    import warnings
+
+    warnings.warn(
+        f"Following NumPy automatic rank promotion for {name} on shapes {shown}. Set the "
+        "jax_numpy_rank_promotion config option to 'allow' to disable this warning.",
+        stacklevel=3,
+    )
 
 
 def promote_args_inexact(name, *args):
