@@ -4,10 +4,8 @@ run with JAX and with jtrans). Expected values are JAX 0.10's, written as litera
 import contextlib
 
 import numpy as np
-import pytest
 
 import jtrans
-import jtrans.numpy as jnp
 from jtrans import lax, random
 
 
@@ -73,3 +71,38 @@ def test_bits_default_dtype_is_uint64_under_x64():
     with jtrans.dtypes.enable_x64():
         assert random.bits(random.key(0), (2,)).dtype == np.uint64
     assert random.bits(random.key(0), (2,)).dtype == np.uint32
+
+
+# --- lax ----------------------------------------------------------------------------------------
+
+
+def test_reduce_window_defaults_and_any_computation():
+    x = np.arange(1.0, 11.0, dtype=np.float32)
+    out = lax.reduce_window(x, 1.0, lax.mul, window_dimensions=(2,))
+    np.testing.assert_array_equal(_np(out), [2, 6, 12, 20, 30, 42, 56, 72, 90])
+    y = np.arange(12.0, dtype=np.float32).reshape(3, 4)
+    out = lax.reduce_window(
+        y, 1.0, lax.mul, (2, 2), (1, 2), "SAME", base_dilation=(2, 1), window_dilation=(1, 2)
+    )
+    np.testing.assert_array_equal(_np(out), [[0, 2], [24, 6], [24, 6], [80, 10], [80, 10]])
+    out = lax.reduce_window(y, 0.0, lambda a, b: a + b * b, (2, 2), (1, 1), [(1, 0), (0, 1)])
+    np.testing.assert_array_equal(_np(out), [[1, 5, 13, 9], [42, 66, 98, 58], [186, 242, 306, 170]])
+    ints = lax.reduce_window(np.arange(5, dtype=np.int32), 0, lax.bitwise_or, (2,))
+    assert _np(ints).tolist() == [1, 3, 3, 7] and ints.dtype == np.int32
+    g = jtrans.grad(lambda y: lax.reduce_window(y, 1.0, lax.mul, (2, 2), (1, 1), "VALID").sum())
+    np.testing.assert_array_equal(
+        _np(g(y)), [[20, 60, 156, 84], [360, 840, 1272, 696], [180, 460, 732, 420]]
+    )
+    f = jtrans.jit(jtrans.vmap(lambda r: lax.reduce_window(r, 1.0, lax.mul, (2,), (1,), "VALID")))
+    np.testing.assert_array_equal(_np(f(y)), [[0, 2, 6], [20, 30, 42], [72, 90, 110]])
+
+
+def test_broadcast_in_dim_with_unsorted_dimensions():
+    a = np.arange(3).reshape(3, 1)
+    assert lax.broadcast_in_dim(a, (2, 3, 4), broadcast_dimensions=(1, 0)).shape == (2, 3, 4)
+    b = np.arange(6).reshape(3, 2)
+    r = _np(lax.broadcast_in_dim(b, (2, 4, 3), (2, 0)))
+    assert r[:, 0].tolist() == [[0, 2, 4], [1, 3, 5]] and (r == r[:, :1]).all()
+    w = np.arange(24.0, dtype=np.float32).reshape(2, 4, 3)
+    g = jtrans.grad(lambda x: (lax.broadcast_in_dim(x, (2, 4, 3), (2, 0)) * w).sum())
+    np.testing.assert_array_equal(_np(g(b.astype(np.float32))), [[18, 66], [22, 70], [26, 74]])

@@ -6,6 +6,8 @@ and cast back); every primitive has its JVP (or is non-differentiable), a transp
 is linear, and a batch rule that folds the batch axis into the operation (never a loop).
 """
 
+import itertools
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -957,13 +959,36 @@ def _scalar_value(v):
     return np.asarray(getattr(v, "_value", v)).item()
 
 
-def reduce_window(operand, init_value, computation, window_dimensions, window_strides, padding,
-                  base_dilation=None, window_dilation=None):  # fmt: skip
-    """lax.reduce_window with computation lax.add, lax.max or lax.min."""
-    kind = _computation_kind(computation)
+def _reduce_window_generic(x, init_value, computation, params):
+    """reduce_window with any elementwise computation: the operand padded with init_value
+    (base dilation as interior padding), one strided slice per window offset, folded into
+    init_value with `computation` (built from other lax ops, so every transformation applies)."""
+    aval = _aval(x)
+    init = st.convert_element_type(as_operand(init_value), aval.dtype)
+    cfg = [(lo, hi, b - 1) for (lo, hi), b in zip(params["padding"], params["base_dilation"])]
+    xp = st.pad(x, init, cfg)
+    wdims, strides, wd = params["window_dimensions"], params["window_strides"], params["window_dilation"]  # fmt: skip
+    padded = _aval(xp).shape
+    out_shape = tuple(max(0, (n - ((w - 1) * d + 1)) // s + 1) if n else 0
+                      for n, w, d, s in zip(padded, wdims, wd, strides))  # fmt: skip
+    acc = st.broadcast_in_dim(init, out_shape, ())
+    if 0 in out_shape:
+        return acc
+    for offs in itertools.product(*[range(w) for w in wdims]):
+        start = [o * d for o, d in zip(offs, wd)]
+        limit = [b + (n - 1) * s + 1 for b, n, s in zip(start, out_shape, strides)]
+        acc = computation(acc, st.slice(xp, start, limit, strides))
+    return acc
+
+
+def reduce_window(operand, init_value, computation, window_dimensions, window_strides=None,
+                  padding="VALID", base_dilation=None, window_dilation=None):  # fmt: skip
+    """lax.reduce_window: lax.add, lax.max and lax.min reduce through their window primitives;
+    any other elementwise computation (lax.mul, a lambda) folds strided slices of the operand."""
     x = as_operand(operand)
     aval = _aval(x)
     nd = aval.ndim
+    window_strides = (1,) * nd if window_strides is None else tuple(window_strides)
     bd = (1,) * nd if base_dilation is None else tuple(base_dilation)
     wd = (1,) * nd if window_dilation is None else tuple(window_dilation)
     if isinstance(padding, str):
@@ -971,8 +996,12 @@ def reduce_window(operand, init_value, computation, window_dimensions, window_st
                                   _dilate_shape(window_dimensions, wd), window_strides, padding)  # fmt: skip
     params = _rw_params(nd, window_dimensions, window_strides, padding, bd, wd)
     prims = {"sum": reduce_window_sum_p, "max": reduce_window_max_p, "min": reduce_window_min_p}
+    try:
+        kind = _computation_kind(computation)
+    except NotImplementedError:
+        kind = None
     if kind not in prims:
-        raise NotImplementedError(f"reduce_window with {kind}: use lax.add, lax.max or lax.min")
+        return _reduce_window_generic(x, init_value, computation, params)
     out = prims[kind].bind(x, **params)
     # padding and the result take init_value: fold it in unless it is the identity
     init = _scalar_value(init_value)

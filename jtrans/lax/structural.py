@@ -197,6 +197,11 @@ def broadcast_in_dim(x, shape, broadcast_dimensions):
     broadcast_dimensions = tuple(int(d) for d in broadcast_dimensions)
     if core.get_aval(x).shape == shape and broadcast_dimensions == tuple(range(len(shape))):
         return x
+    dims = broadcast_dimensions
+    if len(set(dims)) == len(dims) == core.get_aval(x).ndim and list(dims) != sorted(dims):
+        # JAX allows an implicit transpose: the primitive keeps its dimensions increasing
+        perm = tuple(sorted(range(len(dims)), key=dims.__getitem__))
+        x, broadcast_dimensions = transpose(x, perm), tuple(sorted(dims))
     return broadcast_in_dim_p.bind(x, shape=shape, broadcast_dimensions=broadcast_dimensions)
 
 
