@@ -109,11 +109,12 @@ class Var:
 class Literal:
     """A scalar constant written inline in a jaxpr (`2.0:f32[]`)."""
 
-    __slots__ = ("val", "aval")
+    __slots__ = ("val", "aval", "_array")
 
     def __init__(self, val, aval):
         self.val = val
         self.aval = aval
+        self._array = None  # the weak Array `literal_value` gives, made once
 
     def __repr__(self):
         return f"Literal({self.val})"
@@ -358,8 +359,13 @@ class EvalTrace(Trace):
         out = rule(*vals, **params)
         if prim.multiple_results:
             return [_array_type(_np_array(o), a.weak_type) for o, a in zip(out, out_avals)]
-        return _array_type(out if type(out) is np.ndarray else np.asarray(out),
-                           out_avals[0].weak_type)  # fmt: skip
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        aval = out_avals[0]
+        res = _array_type(out, aval.weak_type)
+        if out.shape == aval.shape and out.dtype == aval.dtype:
+            res._aval = aval  # the rule's aval, so nothing builds another
+        return res
 
 
 _SCALAR_TYPES = frozenset((int, float, complex, bool))
@@ -538,7 +544,10 @@ def eval_jaxpr(jaxpr, consts, *args):
 def literal_value(lit):
     """A literal's value for evaluation: a weak Array where the literal is weakly typed."""
     if lit.aval.weak_type:
-        return _array_type(np.asarray(lit.val, lit.aval.dtype), True)
+        a = lit._array
+        if a is None:
+            a = lit._array = _array_type(np.asarray(lit.val, lit.aval.dtype), True)
+        return a
     return lit.val
 
 
