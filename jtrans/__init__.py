@@ -60,6 +60,8 @@ from .callbacks import pure_callback  # noqa: E402,F401
 from . import custom_batching  # noqa: E402,F401
 from . import image, typing  # noqa: E402,F401
 from . import dlpack, experimental, ops, stages  # noqa: E402,F401
+from . import sharding  # noqa: E402,F401  (a single-device shim of JAX's)
+from .sharding import NamedSharding, P, make_mesh  # noqa: E402,F401
 from .device import Device  # noqa: E402,F401
 from ._misc import (  # noqa: E402,F401  (JAX's top-level config options)
     check_tracer_leaks,

@@ -336,3 +336,53 @@ def test_experimental_and_ops_are_importable_from_jtrans():
 
     assert callable(ode.odeint)
     assert callable(jtrans.ops.segment_sum)
+
+
+# ---------------------------------------------------------------------------------------------
+# sharding (a single-device shim)
+
+
+def test_sharding_objects():
+    from jtrans.sharding import Mesh, NamedSharding, PartitionSpec, SingleDeviceSharding
+
+    mesh = jtrans.make_mesh((1,), ("x",))
+    assert isinstance(mesh, Mesh) and mesh.shape == {"x": 1} and mesh.size == 1
+    assert mesh.axis_names == ("x",) and mesh.devices.shape == (1,)
+    s = jtrans.NamedSharding(mesh, jtrans.P("x", None))
+    assert s.mesh is mesh and s.spec == PartitionSpec("x", None) and s.num_devices == 1
+    assert s.device_set == {jtrans.devices()[0]} and s.is_fully_replicated
+    assert jtrans.P is PartitionSpec and jtrans.NamedSharding is NamedSharding
+    assert repr(jtrans.P("x")) == "P('x',)" and jtrans.P() == PartitionSpec()
+    assert SingleDeviceSharding(jtrans.devices()[0]).device_set == {jtrans.devices()[0]}
+    with mesh:  # the legacy mesh context
+        pass
+    with pytest.raises(ValueError, match="Number of devices"):
+        jtrans.make_mesh((len(jtrans.devices()) + 1,), ("x",))
+    with pytest.raises(ValueError, match="axis names"):
+        jtrans.make_mesh((1,), ("x", "y"))
+    with pytest.raises(ValueError, match="not found in mesh"):
+        jtrans.NamedSharding(mesh, jtrans.P("y"))
+    with pytest.raises(TypeError, match="PartitionSpec entries"):
+        jtrans.P(3)
+
+
+def _device_put_takes_shardings():
+    from jtrans import device
+
+    return "_device" in inspect.getsource(device.as_device)
+
+
+@pytest.mark.xfail(
+    not _device_put_takes_shardings(),
+    strict=True,
+    reason="pending jtrans/device.py as_device: accept a Sharding (its `_device`)",
+)
+def test_device_put_accepts_a_sharding():
+    mesh = jtrans.make_mesh((1,), ("x",))
+    x = jtrans.device_put(np.arange(3.0), jtrans.NamedSharding(mesh, jtrans.P("x")))
+    assert isinstance(x, jtrans.Array) and x.dtype == np.float32
+    single = jtrans.sharding.SingleDeviceSharding(jtrans.devices("cpu")[0])
+    np.testing.assert_array_equal(np.asarray(jtrans.device_put(x, single)), [0.0, 1.0, 2.0])
+    # jit's sharding arguments are accepted and ignored
+    f = jtrans.jit(lambda v: v * 2, in_shardings=None, out_shardings=None)
+    np.testing.assert_array_equal(np.asarray(f(x)), [0.0, 2.0, 4.0])
