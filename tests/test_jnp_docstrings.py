@@ -148,3 +148,48 @@ def test_delete_traced_indices_with_assume_unique_indices():
     check(g(m, jnp.array([3, 0])), [[1, 2], [5, 6], [9, 10]], "int32")
     with pytest.raises(jtrans.errors.ConcretizationTypeError, match="assume_unique_indices"):
         jtrans.jit(jnp.delete)(a, jnp.array([0, 1]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Array methods and .at
+
+
+def test_at_wrap_negative_indices_false():
+    x = jnp.arange(5.0)
+    check(x.at[-1].set(99, wrap_negative_indices=False, mode="drop"), [0, 1, 2, 3, 4], "float32")
+    check(x.at[-1].set(99, wrap_negative_indices=False, mode="clip"), [99, 1, 2, 3, 4], "float32")
+    check(x.at[-1].set(99), [0, 1, 2, 3, 99], "float32")
+    check(x.at[jnp.array([-1, 2])].add(10.0, wrap_negative_indices=False), [0, 1, 12, 3, 4],
+          "float32")  # fmt: skip
+    check(x.at[-2].get(wrap_negative_indices=False, mode="fill", fill_value=7), 7.0, "float32")
+    check(x.at[-2].get(wrap_negative_indices=False), 0.0, "float32")
+    out = x.at[jnp.array([-2, 1])].get(wrap_negative_indices=False, mode="fill")
+    assert np.isnan(out[0]) and out[1] == 1.0
+    f = jtrans.jit(lambda x, i: x.at[i].set(5.0, wrap_negative_indices=False))
+    check(f(x, -1), [0, 1, 2, 3, 4], "float32")
+
+
+def test_byteswap():
+    x = jnp.arange(5)
+    check(x.byteswap(), [0, 16777216, 33554432, 50331648, 67108864], "int32")
+    np.testing.assert_array_equal(np.array(x.byteswap()).view(">i4"), [0, 1, 2, 3, 4])
+    check(x.byteswap().byteswap(), [0, 1, 2, 3, 4], "int32")
+    check(jnp.array([1.5, -2.0]).byteswap().byteswap(), [1.5, -2.0], "float32")
+    check(jnp.array([True, False]).byteswap(), [True, False], "bool")
+
+
+def test_compress_choose_argpartition_copy_methods():
+    a = jnp.arange(1, 13).reshape(3, 4)
+    check(a.compress(jnp.array([True, False, True]), axis=0), [[1, 2, 3, 4], [9, 10, 11, 12]],
+          "int32")  # fmt: skip
+    check(jnp.array([0, 1]).choose([jnp.array([1, 2]), jnp.array([3, 4])]), [1, 4], "int32")
+    check(jnp.array([3, 1, 2]).argpartition(1), [1, 2, 0], "int32")
+    out = jtrans.jit(lambda x: x.copy() + x.compress(x > 1, size=2).sum())(jnp.arange(3))
+    check(out, [2, 3, 4], "int32")
+    assert jnp.arange(3).__array_namespace__() is jnp
+
+
+def test_dlpack_round_trip():
+    x = jnp.array([0.5, 1.5, 2.5])
+    assert hasattr(x, "__dlpack__")
+    np.testing.assert_array_equal(np.from_dlpack(x), [0.5, 1.5, 2.5])

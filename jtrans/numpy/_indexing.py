@@ -165,7 +165,7 @@ def _getitem(x, idx):
 
 
 def _rewriting_take(x, idx, mode=None, fill_value=None, indices_are_sorted=False,
-                    unique_indices=False):  # fmt: skip
+                    unique_indices=False, wrap_negative_indices=True):  # fmt: skip
     x = asarray_any(x)
     shape = core.get_aval(x).shape
     entries = _parse(shape, idx)
@@ -175,9 +175,11 @@ def _rewriting_take(x, idx, mode=None, fill_value=None, indices_are_sorted=False
         for e in entries:
             if e[0] in ("int", "dyn") and shape[e[1]] == 0:
                 raise IndexError(f"index is out of bounds for axis {e[1]} with size 0")
-    if mode is None and not any(e[0] == "arr" for e in entries):
+    # (an unwrapped negative int is out of bounds: it needs the gather's mode, not slicing)
+    gather_needed = ("arr",) if wrap_negative_indices else ("arr", "int", "dyn")
+    if mode is None and not any(e[0] in gather_needed for e in entries):
         return _basic_take(x, shape, entries)
-    ix = _indexer(shape, entries)
+    ix = _indexer(shape, entries, wrap_negative_indices)
     out = lax.gather(x, ix.indices, ix.dnums, ix.slice_sizes, mode=mode or "promise_in_bounds",
                      fill_value=fill_value, indices_are_sorted=indices_are_sorted,
                      unique_indices=unique_indices)  # fmt: skip
@@ -235,20 +237,21 @@ class _Indexer:
     __slots__ = ("dnums", "false_axes", "final_shape", "gather_shape", "indices", "slice_sizes")
 
 
-def _normalize(i, n):
-    """Integer index value(s) as int32 with negative entries counted from the end."""
+def _normalize(i, n, wrap=True):
+    """Integer index value(s) as int32 with negative entries counted from the end (unless
+    not `wrap`: then they stay negative, out of bounds)."""
     c = _concrete(i) if not isinstance(i, int) else np.asarray(i)
     if c is not None:
         c = np.asarray(c).astype(np.int64)
-        return np.where(c < 0, c + n, c).astype(np.int32)
+        return np.where((c < 0) & wrap, c + n, c).astype(np.int32)
     i = lax.convert_element_type(i, dtypes.int32)
-    if core.get_aval(i).dtype.kind == "u":
+    if core.get_aval(i).dtype.kind == "u" or not wrap:
         return i
     zero = lax.full_like(i, 0)
     return lax.select(lax.lt(i, zero), lax.add(i, lax.full_like(i, n)), i)
 
 
-def _indexer(shape, entries):
+def _indexer(shape, entries, wrap_negative_indices=True):
     """One gather describing the whole index: advanced indices (ints, traced ints, integer
     arrays) broadcast together into one block of batch axes, placed where the first of them
     stands if they are adjacent, else first (NumPy's rule); strided slices become index
@@ -325,7 +328,7 @@ def _indexer(shape, entries):
         if e[0] not in ("int", "dyn", "arr"):
             continue
         d = e[1]
-        v = _normalize(e[2], shape[d])
+        v = _normalize(e[2], shape[d], wrap_negative_indices)
         end = adv_at + len(b_shape)
         dims = tuple(range(end - core.get_aval(v).ndim, end))
         if isinstance(v, np.ndarray):
@@ -363,12 +366,13 @@ def _indexer(shape, entries):
 # updates: x.at[idx].set(y), ...
 
 
-def _scatter_update(x, idx, y, scatter_fn, indices_are_sorted, unique_indices, mode):
+def _scatter_update(x, idx, y, scatter_fn, indices_are_sorted, unique_indices, mode,
+                    wrap_negative_indices=True):  # fmt: skip
     x = asarray_any(x)
     aval = core.get_aval(x)
     y = asarray_any(y)
     y = lax.convert_element_type(y, aval.dtype, aval.weak_type and core.get_aval(y).weak_type)
-    ix = _indexer(aval.shape, _parse(aval.shape, idx))
+    ix = _indexer(aval.shape, _parse(aval.shape, idx), wrap_negative_indices)
     y_shape = core.get_aval(y).shape
     try:
         target = broadcast_shapes(y_shape, ix.final_shape)
@@ -412,7 +416,8 @@ class _IndexUpdateHelper:
 class _IndexUpdateRef:
     """`x.at[idx]`: out-of-place updates of x at idx (JAX's semantics: out-of-bounds updates
     are dropped unless mode='clip'; repeated indices accumulate for add/multiply/min/max and
-    one of them wins for set)."""
+    one of them wins for set). With wrap_negative_indices=False a negative index is out of
+    bounds instead of counting from the end."""
 
     __slots__ = ("array", "index")
 
@@ -423,67 +428,80 @@ class _IndexUpdateRef:
     def __repr__(self):
         return f"_IndexUpdateRef({self.array!r}, {self.index!r})"
 
-    def get(self, *, indices_are_sorted=False, unique_indices=False, mode=None, fill_value=None):
+    def get(self, *, indices_are_sorted=False, unique_indices=False, mode=None, fill_value=None,
+            wrap_negative_indices=True):  # fmt: skip
         if mode is None and fill_value is None:
             return _rewriting_take(self.array, self.index, None, None, indices_are_sorted,
-                                   unique_indices)  # fmt: skip
+                                   unique_indices, wrap_negative_indices)  # fmt: skip
         return _rewriting_take(self.array, self.index, mode or "fill", fill_value,
-                               indices_are_sorted, unique_indices)  # fmt: skip
+                               indices_are_sorted, unique_indices, wrap_negative_indices)  # fmt: skip
 
-    def _update(self, values, fn, kw):
-        return _scatter_update(self.array, self.index, values, fn, **kw)
+    def _update(self, values, fn, indices_are_sorted, unique_indices, mode, wrap_negative_indices):
+        return _scatter_update(self.array, self.index, values, fn, indices_are_sorted,
+                               unique_indices, mode, wrap_negative_indices)  # fmt: skip
 
-    def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return self._update(values, lax.scatter, {"indices_are_sorted": indices_are_sorted,
-                            "unique_indices": unique_indices, "mode": mode})  # fmt: skip
+    def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+            wrap_negative_indices=True):  # fmt: skip
+        return self._update(values, lax.scatter, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)  # fmt: skip
 
-    def add(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return self._update(values, lax.scatter_add, {"indices_are_sorted": indices_are_sorted,
-                            "unique_indices": unique_indices, "mode": mode})  # fmt: skip
+    def add(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+            wrap_negative_indices=True):  # fmt: skip
+        return self._update(values, lax.scatter_add, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)  # fmt: skip
 
-    def subtract(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
+    def subtract(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+                 wrap_negative_indices=True):  # fmt: skip
         values = lax.neg(asarray_any(values))
         return self.add(values, indices_are_sorted=indices_are_sorted,
-                        unique_indices=unique_indices, mode=mode)  # fmt: skip
+                        unique_indices=unique_indices, mode=mode,
+                        wrap_negative_indices=wrap_negative_indices)  # fmt: skip
 
-    def multiply(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return self._update(values, lax.scatter_mul, {"indices_are_sorted": indices_are_sorted,
-                            "unique_indices": unique_indices, "mode": mode})  # fmt: skip
+    def multiply(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+                 wrap_negative_indices=True):  # fmt: skip
+        return self._update(values, lax.scatter_mul, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)  # fmt: skip
 
     mul = multiply
 
-    def divide(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
+    def divide(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+               wrap_negative_indices=True):  # fmt: skip
         from ._ufuncs import divide
 
         x = asarray_any(self.array)
         ones = lax.full_like(x, 1)
         denom = _scatter_update(ones, self.index, values, lax.scatter_mul, indices_are_sorted,
-                                unique_indices, mode)  # fmt: skip
+                                unique_indices, mode, wrap_negative_indices)  # fmt: skip
         return divide(x, denom)
 
-    def power(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
+    def power(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+              wrap_negative_indices=True):  # fmt: skip
         from ._ufuncs import power
 
         x = asarray_any(self.array)
         ones = lax.full_like(x, 1)
         expo = _scatter_update(ones, self.index, values, lax.scatter_mul, indices_are_sorted,
-                               unique_indices, mode)  # fmt: skip
+                               unique_indices, mode, wrap_negative_indices)  # fmt: skip
         return power(x, expo)
 
-    def min(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return self._update(values, lax.scatter_min, {"indices_are_sorted": indices_are_sorted,
-                            "unique_indices": unique_indices, "mode": mode})  # fmt: skip
+    def min(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+            wrap_negative_indices=True):  # fmt: skip
+        return self._update(values, lax.scatter_min, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)  # fmt: skip
 
-    def max(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return self._update(values, lax.scatter_max, {"indices_are_sorted": indices_are_sorted,
-                            "unique_indices": unique_indices, "mode": mode})  # fmt: skip
+    def max(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+            wrap_negative_indices=True):  # fmt: skip
+        return self._update(values, lax.scatter_max, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)  # fmt: skip
 
-    def apply(self, func, *, indices_are_sorted=False, unique_indices=False, mode=None):
+    def apply(self, func, *, indices_are_sorted=False, unique_indices=False, mode=None,
+              wrap_negative_indices=True):  # fmt: skip
         """x with func applied at idx (once per element, for unique indices)."""
-        vals = func(self.get(indices_are_sorted=indices_are_sorted,
-                             unique_indices=unique_indices))  # fmt: skip
+        vals = func(self.get(indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
+                             wrap_negative_indices=wrap_negative_indices))  # fmt: skip
         return self.set(vals, indices_are_sorted=indices_are_sorted,
-                        unique_indices=unique_indices, mode=mode)  # fmt: skip
+                        unique_indices=unique_indices, mode=mode,
+                        wrap_negative_indices=wrap_negative_indices)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

@@ -83,6 +83,65 @@ def _view(x, dtype=None, type=None):
     return lax.bitcast_convert_type(x, dtype)
 
 
+def _byteswap(x):
+    """x with the bytes of each element reversed (complex: of each part), as jax.Array.byteswap."""
+    from .. import dtypes, lax
+
+    aval = core.get_aval(x)
+    if aval.dtype.kind == "c":
+        return lax.complex(_byteswap(lax.real(x)), _byteswap(lax.imag(x)))
+    if aval.dtype.itemsize == 1:
+        return x
+    octets = lax.bitcast_convert_type(x, dtypes.uint8)  # a new last axis of itemsize bytes
+    return lax.bitcast_convert_type(lax.rev(octets, (aval.ndim,)), aval.dtype)
+
+
+def _compress(self, condition, axis=None, *, out=None, size=None, fill_value=0):
+    import jtrans.numpy as jnp
+
+    return jnp.compress(condition, self, axis, out=out, size=size, fill_value=fill_value)
+
+
+def _choose(self, choices, out=None, mode="raise"):
+    import jtrans.numpy as jnp
+
+    return jnp.choose(self, choices, out=out, mode=mode)
+
+
+def _argpartition(self, kth, axis=-1):
+    import jtrans.numpy as jnp
+
+    return jnp.argpartition(self, kth, axis)
+
+
+def _copy(self):
+    import jtrans.numpy as jnp
+
+    return jnp.copy(self)
+
+
+def _array_namespace(self, *, api_version=None):
+    import jtrans.numpy as jnp
+
+    return jnp
+
+
+def _dlpack(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+    """DLPack export of the host buffer (NumPy's), so np.from_dlpack(x) works."""
+    import numpy as np
+
+    kw = {"stream": stream}
+    if max_version is not None:
+        kw.update(max_version=max_version, dl_device=dl_device, copy=copy)
+    return np.asarray(self).__dlpack__(**kw)
+
+
+def _dlpack_device(self):
+    import numpy as np
+
+    return np.asarray(self).__dlpack_device__()
+
+
 def install():
     from . import _ufuncs as u
     import jtrans.numpy as jnp
@@ -137,8 +196,18 @@ def install():
                 setattr(cls, name, f)
         cls.astype = _astype
         cls.view = _view
+        cls.byteswap = _byteswap
+        cls.compress = _compress
+        cls.choose = _choose
+        cls.argpartition = _argpartition
+        cls.__array_namespace__ = _array_namespace
+        if not hasattr(cls, "copy"):
+            cls.copy = _copy
         cls.real = property(lambda self: jnp.real(self) if hasattr(jnp, "real") else self)
         cls.imag = property(lambda self: jnp.imag(self))
+        if cls is Array:  # a concrete buffer to share
+            cls.__dlpack__ = _dlpack
+            cls.__dlpack_device__ = _dlpack_device
         extra = getattr(jnp, "_extra_methods", {})
         for name, f in extra.items():
             setattr(cls, name, f)
