@@ -365,13 +365,19 @@ def linear_transpose(fun, *primals, reduce_axes=()):
     out_tree = box[0]
 
     def transposed(ct):
+        from . import lax
+
         ct_flat, ct_tree = tree_flatten(ct)
         if ct_tree != out_tree:
             raise JTransValueError(f"linear_transpose: expected cotangent structure {out_tree}, "
                                    f"got {ct_tree}")  # fmt: skip
         args = [ad.UndefinedPrimal(a) for a in avals]
         cts = ad.backward_pass(jaxpr, consts, args, [_as_value(c) for c in ct_flat])
-        return tuple(tree_unflatten(in_tree, [ad.instantiate_zeros(c) for c in cts])[0])
+        cts = [ad.instantiate_zeros(c) for c in cts]
+        # each cotangent takes its primal's type (a float32 primal gives a strong float32)
+        cts = [lax.convert_element_type(c, a.dtype, a.weak_type) if dtypes.is_inexact(a.dtype)
+               and core.get_aval(c).dtype == a.dtype else c for c, a in zip(cts, avals)]  # fmt: skip
+        return tuple(tree_unflatten(in_tree, cts)[0])
 
     return transposed
 
@@ -411,7 +417,9 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
             raise JTransValueError(
                 f"vmap in_axes specification does not match the arguments: {e}"
             ) from None
-        flat = [_as_value(x) for x in flat]
+        # unmapped Python scalars reach `fun` as they are (as in JAX: `y * 2.` stays a float)
+        flat = [x if d is None and type(x) in (bool, int, float, complex) else _as_value(x)
+                for x, d in zip(flat, dims)]  # fmt: skip
         sizes = {}
         norm_dims = []
         for i, (x, d) in enumerate(zip(flat, dims)):
@@ -478,6 +486,9 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
 def _finish(trace, outs, odims, size):
     results = []
     for o, od in zip(outs, odims):
+        if od is None and not isinstance(o, core.Tracer):
+            results.append(o)  # an output computed from unmapped values only is returned as is
+            continue
         v, d = trace.unpack(_as_value(o) if not isinstance(o, core.Tracer) else o)
         if od is None:
             if d is not None:

@@ -81,8 +81,7 @@ def custom_gradient(fun):
             box.append(tree)
             return [_as_value(x) for x in leaves]
 
-        ct_avals = [ad.tangent_aval(core.get_aval(_as_value(a))).strip_weak_type()
-                    for a in ans_flat]  # fmt: skip
+        ct_avals = [ad.tangent_aval(core.get_aval(_as_value(a))) for a in ans_flat]
         jaxpr, consts = pe.trace_to_jaxpr(vjp_flat, ct_avals)
         return ans, _Residuals(jaxpr, box[0], out_tree, [_as_value(c) for c in consts])
 

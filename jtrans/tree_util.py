@@ -100,7 +100,6 @@ def register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_ke
         _key_registry[nodetype] = flatten_with_keys_func
     else:
         _key_registry.pop(nodetype, None)
-    return nodetype
 
 
 def register_pytree_with_keys(nodetype, flatten_with_keys, unflatten_func, flatten_func=None):
@@ -112,22 +111,24 @@ def register_pytree_with_keys(nodetype, flatten_with_keys, unflatten_func, flatt
             pairs, aux = flatten_with_keys(x)
             return [c for _, c in pairs], aux
 
-    return register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_keys)
+    register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_keys)
 
 
 def register_pytree_node_class(cls):
     """Class decorator: the class defines `tree_flatten()` and classmethod `tree_unflatten`
     (and optionally `tree_flatten_with_keys()`)."""
     with_keys = getattr(cls, "tree_flatten_with_keys", None)
-    return register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten,
+    register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten,
                                 None if with_keys is None else lambda x: x.tree_flatten_with_keys())  # fmt: skip
+    return cls
 
 
 def register_pytree_with_keys_class(cls):
     """Class decorator: the class defines `tree_flatten_with_keys()` and `tree_unflatten`."""
     flatten = getattr(cls, "tree_flatten", None)
-    return register_pytree_with_keys(cls, lambda x: x.tree_flatten_with_keys(), cls.tree_unflatten,
+    register_pytree_with_keys(cls, lambda x: x.tree_flatten_with_keys(), cls.tree_unflatten,
                                      None if flatten is None else lambda x: x.tree_flatten())  # fmt: skip
+    return cls
 
 
 def register_dataclass(cls=None, data_fields=None, meta_fields=None):
@@ -158,13 +159,15 @@ def register_dataclass(cls=None, data_fields=None, meta_fields=None):
         children, aux = flatten(x)
         return [(GetAttrKey(n), c) for n, c in zip(data_fields, children)], aux
 
-    return register_pytree_node(cls, flatten, unflatten, flatten_with_keys)
+    register_pytree_node(cls, flatten, unflatten, flatten_with_keys)
+    return cls
 
 
 def register_static(cls):
     """Registers `cls` as a node with no children whose instance is the auxiliary data (so it
     is part of the structure: hashable, static under jit)."""
-    return register_pytree_node(cls, lambda x: ((), x), lambda x, _: x)
+    register_pytree_node(cls, lambda x: ((), x), lambda x, _: x)
+    return cls
 
 
 register_pytree_node(tuple, lambda x: (list(x), None), lambda _, c: tuple(c))
@@ -492,7 +495,7 @@ def flatten_one_level(tree):
     leaf."""
     _, entry = _node_entry(tree, "flatten_one_level")
     children, aux = entry[0](tree)
-    return children, aux
+    return tuple(children), aux
 
 
 def flatten_one_level_with_keys(tree):

@@ -106,3 +106,66 @@ def test_broadcast_in_dim_with_unsorted_dimensions():
     w = np.arange(24.0, dtype=np.float32).reshape(2, 4, 3)
     g = jtrans.grad(lambda x: (lax.broadcast_in_dim(x, (2, 4, 3), (2, 0)) * w).sum())
     np.testing.assert_array_equal(_np(g(b.astype(np.float32))), [[18, 66], [22, 70], [26, 74]])
+
+
+# --- api and tree_util ------------------------------------------------------------------------
+
+
+def test_custom_gradient_keeps_weak_types():
+    @jtrans.custom_gradient
+    def f(x, y):
+        return x * y, lambda g: (g * y, g * x)
+
+    gx, gy = jtrans.grad(f, argnums=(0, 1))(3.0, 4.0)
+    assert (float(gx), float(gy)) == (4.0, 3.0) and gx.weak_type and gy.weak_type
+    gx, gy = jtrans.grad(f, argnums=(0, 1))(np.float32(3.0), 4.0)
+    assert not gx.weak_type and not gy.weak_type
+
+
+def test_linear_transpose_cotangents_take_primal_types():
+    f = lambda x, y: 0.5 * x - 0.5 * y
+    scalar = jtrans.ShapeDtypeStruct(shape=(), dtype=np.float32)
+    a, b = jtrans.linear_transpose(f, scalar, scalar)(1.0)
+    assert (float(a), float(b)) == (0.5, -0.5) and not a.weak_type and not b.weak_type
+    a, b = jtrans.linear_transpose(f, 1.0, 1.0)(1.0)
+    assert a.weak_type and b.weak_type
+
+
+def test_vmap_unmapped_python_scalar_passes_through():
+    f = lambda x, y: (x + y, y * 2.0)
+    out = jtrans.vmap(f, in_axes=(0, None), out_axes=(0, None))(
+        np.arange(2.0, dtype=np.float32), 4.0
+    )
+    assert _np(out[0]).tolist() == [4.0, 5.0] and out[1] == 8.0 and type(out[1]) is float
+    out = jtrans.vmap(f, in_axes=(0, None))(np.arange(2.0, dtype=np.float32), 4.0)
+    assert _np(out[1]).tolist() == [8.0, 8.0]
+
+
+def test_tree_util_registration_returns_like_jax():
+    class C:
+        def __init__(self, a):
+            self.a = a
+
+    assert (
+        jtrans.tree_util.register_pytree_node(C, lambda c: ((c.a,), None), lambda _, ch: C(*ch))
+        is None
+    )
+    assert jtrans.tree_util.tree_leaves(C(3)) == [3]
+
+    @jtrans.tree_util.register_pytree_node_class
+    class D:
+        def __init__(self, a):
+            self.a = a
+
+        def tree_flatten(self):
+            return (self.a,), None
+
+        @classmethod
+        def tree_unflatten(cls, aux, children):
+            return cls(*children)
+
+    assert isinstance(D, type) and jtrans.tree_util.tree_leaves(D(5)) == [5]
+    assert jtrans.tree_util.flatten_one_level({"a": [1, 2], "b": {"c": 3}}) == (
+        ([1, 2], {"c": 3}),
+        ("a", "b"),
+    )
