@@ -193,3 +193,14 @@ def test_dlpack_round_trip():
     x = jnp.array([0.5, 1.5, 2.5])
     assert hasattr(x, "__dlpack__")
     np.testing.assert_array_equal(np.from_dlpack(x), [0.5, 1.5, 2.5])
+
+
+def test_einsum_path_in_jax_format():
+    x, y, z = jnp.ones((2, 3)), jnp.ones((3, 30)), jnp.ones((30, 5))
+    path, info = jnp.einsum_path("ij,jk,kl", x, y, z, optimize="greedy")
+    assert path == [(1, 2), (0, 1)]
+    assert "Complete contraction" in str(info)
+    path2, _ = jnp.einsum_path("ij,jk,kl", x, y, z, optimize=path)
+    assert path2 == path
+    out = jnp.einsum("ij,jk,kl", x, y, z, optimize=path)
+    check(out, np.full((2, 5), 90.0), "float32")

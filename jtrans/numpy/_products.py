@@ -299,7 +299,7 @@ def _sublist_to_str(args):
     return s, ops
 
 
-def einsum(subscripts, *operands, out=None, optimize="greedy", precision=None,
+def einsum(subscripts, *operands, out=None, optimize="auto", precision=None,
            preferred_element_type=None, _dot_general=None):  # fmt: skip
     """Einstein summation (explicit or implicit output, '...', repeated labels); pairwise
     contractions are dot_generals in a greedy order."""
@@ -381,10 +381,18 @@ def einsum(subscripts, *operands, out=None, optimize="greedy", precision=None,
     return o
 
 
-def einsum_path(subscripts, *operands, optimize="greedy"):
-    """A path in NumPy's format (the greedy pairwise order einsum uses is internal)."""
-    return np.einsum_path(subscripts, *[np.zeros(_shape(asarray_any(o))) for o in operands],
-                          optimize=optimize)  # fmt: skip
+def einsum_path(subscripts, *operands, optimize="auto"):
+    """(path, description): a contraction order as JAX gives it (a list of operand-position
+    tuples), computed by NumPy's einsum_path ('auto' and opt_einsum's strategy names use its
+    greedy search; the description is NumPy's text). einsum's own order is internal."""
+    if isinstance(optimize, (list, tuple)):
+        optimize = ["einsum_path", *[tuple(p) for p in optimize if p != "einsum_path"]]
+    elif isinstance(optimize, str) and optimize not in ("greedy", "optimal"):
+        optimize = "greedy"
+    path, info = np.einsum_path(
+        subscripts, *[np.zeros(_shape(asarray_any(o))) for o in operands], optimize=optimize
+    )
+    return [tuple(p) for p in path[1:]], info
 
 
 def _prod(xs):
