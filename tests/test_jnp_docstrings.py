@@ -204,3 +204,13 @@ def test_einsum_path_in_jax_format():
     assert path2 == path
     out = jnp.einsum("ij,jk,kl", x, y, z, optimize=path)
     check(out, np.full((2, 5), 90.0), "float32")
+
+
+def test_load_reads_bfloat16_back():
+    import io
+
+    f = io.BytesIO()
+    jnp.save(f, jnp.array([2, 4, 6, 8], dtype="bfloat16"))
+    f.seek(0)
+    out = jnp.load(f)
+    assert repr(out) == "Array([2, 4, 6, 8], dtype=bfloat16)"

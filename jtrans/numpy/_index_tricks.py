@@ -4,7 +4,7 @@ place, load, save, savez, fromfile, from_dlpack. Grids and concatenators need st
 
 import numpy as np
 
-from .. import core, lax
+from .. import core, dtypes, lax
 from ..errors import JTransValueError
 from ._util import asarray_any, check_arraylike, promote_dtypes
 
@@ -170,6 +170,9 @@ def load(file, *args, **kwargs):
     """np.load, with arrays returned as jtrans arrays (other results, such as the mapping of
     an .npz file or object arrays, as NumPy returns them)."""
     out = np.load(file, *args, **kwargs)
+    if isinstance(out, np.ndarray) and out.dtype == np.dtype("V2"):
+        # .npy files store bfloat16 as 2-byte voids; JAX reads them back as bfloat16
+        out = out.view(dtypes.bfloat16)
     if isinstance(out, np.ndarray) and out.dtype != object:
         try:
             return asarray_any(out)
