@@ -169,3 +169,44 @@ def test_tree_util_registration_returns_like_jax():
         ([1, 2], {"c": 3}),
         ("a", "b"),
     )
+
+
+# --- scipy --------------------------------------------------------------------------------------
+
+
+def test_fiedler_companion():
+    from jtrans.scipy.linalg import fiedler_companion
+
+    a = np.array([1.0, -16.0, 86.0, -176.0, 105.0], np.float32)
+    expected = [[16, -86, 1, 0], [1, 0, 0, 0], [0, 176, 0, -105], [0, 1, 0, 0]]
+    out = fiedler_companion(a)
+    assert out.dtype == np.float32 and _np(out).tolist() == expected
+    np.testing.assert_allclose(np.sort(np.linalg.eigvals(_np(out)).real), [1, 3, 5, 7], rtol=1e-4)
+    assert fiedler_companion(np.stack([a, 2 * a])).shape == (2, 4, 4)
+    assert _np(fiedler_companion(np.array([2.0, 3.0]))).tolist() == [[-1.5]]
+    assert fiedler_companion(np.array([2.0])).shape == (0, 0)
+    expected6 = [
+        [-2, -3, 1, 0, 0],
+        [1, 0, 0, 0, 0],
+        [0, -4, 0, -5, 1],
+        [0, 1, 0, 0, 0],
+        [0, 0, 0, -6, 0],
+    ]
+    assert _np(fiedler_companion(np.arange(1.0, 7.0))).tolist() == expected6
+
+
+def test_qr_multiply():
+    from jtrans.scipy.linalg import qr, qr_multiply, solve_triangular
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(5, 3)).astype(np.float32)
+    b = rng.normal(size=(5,)).astype(np.float32)
+    qtb, r = qr_multiply(a, b, mode="right")
+    assert qtb.shape == (3,) and r.shape == (3, 3)
+    x = solve_triangular(r, qtb)
+    np.testing.assert_allclose(_np(a.T @ a @ _np(x)), a.T @ b, rtol=1e-4, atol=1e-4)
+    q, r2 = qr(a, mode="economic")
+    c = rng.normal(size=(3, 2)).astype(np.float32)
+    qc, _ = qr_multiply(a, c, mode="left")
+    np.testing.assert_allclose(_np(qc), _np(q) @ c, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(_np(r), _np(r2), rtol=1e-6)

@@ -19,10 +19,10 @@ from ..numpy._util import asarray_any, broadcast_shapes, broadcast_to_shape, che
 __all__ = [
     "block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "companion",
     "convolution_matrix", "det", "dft", "eigh", "eigh_tridiagonal", "expm", "expm_frechet",
-    "fiedler", "funm", "hadamard", "hankel", "helmert", "hessenberg", "hilbert", "inv",
-    "invhilbert", "invpascal", "leslie", "lu", "lu_factor", "lu_solve", "pascal", "polar", "qr",
-    "rsf2csf", "schur", "solve", "solve_sylvester", "solve_triangular", "sqrtm", "svd",
-    "toeplitz",
+    "fiedler", "fiedler_companion", "funm", "hadamard", "hankel", "helmert", "hessenberg",
+    "hilbert", "inv", "invhilbert", "invpascal", "leslie", "lu", "lu_factor", "lu_solve",
+    "pascal", "polar", "qr", "qr_multiply", "rsf2csf", "schur", "solve", "solve_sylvester",
+    "solve_triangular", "sqrtm", "svd", "toeplitz",
 ]  # fmt: skip
 
 
@@ -279,6 +279,37 @@ def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_fini
     (a,) = _inexact(a)
     q, r = lax_linalg.qr(a, full_matrices=mode != "economic")
     return (r,) if mode == "r" else (q, r)
+
+
+def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a=False,
+                overwrite_c=False):  # fmt: skip
+    """(Q @ c, R) for mode 'left' or (c @ Q, R) for mode 'right' (conj(Q) with conjugate=True),
+    Q and R from the economic QR decomposition of a; a 1-D c is a column (left) or row (right)."""
+    if pivoting:
+        raise NotImplementedError("qr_multiply: pivoting=True is not supported")
+    if mode not in ("right", "left"):
+        raise JTransValueError(f"mode must be 'right' or 'left', got {mode!r}")
+    a, c = _inexact(a, c)
+    m, n = _shape(a)[-2:]
+    k = min(m, n)
+    onedim = len(_shape(c)) == 1
+    if onedim:
+        c = c[:, None] if mode == "left" else c[None, :]
+    if mode == "left" and _shape(c)[-2] != k:
+        raise JTransValueError(
+            f"Array shapes are not compatible for Q @ c operation: a has shape {_shape(a)} so Q "
+            f"has {k} columns, but c has {_shape(c)[-2]} rows (expected {k})."
+        )
+    if mode == "right" and _shape(c)[-1] != m:
+        raise JTransValueError(
+            f"Array shapes are not compatible for c @ Q operation: a has shape {_shape(a)} so Q "
+            f"has {m} rows, but c has {_shape(c)[-1]} columns (expected {m})."
+        )
+    q, r = lax_linalg.qr(a, full_matrices=False)
+    if conjugate:
+        q = jnp.conj(q)
+    cq = jnp.matmul(q, c) if mode == "left" else jnp.matmul(c, q)
+    return (jnp.ravel(cq) if onedim else cq), jnp.triu(r)
 
 
 def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True,
@@ -657,6 +688,42 @@ def fiedler(a):
     """Symmetric Fiedler matrix |a_i - a_j|."""
     a = jnp.atleast_1d(asarray_any(a))
     return jnp.abs(a[..., :, None] - a[..., None, :])
+
+
+def fiedler_companion(a):
+    """The pentadiagonal Fiedler companion matrix of the polynomial with coefficients a (highest
+    degree first, leading dimensions batch): its eigenvalues are the polynomial's roots."""
+    (a,) = _inexact(jnp.atleast_1d(asarray_any(a)))
+    big = _shape(a)[-1]
+    if big == 0:
+        raise JTransValueError(
+            "fiedler_companion requires the last axis of 'a' to have nonzero length, but got an "
+            f"array of shape {_shape(a)}."
+        )
+    n = big - 1
+    # each cell holds -a[k] / a[0] for some k, one or zero: positions `big` and `big + 1` of
+    # the extended coefficient vector
+    idx = np.full((n, n), big + 1)
+    for i in range(n):
+        if i == 0:
+            idx[0, 0] = 1
+        if i == 1:
+            idx[1, 0] = big
+        if i % 2 == 0:
+            if i + 1 < n:
+                idx[i, i + 1] = i + 2
+            if i + 2 < n:
+                idx[i, i + 2] = big
+            if i >= 2:
+                idx[i, i - 1] = i + 1
+        elif i >= 3:
+            idx[i, i - 2] = big
+    lead = _shape(a)[:-1]
+    ext = jnp.concatenate(
+        [-a / a[..., :1], jnp.ones(lead + (1,), _dtype(a)), jnp.zeros(lead + (1,), _dtype(a))],
+        axis=-1,
+    )
+    return _gather_last(ext, idx)
 
 
 def leslie(f, s):
