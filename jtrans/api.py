@@ -814,7 +814,8 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
         avals = [core.get_aval(x) for x in flat]
         # collectives bake the sizes of the named axes around them into the jaxpr; the options
         # that change what tracing produces are part of the key too (as in JAX)
-        opts = (config.jax_enable_x64, config.jax_threefry_partitionable)
+        opts = (config.jax_enable_x64, config.jax_threefry_partitionable,
+                config.jax_numpy_rank_promotion)
         key = (in_tree, tuple(avals), statics, batching.axis_env(), opts)
         entry = cache.entries.get(key)
         if entry is None:
@@ -831,7 +832,7 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
                 box.append(tree)
                 return [_as_value(o) for o in leaves]
 
-            if config.jax_log_compiles:
+            if config.jax_log_compiles or config.jax_explain_cache_misses:
                 _log_compile(name, cache, key)
             jaxpr, consts = pe.trace_to_jaxpr(flat_fun, avals)
             jaxpr = pe.dce_jaxpr(jaxpr)[0]

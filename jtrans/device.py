@@ -142,6 +142,9 @@ def as_device(device):
         return device
     if isinstance(device, str):
         return devices(device)[0]
+    dev = getattr(device, "_device", None)  # a jtrans.sharding Sharding: the device it names
+    if isinstance(dev, Device):
+        return dev
     raise TypeError(f"expected a jtrans Device or a backend name, got {device!r}")
 
 
