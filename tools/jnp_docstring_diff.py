@@ -33,6 +33,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import types
 import warnings
 
@@ -253,6 +254,7 @@ def main():
     ap.add_argument("--out", default="/tmp/jnp_docstring_diff.txt")
     ap.add_argument("--all", action="store_true", help="write agreeing examples too")
     args = ap.parse_args()
+    args.out = os.path.abspath(args.out)
     signal.signal(signal.SIGALRM, _on_alarm)
     jt_default = bool(jtrans.config.jax_threefry_partitionable)
     if jt_default != PARTITIONABLE:
@@ -261,6 +263,7 @@ def main():
             f" {jt_default} in jtrans; both run with {PARTITIONABLE} here"
         )
     reset_config()
+    os.chdir(tempfile.mkdtemp(prefix="jnp_docstring_diff_"))  # examples write files (jnp.save)
 
     keys = args.k.split(",")
     docs = [(q, d) for q, d in collect() if any(k in q for k in keys)]
