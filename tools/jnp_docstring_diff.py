@@ -106,16 +106,19 @@ def to_jtrans(source):
 
 
 def fresh_namespace(lib):
-    """The names JAX's doctests assume: jax, jnp, lax, np."""
+    """The names JAX's doctests assume: jax, jnp, lax, np, and (as doctest runs an example in
+    its defining module's globals, which hold them) the public names of jnp, nan and inf."""
     if lib == "jax":
         import jax.numpy as jnp
         from jax import lax
-
-        return {"jax": jax, "jnp": jnp, "lax": lax, "np": np}
-    import jtrans.numpy as jnp
-    from jtrans import lax
-
-    return {"jax": jtrans, "jtrans": jtrans, "jnp": jnp, "lax": lax, "np": np}
+    else:
+        import jtrans.numpy as jnp
+        from jtrans import lax
+    ns = {n: getattr(jnp, n) for n in dir(jnp) if not n.startswith("_")}
+    ns.update({"nan": np.nan, "inf": np.inf})
+    ns.update({"jax": jax if lib == "jax" else jtrans, "jnp": jnp, "lax": lax, "np": np})
+    ns["jtrans"] = jtrans
+    return ns
 
 
 # Random examples compare bits only under one threefry scheme: jtrans follows JAX's flag, whose
