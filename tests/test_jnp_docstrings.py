@@ -214,3 +214,14 @@ def test_load_reads_bfloat16_back():
     f.seek(0)
     out = jnp.load(f)
     assert repr(out) == "Array([2, 4, 6, 8], dtype=bfloat16)"
+
+
+def test_interp_extrapolate():
+    xp, fp = jnp.array([0.0, 1.0, 3.0]), jnp.array([0.0, 2.0, 3.0])
+    x = jnp.array([-2.0, 0.5, 2.0, 5.0])
+    out = jnp.interp(x, xp, fp, left="extrapolate", right="extrapolate")
+    check(out, [-4.0, 1.0, 2.5, 4.0], "float32")
+    check(jnp.interp(x, xp, fp, left="extrapolate"), [-4.0, 1.0, 2.5, 3.0], "float32")
+    check(jnp.interp(x, xp, fp, left=-1, right="extrapolate"), [-1.0, 1.0, 2.5, 4.0], "float32")
+    g = jtrans.grad(lambda x: jnp.interp(x, xp, fp, left="extrapolate"))(-2.0)
+    assert g == 2.0

@@ -765,7 +765,8 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
 
 
 def interp(x, xp, fp, left=None, right=None, period=None):
-    """1-D linear interpolation (np.interp). xp must increase. Written with comparisons and sums
+    """1-D linear interpolation (np.interp; left/right may be 'extrapolate', as in JAX). xp must
+    increase. Written with comparisons and sums
     (no sort or gather): each x finds its segment by counting the xp <= x, then picks the
     segment's ends by one-hot sums, so it traces, batches and differentiates in x, xp and fp."""
     check_arraylike("interp", x, xp, fp)
@@ -822,10 +823,14 @@ def interp(x, xp, fp, left=None, right=None, period=None):
                                                                              dtypes.int32))  # fmt: skip
     xp0, xpn = pick(xpe, lax.full(grid, 0, dtypes.int32)), pick(xpe, lax.full(grid, n - 1,
                                                                             dtypes.int32))  # fmt: skip
-    left_v = first if left is None else _bcast(asarray_any(left, dt), xs)
-    right_v = last if right is None else _bcast(asarray_any(right, dt), xs)
-    out = _select(lax.lt(x, xp0), left_v, out)
-    return _select(lax.gt(x, xpn), right_v, out)
+    # left/right='extrapolate' (JAX): the end segments' lines continue (lo is clamped to them)
+    if not (isinstance(left, str) and left == "extrapolate"):
+        left_v = first if left is None else _bcast(asarray_any(left, dt), xs)
+        out = _select(lax.lt(x, xp0), left_v, out)
+    if not (isinstance(right, str) and right == "extrapolate"):
+        right_v = last if right is None else _bcast(asarray_any(right, dt), xs)
+        out = _select(lax.gt(x, xpn), right_v, out)
+    return out
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (
