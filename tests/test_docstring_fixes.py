@@ -31,7 +31,7 @@ def _np(x):
 def test_partitionable_threefry_bits_and_split():
     with _option("jax_threefry_partitionable", True):
         k = random.key(42)
-        assert _np(random.split(k, 3)).tolist() == [
+        assert _np(random.key_data(random.split(k, 3))).tolist() == [
             [1832780943, 270669613],
             [64467757, 2916123636],
             [2465931498, 255383827],
