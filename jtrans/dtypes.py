@@ -204,6 +204,11 @@ complex_ = complex128
 
 
 def issubdtype(a, b):
+    if isinstance(a, ExtendedDType) or isinstance(b, ExtendedDType):
+        # typed PRNG keys' dtype: a subdtype of its category (prng_key, extended) and itself
+        if isinstance(b, type) and isinstance(a, ExtendedDType):
+            return issubclass(a.type, b)
+        return a == b
     if b in (np.inexact, np.floating) and np.dtype(a) == bfloat16:
         return True
     return np.issubdtype(np.dtype(a) if not isinstance(a, type) else a, b)
@@ -414,7 +419,15 @@ class extended(np.generic):
 
 
 class prng_key(extended):
-    """The category of typed PRNG key dtypes (jtrans keys are raw uint32 arrays)."""
+    """The category of typed PRNG key dtypes: `issubdtype(random.key(0).dtype, prng_key)`."""
+
+
+class ExtendedDType:
+    """Base of the dtypes that are not NumPy's (JAX's ExtendedDType): jtrans has one, the
+    dtype of typed PRNG keys (`jtrans.random.KeyDType`, printed key<fry>). `type` is its
+    scalar category in the np.generic hierarchy, which `issubdtype` consults."""
+
+    type = extended
 
 
 def itemsize_bits(dtype):

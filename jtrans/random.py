@@ -1,6 +1,8 @@
-"""jtrans.random: JAX's counter-based random numbers. A key is a uint32[2] array (as
-`jax.random.PRNGKey` makes); every function is a pure function of its key, so the same key
-gives the same numbers on every backend, under jit and under vmap (over keys or parameters).
+"""jtrans.random: JAX's counter-based random numbers. A key is either a typed key (`key(seed)`:
+a PRNGKeyArray of shape () and dtype key<fry>, as `jax.random.key` makes) or a legacy raw
+uint32[2] array (`PRNGKey(seed)`); both give the same bits. Every function is a pure function
+of its key, so the same key gives the same numbers on every backend, under jit and under vmap
+(over keys or parameters).
 
 The bits are JAX's (threefry-2x32, in JAX's classic scheme by default,
 `jax_threefry_partitionable=False`, or its partitionable one when that option is True), and so are the bits-to-number methods: `uniform` takes the
@@ -13,7 +15,7 @@ import math
 
 import numpy as np
 
-from . import core, dtypes, lax
+from . import core, dtypes, lax, tree_util
 from .array import Array
 from .errors import JTransTypeError, JTransValueError
 from .interpreters.custom_derivatives import custom_jvp
@@ -74,7 +76,233 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------------------
-# keys
+# keys: raw keys are uint32[..., 2] arrays (PRNGKey); typed keys are PRNGKeyArrays (key)
+
+
+class KeyDType(dtypes.ExtendedDType):
+    """The element type of typed key arrays, printed key<fry> (threefry2x32), as JAX's:
+    `jnp.issubdtype(random.key(0).dtype, jtrans.dtypes.prng_key)` holds."""
+
+    type = dtypes.prng_key
+    name = "key<fry>"
+    itemsize = 8  # two uint32 words
+
+    def __repr__(self):
+        return self.name
+
+    __str__ = __repr__
+
+    def __eq__(self, other):
+        return type(other) is KeyDType
+
+    def __hash__(self):
+        return hash(KeyDType)
+
+
+_KEY_DTYPE = KeyDType()
+
+
+class PRNGKeyArray:
+    """A typed key array (what `key` and `wrap_key_data` make): an array of `shape` whose
+    elements are threefry keys, of dtype key<fry>. It is stored as its two uint32 words, each
+    an array of the key array's own shape; they are its pytree children, so jit, vmap (with any
+    in/out axes), scan, while_loop and cond carry key arrays, and no transformation can reach
+    the key's hidden words axis. Keys support indexing and reshaping but no arithmetic."""
+
+    __slots__ = ("_k0", "_k1")
+    __array_priority__ = 100
+    __hash__ = None
+
+    def __init__(self, k0, k1):
+        # no checks: tree_util rebuilds key arrays around arbitrary leaves (axis specs, avals)
+        self._k0, self._k1 = k0, k1
+
+    shape = property(lambda self: tuple(self._k0.shape))
+    ndim = property(lambda self: len(self._k0.shape))
+    size = property(lambda self: math.prod(self._k0.shape))
+    dtype = property(lambda self: _KEY_DTYPE)
+    itemsize = property(lambda self: _KEY_DTYPE.itemsize)
+    nbytes = property(lambda self: self.size * _KEY_DTYPE.itemsize)
+
+    def _map(self, fn):
+        return PRNGKeyArray(fn(self._k0), fn(self._k1))
+
+    def __getitem__(self, idx):
+        if isinstance(idx, PRNGKeyArray):
+            raise JTransTypeError("a key array cannot be used as an index")
+        if isinstance(idx, (int, np.integer)) and self.ndim:
+            n = self.shape[0]
+            if not -n <= idx < n:
+                raise IndexError(f"index {idx} is out of bounds for axis 0 with size {n}")
+            return self._map(lambda w: lax.index_in_dim(w, int(idx) % n, 0, keepdims=False))
+        return self._map(lambda w: w[idx])
+
+    def reshape(self, *shape, order="C"):
+        return self._map(lambda w: _jnp().reshape(w, shape[0] if len(shape) == 1 else shape,
+                                                  order=order))  # fmt: skip
+
+    def ravel(self, order="C"):
+        return self.reshape(-1, order=order)
+
+    flatten = ravel
+
+    def squeeze(self, axis=None):
+        return self._map(lambda w: _jnp().squeeze(w, axis))
+
+    def swapaxes(self, axis1, axis2):
+        return self._map(lambda w: _jnp().swapaxes(w, axis1, axis2))
+
+    def transpose(self, *axes):
+        axes = axes[0] if len(axes) == 1 else (axes or None)
+        return self._map(lambda w: _jnp().transpose(w, axes))
+
+    T = property(lambda self: self.transpose())
+    mT = property(lambda self: self.swapaxes(-1, -2))
+
+    def take(self, indices, axis=None, mode=None, fill_value=None):
+        if fill_value is not None:
+            raise JTransTypeError("take on key arrays does not support fill_value")
+        return self._map(lambda w: _jnp().take(w, indices, axis=axis, mode=mode))
+
+    @property
+    def at(self):
+        return _KeyIndexUpdate(self)
+
+    def __len__(self):
+        if not self.ndim:
+            raise TypeError("len() of unsized object (a 0-d key array)")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.ndim:
+            raise TypeError("iteration over a 0-d key array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __eq__(self, other):
+        return _key_compare(self, other, "==", True)
+
+    def __ne__(self, other):
+        return _key_compare(self, other, "!=", False)
+
+    def __bool__(self):
+        raise TypeError("a key array cannot be converted to a boolean")
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(
+            "a jtrans array with PRNG key dtype key<fry> cannot be converted to a NumPy array; "
+            "use jtrans.random.key_data(keys) for the underlying uint32 array"
+        )
+
+    def astype(self, dtype):
+        raise JTransTypeError(
+            f"cannot convert a key array (dtype key<fry>) to {dtype}; use "
+            f"jtrans.random.key_data(keys) for the underlying uint32 array"
+        )
+
+    def __repr__(self):
+        if isinstance(self._k0, Array) and isinstance(self._k1, Array):
+            data = np.stack([np.asarray(self._k0), np.asarray(self._k1)], axis=-1)
+            return f"Array({self.shape}, dtype=key<fry>) overlaying:\n{data}"
+        return f"Traced<key<fry>{list(self.shape)}>"
+
+    def copy(self):
+        return self
+
+    def __copy__(self):
+        return self
+
+    def block_until_ready(self):
+        for w in (self._k0, self._k1):
+            if hasattr(w, "block_until_ready"):
+                w.block_until_ready()
+        return self
+
+    def devices(self):
+        return self._k0.devices()
+
+    @property
+    def device(self):
+        return self._k0.device
+
+    def is_fully_addressable(self):
+        return True
+
+    @property
+    def sharding(self):
+        return getattr(self._k0, "sharding", None)
+
+
+def _no_arithmetic(op):
+    def method(self, *args):
+        raise JTransTypeError(
+            f"{op} is not defined on key arrays (dtype key<fry>): derive new keys with "
+            f"jtrans.random.split or fold_in; for the raw uint32 words use "
+            f"jtrans.random.key_data(keys)"
+        )
+
+    return method
+
+
+for _op in ("add", "sub", "mul", "truediv", "floordiv", "mod", "divmod", "pow", "matmul",
+            "and", "or", "xor", "lshift", "rshift"):  # fmt: skip
+    setattr(PRNGKeyArray, f"__{_op}__", _no_arithmetic(_op))
+    setattr(PRNGKeyArray, f"__r{_op}__", _no_arithmetic(_op))
+for _op in ("neg", "pos", "abs", "invert", "lt", "le", "gt", "ge", "int", "float", "complex",
+            "index"):  # fmt: skip
+    setattr(PRNGKeyArray, f"__{_op}__", _no_arithmetic(_op))
+del _op
+
+
+def _key_compare(a, b, op, eq):
+    if not isinstance(b, PRNGKeyArray):
+        if isinstance(b, (int, float, complex, bool, np.ndarray, np.generic, Array, core.Tracer)):
+            raise JTransTypeError(
+                f"key array {op} {type(b).__name__}: a key array compares only with key arrays"
+            )
+        return NotImplemented
+    jnp = _jnp()
+    same = jnp.logical_and(jnp.equal(a._k0, b._k0), jnp.equal(a._k1, b._k1))
+    return same if eq else jnp.logical_not(same)
+
+
+class _KeyIndexUpdate:
+    """keys.at[idx].set(new_keys) / .get(): indexed updates of key arrays (JAX's `at`)."""
+
+    __slots__ = ("keys", "idx")
+
+    def __init__(self, keys, idx=None):
+        self.keys, self.idx = keys, idx
+
+    def __getitem__(self, idx):
+        return _KeyIndexUpdate(self.keys, idx)
+
+    def get(self, **kwargs):
+        return self.keys._map(lambda w: w.at[self.idx].get(**kwargs))
+
+    def set(self, values, **kwargs):
+        if not isinstance(values, PRNGKeyArray):
+            raise JTransTypeError(
+                f"keys.at[...].set needs a key array of values, got {type(values).__name__}"
+            )
+        k0 = self.keys._k0.at[self.idx].set(values._k0, **kwargs)
+        k1 = self.keys._k1.at[self.idx].set(values._k1, **kwargs)
+        return PRNGKeyArray(k0, k1)
+
+
+tree_util.register_pytree_node(
+    PRNGKeyArray, lambda k: ((k._k0, k._k1), None), lambda _, words: PRNGKeyArray(*words)
+)
+core.ArrayType.register(PRNGKeyArray)  # isinstance(key, jtrans.Array) holds, as in JAX
+
+
+def _is_typed(key):
+    return isinstance(key, PRNGKeyArray)
+
+
+def _wrap(data):
+    """Raw keys uint32[..., 2] -> the typed key array of shape `...`."""
+    n = core.get_aval(data).ndim - 1
+    return PRNGKeyArray(*(lax.index_in_dim(data, i, n, keepdims=False) for i in (0, 1)))
 
 
 def _stack_words(k0, k1):
@@ -90,11 +318,27 @@ def _stack_words(k0, k1):
 
 
 def _words(key, name):
-    """The two uint32 words of a single key."""
+    """The two uint32 words of a single key (raw or typed)."""
+    if isinstance(key, PRNGKeyArray):
+        _check_typed(key, name)
+        return key._k0, key._k1
     return _unstack(_check_key(key, name))
 
 
+def _check_typed(key, name):
+    if key.shape != ():
+        raise JTransTypeError(
+            f"jtrans.random.{name} accepts a single key, but was given a key array of shape "
+            f"{key.shape} != (). For a batch of keys, map over them: "
+            f"jtrans.vmap(lambda k: jtrans.random.{name}(k, ...))(keys)."
+        )
+
+
 def _check_key(key, name):
+    """A single key (raw uint32[2] or typed of shape ()) -> its raw uint32[2] array."""
+    if isinstance(key, PRNGKeyArray):
+        _check_typed(key, name)
+        return _stack_words(key._k0, key._k1)
     if isinstance(key, (np.ndarray, list, tuple)):
         key = lax.as_operand(np.asarray(key, _U32))
     try:
@@ -104,72 +348,102 @@ def _check_key(key, name):
     if aval is None or aval.shape != (2,) or aval.dtype != _U32:
         got = "a " + type(key).__name__ if aval is None else f"{aval.dtype.name}{list(aval.shape)}"
         raise JTransTypeError(
-            f"jtrans.random.{name} expects a single key, a uint32[2] array made by "
-            f"jtrans.random.PRNGKey(seed) or split(key), but got {got}. For a batch of keys, "
-            f"map over them: jtrans.vmap(lambda k: jtrans.random.{name}(k, ...))(keys)."
+            f"jtrans.random.{name} expects a single key, made by jtrans.random.key(seed) (a "
+            f"typed key of shape ()), jtrans.random.PRNGKey(seed) (a raw uint32[2] array) or "
+            f"split(key), but got {got}. For a batch of keys, map over them: "
+            f"jtrans.vmap(lambda k: jtrans.random.{name}(k, ...))(keys)."
         )
     return key
 
 
-def PRNGKey(seed):
-    """A key from an integer seed: uint32[2] holding the seed's high and low 32 bits."""
+def _seed_words(seed, who):
+    if isinstance(seed, PRNGKeyArray):
+        raise JTransTypeError(f"{who} seed must be an integer, got a key array; use split(key)")
     if isinstance(seed, Array) and seed.shape == () and dtypes.is_int(seed.dtype):
         seed = int(seed)
     if isinstance(seed, (float, complex, bool)) or (
         isinstance(seed, (np.ndarray, np.generic)) and not np.issubdtype(seed.dtype, np.integer)
     ):
-        raise JTransTypeError(f"PRNGKey seed must be an integer, got {seed!r}")
+        raise JTransTypeError(f"{who} seed must be an integer, got {seed!r}")
     if isinstance(seed, np.ndarray):
         if seed.shape != ():
-            raise JTransTypeError(f"PRNGKey seed must be a scalar, got shape {seed.shape}")
+            raise JTransTypeError(
+                f"{who} seed must be a scalar, got shape {seed.shape}; for a batch of keys "
+                f"map over the seeds: jtrans.vmap({who})(seeds)"
+            )
         seed = int(seed)
-    return _stack_words(*_rb.seed_words(seed))
+    return _rb.seed_words(seed)
+
+
+def PRNGKey(seed):
+    """A legacy raw key from an integer seed: uint32[2] holding the seed's high and low 32
+    bits. Prefer `key(seed)`, which makes a typed key of the same bits."""
+    return _stack_words(*_seed_words(seed, "PRNGKey"))
 
 
 def _check_impl(impl, dtype=None):
     if impl not in (None, "threefry2x32"):
         raise JTransValueError(f"jtrans.random supports only impl='threefry2x32', got {impl!r}")
-    if dtype is not None and dtype != "threefry2x32" and np.dtype(dtype) != _U32:
+    if dtype is None or isinstance(dtype, KeyDType) or dtype in ("threefry2x32", "key<fry>"):
+        return
+    if isinstance(dtype, dtypes.ExtendedDType) or np.dtype(dtype) != _U32:
         raise JTransValueError(
-            f"jtrans.random keys have dtype random.key_dtype() (uint32), got dtype={dtype!r}"
+            f"jtrans.random keys have dtype random.key_dtype() (key<fry>), got dtype={dtype!r}"
         )
 
 
 def key(seed, impl=None, *, dtype=None):
-    """Like PRNGKey. (JAX's `key` returns a typed key array; jtrans keys are always raw
-    uint32[2] arrays, so `key_data`/`wrap_key_data` are identities.)"""
+    """A typed key from an integer seed: a key array of shape () and dtype key<fry> (JAX's
+    `jax.random.key`). It gives the same bits as the raw key `PRNGKey(seed)`."""
     _check_impl(impl, dtype)
-    return PRNGKey(seed)
+    return PRNGKeyArray(*_seed_words(seed, "random.key"))
 
 
 def key_data(keys):
-    """The uint32 data of keys (an identity for jtrans's raw keys)."""
+    """The uint32[..., 2] data of typed keys (raw keys are returned as they are)."""
+    if isinstance(keys, PRNGKeyArray):
+        return _stack_words(keys._k0, keys._k1)
+    keys = lax.as_operand(keys)
+    aval = core.get_aval(keys)
+    if aval.shape[-1:] != (2,) or aval.dtype != _U32:
+        raise JTransTypeError(
+            f"random.key_data expects keys (a typed key array or a uint32 array whose last "
+            f"axis has size 2), got {aval.dtype.name}{list(aval.shape)}"
+        )
     return keys
 
 
 def wrap_key_data(key_bits_array, impl=None, *, dtype=None):
+    """Typed keys from their uint32[..., 2] data: a key array of shape `...`."""
     _check_impl(impl, dtype)
-    aval = core.get_aval(lax.as_operand(key_bits_array))
+    if isinstance(key_bits_array, PRNGKeyArray):
+        raise JTransTypeError("wrap_key_data expects a uint32 array, got a key array")
+    data = lax.as_operand(key_bits_array)
+    aval = core.get_aval(data)
     if aval.shape[-1:] != (2,) or aval.dtype != _U32:
         raise JTransTypeError(
             f"wrap_key_data expects a uint32 array whose last axis has size 2, got "
             f"{aval.dtype.name}{list(aval.shape)}"
         )
-    return lax.as_operand(key_bits_array)
+    return _wrap(data)
 
 
 def split(key, num=2):
-    """`num` new keys (an int or a shape): an array of shape (*num, 2)."""
+    """`num` new keys (num an int or a shape): a typed key array of shape num for a typed
+    key, a raw array of shape (*num, 2) for a raw one."""
     shape = (int(num),) if np.ndim(num) == 0 else tuple(int(d) for d in num)
     k0, k1 = _words(key, "split")
     if _rb.partitionable():  # key i is the threefry block of the counter pair (0, i)
-        return _stack_words(*_rb.counter_blocks(k0, k1, shape))
-    return lax.reshape(_rb.random_bits(k0, k1, 32, (2 * math.prod(shape),)), shape + (2,))
+        y0, y1 = _rb.counter_blocks(k0, k1, shape)
+        return PRNGKeyArray(y0, y1) if _is_typed(key) else _stack_words(y0, y1)
+    raw = lax.reshape(_rb.random_bits(k0, k1, 32, (2 * math.prod(shape),)), shape + (2,))
+    return _wrap(raw) if _is_typed(key) else raw
 
 
 def _split2(key):
-    # split(key) without slicing: JAX's split(key, 2) is the stream of 4 words, whose blocks
-    # are (0, 2) and (1, 3); the first key is word 0 of both blocks, the second word 1
+    # two raw keys, split(key) without slicing: JAX's split(key, 2) is the stream of 4 words,
+    # whose blocks are (0, 2) and (1, 3); the first key is word 0 of both blocks, the second
+    # word 1
     k0, k1 = _words(key, "split")
     if _rb.partitionable():
         keys = _stack_words(*_rb.counter_blocks(k0, k1, (2,)))
@@ -180,14 +454,14 @@ def _split2(key):
 
 
 def fold_in(key, data):
-    """A new key from `key` and an integer `data` (JAX's threefry_fold_in)."""
+    """A new key from `key` and an integer `data` (JAX's threefry_fold_in); typed if key is."""
     k0, k1 = _words(key, "fold_in")
     if isinstance(data, (int, np.integer)):
         d = lax.full((), int(data) & 0xFFFFFFFF, _U32)
     else:
         d = lax.convert_element_type(lax.as_operand(data), _U32)
     y0, y1 = _rb.threefry2x32(k0, k1, lax.full((), 0, _U32), d)
-    return _stack_words(y0, y1)
+    return PRNGKeyArray(y0, y1) if _is_typed(key) else _stack_words(y0, y1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -468,7 +742,7 @@ def _shuffle(key, x, axis):
 def permutation(key, x, axis=0, independent=False):
     """A random permutation of range(x) (x an int), or of x's entries along axis."""
     jnp = _jnp()
-    _check_key(key, "permutation")
+    key = _check_key(key, "permutation")
     if isinstance(x, (int, np.integer)) or (np.ndim(x) == 0 and not hasattr(x, "shape")):
         return _shuffle(key, jnp.arange(int(x)), 0)
     x = jnp.asarray(x)
@@ -492,7 +766,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0):
     """Samples from a (an int n means arange(n)) along axis, with or without replacement,
     uniformly or with probabilities p."""
     jnp = _jnp()
-    _check_key(key, "choice")
+    key = _check_key(key, "choice")
     shape = _shape(shape, "choice")
     if isinstance(a, (int, np.integer)):
         n_inputs = int(a)
@@ -557,8 +831,8 @@ def _sampler(fn):
 
 
 def _keys(key, num):
-    """`num` independent keys (a list of uint32[2] values) from one key."""
-    ks = split(key, num)
+    """`num` independent raw keys (a list of uint32[2] values) from one key."""
+    ks = split(_check_key(key, "split"), num)
     return [lax.index_in_dim(ks, i, 0, keepdims=False) for i in range(num)]
 
 
@@ -931,7 +1205,7 @@ def _attach_gamma_grad_jvp(primals, tangents):
 
 
 def _loggamma(key, a, shape, dtype, name):
-    _check_key(key, name)
+    key = _check_key(key, name)
     dt = _float_dtype(dtype, name)
     wdt = dt if dt.itemsize >= 4 else np.dtype(np.float32)  # half precision: sample in f32
     a = _param(a, wdt)
@@ -1360,11 +1634,14 @@ def orthogonal(key, n, shape=(), dtype=None, m=None):
 
 def clone(key):
     """A copy of key for reuse (an identity: jtrans does no key-reuse checking)."""
+    _words(key, "clone")
     return key
 
 
 def key_impl(keys):
     """The name of the keys' PRNG implementation: always 'threefry2x32' in jtrans."""
+    if isinstance(keys, PRNGKeyArray):
+        return "threefry2x32"
     aval = core.get_aval(lax.as_operand(keys) if isinstance(keys, np.ndarray) else keys)
     if aval.shape[-1:] != (2,) or aval.dtype != _U32:
         raise JTransTypeError(
@@ -1375,10 +1652,10 @@ def key_impl(keys):
 
 
 def key_dtype(impl_spec=None):
-    """The dtype of jtrans keys: uint32 (jtrans keys are JAX's raw uint32[..., 2] keys, not
-    typed key arrays). impl_spec may be None or 'threefry2x32'."""
+    """The dtype of typed keys, key<fry> (a KeyDType). impl_spec may be None or
+    'threefry2x32'."""
     if impl_spec not in (None, "threefry2x32"):
         raise JTransValueError(
             f"jtrans.random supports only the 'threefry2x32' implementation, got {impl_spec!r}"
         )
-    return _U32
+    return _KEY_DTYPE

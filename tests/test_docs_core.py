@@ -819,8 +819,6 @@ def test_random_key_data_of_a_new_style_key():
     close(jit(random.normal)(key), random.normal(key))
 
 
-@pytest.mark.xfail(strict=True, reason="by design: jtrans keys are raw uint32[2] arrays, not "
-                   "typed key arrays of shape () with dtype key<fry>")  # fmt: skip
 def test_random_typed_key_has_scalar_shape_and_key_dtype():
     key = random.key(42)
     assert key.shape == ()
