@@ -131,7 +131,10 @@ def deflinear(prim, transpose_rule):
 
     def rule(primals, tangents, **params):
         ans = prim.bind(*primals, **params)
-        if all(type(t) is Zero for t in tangents):
+        for t in tangents:
+            if type(t) is not Zero:
+                break
+        else:  # every tangent is zero
             out_t = (
                 [Zero(tangent_aval(core.get_aval(a))) for a in ans]
                 if prim.multiple_results

@@ -229,20 +229,25 @@ def dce_jaxpr(jaxpr, used_outputs=None, prune_invars=False):
     live = {v for v, u in zip(jaxpr.outvars, used_outputs) if u and type(v) is Var}
     new_eqns = []
     for eqn in reversed(jaxpr.eqns):
-        used = [v in live for v in eqn.outvars]
-        if not any(used) and not has_effects(eqn):
-            continue
+        for v in eqn.outvars:
+            if v in live:
+                break
+        else:  # no output used
+            if not has_effects(eqn):
+                continue
         rule = dce_rules.get(eqn.prim)
         if rule is not None:
             # used_in flags the equation's original inputs; the rule may return a pruned eqn
-            used_in, new_eqn = rule(used, eqn)
+            used_in, new_eqn = rule([v in live for v in eqn.outvars], eqn)
             ins = [v for v, u in zip(eqn.invars, used_in) if u]
             eqn = new_eqn
             if eqn is None:
                 continue
         else:
             ins = eqn.invars
-        live.update(v for v in ins if type(v) is Var)
+        for v in ins:
+            if type(v) is Var:
+                live.add(v)
         new_eqns.append(eqn)
     new_eqns.reverse()
     outvars = [v for v, u in zip(jaxpr.outvars, used_outputs) if u]
