@@ -414,7 +414,10 @@ def _cached_abstract_eval(prim, sig, args, params, args_are_avals=False):
             sig.append(tuple(map(type, vals)))
     if sig is not None:
         key = tuple(sig)
-        out = _abstract_eval_cache.get(key)
+        try:
+            out = _abstract_eval_cache.get(key)
+        except TypeError:  # an unhashable dtype or shape: no caching
+            out = sig = None
         if out is not None:
             return out
     out = abstract_eval(prim, args if args_are_avals else [get_aval(a) for a in args], params)
