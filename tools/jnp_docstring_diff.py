@@ -78,6 +78,10 @@ def collect():
         if isinstance(obj, types.ModuleType) or not callable(obj):
             continue
         add(f"jnp.{name}", obj)
+        if isinstance(obj, type) and obj.__module__.startswith("jax"):  # jnp.ufunc's methods
+            for meth in sorted(vars(obj)):
+                if not meth.startswith("_"):
+                    add(f"jnp.{name}.{meth}", getattr(obj, meth, None))
     for name in sorted(dir(jax.Array)):
         if name.startswith("_"):
             continue
