@@ -334,11 +334,20 @@ def _check_typed(key, name):
         )
 
 
-def _check_key(key, name):
-    """A single key (raw uint32[2] or typed of shape ()) -> its raw uint32[2] array."""
+def _raw(key, name):
+    """A single key (raw or typed) -> its raw uint32[2] array."""
     if isinstance(key, PRNGKeyArray):
         _check_typed(key, name)
         return _stack_words(key._k0, key._k1)
+    return _check_key(key, name)
+
+
+def _check_key(key, name):
+    """A single key: a typed key of shape () (returned as is) or a raw uint32[2] array (as an
+    operand); an error naming random.`name` otherwise."""
+    if isinstance(key, PRNGKeyArray):
+        _check_typed(key, name)
+        return key
     if isinstance(key, (np.ndarray, list, tuple)):
         key = lax.as_operand(np.asarray(key, _U32))
     try:
@@ -365,12 +374,13 @@ def _seed_words(seed, who):
         isinstance(seed, (np.ndarray, np.generic)) and not np.issubdtype(seed.dtype, np.integer)
     ):
         raise JTransTypeError(f"{who} seed must be an integer, got {seed!r}")
+    shape = getattr(seed, "shape", ())
+    if shape != ():
+        raise JTransTypeError(
+            f"{who} accepts a scalar seed, but was given an array of shape {tuple(shape)} != (); "
+            f"for a batch of keys map over the seeds: jtrans.vmap(jtrans.{who})(seeds)"
+        )
     if isinstance(seed, np.ndarray):
-        if seed.shape != ():
-            raise JTransTypeError(
-                f"{who} seed must be a scalar, got shape {seed.shape}; for a batch of keys "
-                f"map over the seeds: jtrans.vmap({who})(seeds)"
-            )
         seed = int(seed)
     return _rb.seed_words(seed)
 
@@ -378,7 +388,7 @@ def _seed_words(seed, who):
 def PRNGKey(seed):
     """A legacy raw key from an integer seed: uint32[2] holding the seed's high and low 32
     bits. Prefer `key(seed)`, which makes a typed key of the same bits."""
-    return _stack_words(*_seed_words(seed, "PRNGKey"))
+    return _stack_words(*_seed_words(seed, "random.PRNGKey"))
 
 
 def _check_impl(impl, dtype=None):
@@ -523,6 +533,7 @@ def _unit_floats(key, shape, dt, name):
 
 def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0):
     """Uniform floats in [minval, maxval)."""
+    key = _check_key(key, "uniform")
     jnp = _jnp()
     shape = _shape(shape, "uniform")
     dt = _float_dtype(dtype, "uniform")
@@ -550,6 +561,7 @@ def _check_broadcast(name, shape, *args):
 
 def normal(key, shape=(), dtype=None):
     """Standard normal samples: sqrt(2) erfinv(u) with u uniform in (-1, 1)."""
+    key = _check_key(key, "normal")
     shape = _shape(shape, "normal")
     dt = _float_dtype(dtype, "normal")
     lo = np.nextafter(np.array(-1.0, dt), np.array(0.0, dt), dtype=dt)
@@ -559,6 +571,7 @@ def normal(key, shape=(), dtype=None):
 
 def truncated_normal(key, lower, upper, shape=None, dtype=None):
     """Normal samples truncated to [lower, upper] (inverse-CDF method)."""
+    key = _check_key(key, "truncated_normal")
     jnp = _jnp()
     dt = _float_dtype(dtype, "truncated_normal")
     lower = lax.convert_element_type(jnp.asarray(lower), dt)
@@ -586,6 +599,7 @@ def _stop(x):
 def randint(key, shape, minval, maxval, dtype=None):
     """Integers uniform in [minval, maxval), with JAX's method: two random words per value,
     combined modulo the span (so the bias is negligible for any span)."""
+    key = _check_key(key, "randint")
     jnp = _jnp()
     shape = _shape(shape, "randint")
     dtypes.check_user_dtype_supported(dtype, "randint")
@@ -664,6 +678,7 @@ def _clip_to(x, dt):
 
 def bernoulli(key, p=0.5, shape=None):
     """Booleans that are True with probability p."""
+    key = _check_key(key, "bernoulli")
     jnp = _jnp()
     p = jnp.asarray(p)
     if not dtypes.is_float(p.dtype):
@@ -675,6 +690,7 @@ def bernoulli(key, p=0.5, shape=None):
 
 def gumbel(key, shape=(), dtype=None):
     """Standard Gumbel samples: -log(-log(u))."""
+    key = _check_key(key, "gumbel")
     dt = _float_dtype(dtype, "gumbel")
     u = uniform(key, _shape(shape, "gumbel"), dt, dtypes.finfo(dt).tiny, 1.0)
     return lax.neg(lax.log(lax.neg(lax.log(u))))
@@ -682,6 +698,7 @@ def gumbel(key, shape=(), dtype=None):
 
 def exponential(key, shape=(), dtype=None):
     """Standard exponential samples: -log1p(-u)."""
+    key = _check_key(key, "exponential")
     dt = _float_dtype(dtype, "exponential")
     u = uniform(key, _shape(shape, "exponential"), dt)
     return lax.neg(lax.log1p(lax.neg(u)))
@@ -699,6 +716,7 @@ def _argmax(x, axis):
 
 def categorical(key, logits, axis=-1, shape=None):
     """Indices sampled with probabilities softmax(logits) along `axis` (Gumbel-max)."""
+    key = _check_key(key, "categorical")
     jnp = _jnp()
     logits = jnp.asarray(logits)
     if not dtypes.is_float(logits.dtype):
@@ -759,6 +777,7 @@ def permutation(key, x, axis=0, independent=False):
 
 def shuffle(key, x, axis=0):
     """Deprecated in JAX: use permutation(key, x, axis, independent=True)."""
+    key = _check_key(key, "shuffle")
     return _shuffle(key, _jnp().asarray(x), axis)
 
 
@@ -832,7 +851,7 @@ def _sampler(fn):
 
 def _keys(key, num):
     """`num` independent raw keys (a list of uint32[2] values) from one key."""
-    ks = split(_check_key(key, "split"), num)
+    ks = split(_raw(key, "split"), num)
     return [lax.index_in_dim(ks, i, 0, keepdims=False) for i in range(num)]
 
 
