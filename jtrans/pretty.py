@@ -7,7 +7,8 @@ prints one equation per line:
         c:f32[3] = mul b 2.0:f32[]
       in (c,) }
 
-Each sub-jaxpr (a parameter of jit, cond, scan ...) names its variables afresh, as JAX does.
+Each sub-jaxpr (a parameter of jit, cond, scan ...) names its variables afresh, as JAX does;
+an equation's output that nothing reads prints as `_` and takes no name (as JAX 0.10 prints).
 """
 
 import numpy as np
@@ -27,8 +28,9 @@ def _encode(n):
 
 
 class _Names:
-    def __init__(self):
+    def __init__(self, jaxpr=None):
         self.names = {}
+        self.used = None if jaxpr is None else _used_vars(jaxpr)
 
     def __getitem__(self, v):
         if type(v) is core.Literal:
@@ -47,8 +49,21 @@ def _literal(lit):
     return f"{val}:{lit.aval.str_short()}"
 
 
+def _used_vars(jaxpr):
+    used = {v for v in jaxpr.outvars if type(v) is not core.Literal}
+    for eqn in jaxpr.eqns:
+        used.update(v for v in eqn.invars if type(v) is not core.Literal)
+    return used
+
+
 def _binder(names, v):
     return f"{names[v]}:{v.aval.str_short()}"
+
+
+def _out_binder(names, v):
+    if names.used is not None and v not in names.used:
+        return f"_:{v.aval.str_short()}"
+    return _binder(names, v)
 
 
 def _param_value(v, indent):
@@ -56,13 +71,15 @@ def _param_value(v, indent):
     if isinstance(v, core.ClosedJaxpr):
         v = v.jaxpr
     if isinstance(v, core.Jaxpr):
-        flat = _jaxpr_flat(v, _Names())
+        flat = _jaxpr_flat(v, _Names(v))
         return flat, _jaxpr(v, indent)
-    if isinstance(v, (tuple, list)) and v and all(
-        isinstance(j, (core.ClosedJaxpr, core.Jaxpr)) for j in v
+    if (
+        isinstance(v, (tuple, list))
+        and v
+        and all(isinstance(j, (core.ClosedJaxpr, core.Jaxpr)) for j in v)
     ):
         js = [j.jaxpr if isinstance(j, core.ClosedJaxpr) else j for j in v]
-        flat = "(" + " ".join(_jaxpr_flat(j, _Names()) for j in js) + ")"
+        flat = "(" + " ".join(_jaxpr_flat(j, _Names(j)) for j in js) + ")"
         pad = " " * (indent + 2)
         multi = "(\n" + "".join(pad + _jaxpr(j, indent + 2) + "\n" for j in js)
         return flat, multi + " " * indent + ")"
@@ -75,7 +92,7 @@ def _param_value(v, indent):
 
 def _eqn(eqn, names, indent, flat=False):
     ins = " ".join(names[v] for v in eqn.invars)
-    outs = " ".join(_binder(names, v) for v in eqn.outvars) or "_"
+    outs = " ".join(_out_binder(names, v) for v in eqn.outvars) or "_"
     params = [(k, _param_value(v, indent + 2)) for k, v in eqn.params.items()]
     flat_params = " ".join(f"{k}={flat}" for k, (flat, _) in params)
     head = f"{eqn.prim.name}[{flat_params}]" if params else eqn.prim.name
@@ -105,10 +122,10 @@ def _jaxpr_flat(jaxpr, names):
 
 
 def _jaxpr(jaxpr, indent=0):
-    flat = _jaxpr_flat(jaxpr, _Names())
+    flat = _jaxpr_flat(jaxpr, _Names(jaxpr))
     if indent + len(flat) <= WIDTH and "\n" not in flat:
         return flat
-    names = _Names()
+    names = _Names(jaxpr)
     head = _header(jaxpr, names)
     pad = " " * (indent + 4)
     body = "".join("\n" + pad + _eqn(e, names, indent + 4) for e in jaxpr.eqns)

@@ -266,3 +266,26 @@ def test_csd_and_istft_match_scipy():
     _, _, zxx = ts.stft(sig, nperseg=4)
     assert zxx.shape == (3, 5) and zxx.dtype == np.complex64
     np.testing.assert_allclose(_np(ts.istft(zxx)[1]), _np(sig), atol=1e-6)
+
+
+def test_make_jaxpr_prints_unread_outputs_as_underscore():
+    f = lambda x: jnp.sin(jnp.cos(x))
+    expected = """{ lambda ; a:f32[]. let
+    b:f32[] = cos a
+    c:f32[] = sin a
+    _:f32[] = sin b
+    d:f32[] = cos b
+    e:f32[] = mul 1.0:f32[] d
+    f:f32[] = neg e
+    g:f32[] = mul f c
+  in (g,) }"""
+    assert str(jtrans.make_jaxpr(jtrans.grad(f))(3.0)) == expected
+    short = jtrans.make_jaxpr(lambda x: (jnp.sin(x), x * 2)[1])(1.0)
+    assert (
+        str(short) == "{ lambda ; a:f32[]. let _:f32[] = sin a; b:f32[] = mul a 2.0:f32[] in (b,) }"
+    )
+    # unused inputs keep their names
+    assert (
+        str(jtrans.make_jaxpr(lambda x, y: x)(1.0, 2.0))
+        == "{ lambda ; a:f32[] b:f32[]. let  in (a,) }"
+    )
