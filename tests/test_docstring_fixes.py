@@ -289,3 +289,24 @@ def test_make_jaxpr_prints_unread_outputs_as_underscore():
         str(jtrans.make_jaxpr(lambda x, y: x)(1.0, 2.0))
         == "{ lambda ; a:f32[] b:f32[]. let  in (a,) }"
     )
+
+
+def test_lax_map_batch_size_traces_batched_body_and_remainder(capsys):
+    x = jnp.ones((10, 3, 4))
+
+    def f(v):
+        print("inner shape:", v.shape)
+        return v + 1
+
+    y = lax.map(f, x, batch_size=3)
+    assert capsys.readouterr().out == "inner shape: (3, 4)\ninner shape: (3, 4)\n"
+    assert y.shape == (10, 3, 4) and float(y.sum()) == 240.0
+    xs = np.arange(10.0, dtype=np.float32)
+    for bs in (1, 3, 5, 10, 20, 0):
+        r = lax.map(lambda v: {"a": v * 2, "b": jnp.sin(v)}, xs, batch_size=bs)
+        np.testing.assert_allclose(_np(r["a"]), xs * 2)
+        np.testing.assert_allclose(_np(r["b"]), np.sin(xs), rtol=1e-6)
+    g = jtrans.grad(lambda c: lax.map(lambda v: v * c, xs, batch_size=4).sum())(2.0)
+    assert float(g) == 45.0
+    out = jtrans.vmap(lambda c: lax.map(lambda v: v * c, xs, batch_size=3))(np.arange(2.0))
+    np.testing.assert_allclose(_np(out), np.outer(np.arange(2.0), xs))

@@ -792,10 +792,53 @@ _dce_rules[scan_p] = _scan_dce
 fusion.control_rules[scan_p] = lower_control.lower_scan  # compiled: a native loop
 
 
+def _vmap0(f, xs):
+    """f batched over the leading axis of every leaf of `xs` (outputs batched at axis 0)."""
+    flat, tree = tree_flatten(xs)
+    flat = [as_operand(x) for x in flat]
+    avals = [core.get_aval(x) for x in flat]
+    elem = [core.ShapedArray(a.shape[1:], a.dtype, a.weak_type) for a in avals]
+    jaxpr, consts, out_tree = _trace(lambda *e: f(tree_unflatten(tree, list(e))), elem)
+    closed = _closed(jaxpr)
+    size = avals[0].shape[0]
+    in_dims = [None] * len(consts) + [0] * len(flat)
+    batched, _ = batching.batch_jaxpr(closed, size, in_dims, [0] * len(jaxpr.outvars))
+    outs = core.eval_jaxpr(batched.jaxpr, batched.consts, *consts, *flat)
+    return tree_unflatten(out_tree, list(outs))
+
+
 def map(f, xs, batch_size=None):
     """lax.map: `f` applied to each slice of `xs` along the leading axis (a scan with no carry).
-    `batch_size` is accepted for compatibility; results do not depend on it."""
-    _, ys = scan(lambda carry, x: (carry, f(x)), (), xs)
+    With `batch_size`, the scan runs over batches of that many slices, each `f` batched over its
+    batch, and the remainder (if any) is one more batched call, as in JAX."""
+    if batch_size is None:
+        _, ys = scan(lambda carry, x: (carry, f(x)), (), xs)
+        return ys
+    leaves, tree = tree_flatten(xs)
+    if not leaves:
+        _, ys = scan(lambda carry, x: (carry, f(x)), (), xs)
+        return ys
+    leaves = [as_operand(x) for x in leaves]
+    n = core.get_aval(leaves[0]).shape[0]
+    batch_size = int(batch_size)
+    num, rem = (0, n) if batch_size == 0 else divmod(n, batch_size)
+    cut = num * batch_size
+    ys = None
+    if num:
+        blocks = [st.reshape(st.slice_in_dim(x, 0, cut, axis=0),
+                             (num, batch_size) + core.get_aval(x).shape[1:]) for x in leaves]  # fmt: skip
+        _, ys = scan(lambda c, b: (c, _vmap0(f, b)), (), tree_unflatten(tree, blocks))
+        ys_flat, ys_tree = tree_flatten(ys)
+        ys_flat = [st.reshape(y, (cut,) + core.get_aval(y).shape[2:]) for y in ys_flat]
+        ys = tree_unflatten(ys_tree, ys_flat)
+    if rem:
+        rest = [st.slice_in_dim(x, cut, n, axis=0) for x in leaves]
+        rys = _vmap0(f, tree_unflatten(tree, rest))
+        if ys is None:
+            return rys
+        r_flat, r_tree = tree_flatten(rys)
+        ys_flat = [st.concatenate([y, r], 0) for y, r in zip(tree_flatten(ys)[0], r_flat)]
+        ys = tree_unflatten(r_tree, ys_flat)
     return ys
 
 
