@@ -225,3 +225,47 @@ def test_interp_extrapolate():
     check(jnp.interp(x, xp, fp, left=-1, right="extrapolate"), [-1.0, 1.0, 2.5, 4.0], "float32")
     g = jtrans.grad(lambda x: jnp.interp(x, xp, fp, left="extrapolate"))(-2.0)
     assert g == 2.0
+
+
+# ---------------------------------------------------------------------------------------------
+# keyword arguments JAX's signatures have
+
+
+def test_var_std_with_a_given_mean():
+    x = jnp.arange(6.0).reshape(2, 3)
+    m = x.mean(1, keepdims=True)
+    check(jnp.var(x, axis=1, mean=m), [0.6666667, 0.6666667], "float32")
+    check(jnp.std(x, axis=1, mean=m, ddof=1), [1.0, 1.0], "float32")
+    check(jnp.var(x, axis=1, mean=jnp.zeros((2, 1))), [1.6666666, 16.666666], "float32")
+    check(jnp.var(x, mean=0.0), 9.166667, "float32")
+    check(jnp.nanvar(x, axis=0, mean=jnp.ones((1, 3))), [2.5, 4.5, 8.5], "float32")
+    out = jnp.nanstd(x, axis=0, mean=jnp.ones((1, 3)))
+    np.testing.assert_allclose(out, np.sqrt([2.5, 4.5, 8.5]), rtol=1e-6)
+    with pytest.raises(ValueError, match="keepdims"):
+        jnp.var(x, axis=1, mean=x.mean(1))
+    assert jtrans.grad(lambda m: jnp.var(x, mean=m))(1.0) == -3.0
+
+
+def test_dtype_keywords():
+    check(jnp.argsort(jnp.array([3, 1, 2]), dtype=jnp.int16), [1, 2, 0], "int16")
+    assert jnp.cov(jnp.arange(4), dtype=jnp.float16).dtype == np.float16
+    out = jnp.ravel_multi_index((jnp.array([1]), jnp.array([2])), (3, 4), dtype=jnp.int16)
+    check(out, [6], "int16")
+
+
+def test_take_along_axis_default_axis_and_wrap_negative_indices():
+    x = jnp.arange(5.0)
+    out = jnp.take_along_axis(x, jnp.array([-1, 2]), mode="fill", wrap_negative_indices=False)
+    assert np.isnan(out[0]) and out[1] == 2.0
+    check(jnp.take_along_axis(x, jnp.array([-1, 2])), [4.0, 2.0], "float32")
+    check(jnp.take_along_axis(jnp.arange(6).reshape(2, 3), jnp.array([[2], [0]])), [[2], [3]],
+          "int32")  # fmt: skip
+
+
+def test_out_none_accepted():
+    frac, whole = jnp.modf(jnp.array([1.5, -2.25]), out=None)
+    check(frac, [0.5, -0.25], "float32")
+    check(whole, [1.0, -2.0], "float32")
+    assert jnp.isposinf(jnp.inf, out=None) and jnp.isneginf(-jnp.inf, out=None)
+    with pytest.raises(NotImplementedError):
+        jnp.isposinf(jnp.ones(2), out=jnp.ones(2))

@@ -362,9 +362,16 @@ def digitize(x, bins, right=False, *, method=None):
     return jnp.where(bins[-1] >= bins[0], inc, dec)
 
 
-def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
+        dtype=None):  # fmt: skip
     """Covariance matrix of the rows (rowvar) or columns of m (and y), with optional frequency
-    and analytic weights."""
+    and analytic weights, computed in `dtype` if given."""
+    if dtype is not None:
+        check_arraylike("cov", m)
+        m = lax.convert_element_type(asarray_any(m), dtypes.check_dtype(dtype))
+        if y is not None:
+            check_arraylike("cov", y)
+            y = lax.convert_element_type(asarray_any(y), dtypes.check_dtype(dtype))
     if y is not None:
         check_arraylike("cov", m, y)
         m, y = _inexact(m, y)
@@ -923,8 +930,9 @@ def mask_indices(n, mask_func, k=0, *, size=None):
     return jnp.nonzero(mask_func(jnp.ones((n, n)), k), size=size)
 
 
-def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
-    """Flat indices of the coordinate arrays in multi_index into an array of shape dims."""
+def ravel_multi_index(multi_index, dims, mode="raise", order="C", *, dtype=None):
+    """Flat indices of the coordinate arrays in multi_index into an array of shape dims (of
+    `dtype` if given)."""
     dims = tuple(_static_int(d, "the dims argument of jnp.ravel_multi_index") for d in dims)
     check_arraylike("ravel_multi_index", *multi_index)
     if len(multi_index) != len(dims):
@@ -958,6 +966,8 @@ def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
     result = jnp.zeros((), dt)
     for i, s in zip(idx, strides):
         result = result + i * int(s)
+    if dtype is not None:
+        result = lax.convert_element_type(result, dtypes.check_dtype(dtype))
     return result
 
 

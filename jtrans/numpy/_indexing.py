@@ -558,8 +558,10 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
     return lax.reshape(out, ix.final_shape)
 
 
-def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
-    """arr's elements at `indices` along `axis`; the other axes of arr and indices broadcast."""
+def take_along_axis(arr, indices, axis=-1, mode=None, fill_value=None, *,
+                    wrap_negative_indices=None):  # fmt: skip
+    """arr's elements at `indices` along `axis`; the other axes of arr and indices broadcast.
+    A negative index counts from the end unless wrap_negative_indices is False."""
     check_arraylike("take_along_axis", arr, indices)
     arr = asarray_any(arr)
     indices = asarray_any(indices)
@@ -591,7 +593,8 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
             shp[d] = a_aval.shape[d]
             idx.append(Array(np.arange(a_aval.shape[d], dtype=np.int32).reshape(shp)))
     gmode = "clip" if mode == "clip" else "fill"
-    return _rewriting_take(arr, tuple(idx), gmode, fill_value)
+    wrap = wrap_negative_indices is None or bool(wrap_negative_indices)
+    return _rewriting_take(arr, tuple(idx), gmode, fill_value, wrap_negative_indices=wrap)
 
 
 def put(a, ind, v, mode=None, *, inplace=True):

@@ -149,7 +149,23 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     return lax.div(s, lax.full_like(s, n) if isinstance(n, int) else n)
 
 
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+_mean = mean  # var's and std's `mean=` argument shadows the function
+
+
+def _given_mean(name, m, aval, dt):
+    """A precomputed `mean=` (NumPy 2 / JAX): a scalar or an array shaped like the result
+    with keepdims=True, broadcast to the data's shape."""
+    m = asarray_any(m)
+    ma = core.get_aval(m)
+    if ma.ndim not in (0, aval.ndim):
+        raise JTransValueError(
+            f"{name}: mean= of shape {ma.shape} must be a scalar or keep the reduced axes "
+            f"(keepdims=True) for data of shape {aval.shape}"
+        )
+    return broadcast_to_shape(lax.convert_element_type(m, dt), aval.shape)
+
+
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):  # fmt: skip
     if correction is not None:
         ddof = correction
@@ -157,8 +173,11 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     axes = canonical_axes(axis, aval.ndim)
     dt = _mean_dtype(aval.dtype, dtype)
     a = lax.convert_element_type(a, dt)
-    centered = lax.sub(a, broadcast_to_shape(mean(a, axis=axes, keepdims=True, where=where),
-                                          aval.shape))  # fmt: skip
+    if mean is not None:
+        m = _given_mean("var", mean, aval, dt)
+    else:
+        m = broadcast_to_shape(_mean(a, axis=axes, keepdims=True, where=where), aval.shape)
+    centered = lax.sub(a, m)
     if dtypes.is_complex(dt):
         sq = lax.real(lax.mul(centered, lax.conj(centered)))
     else:
@@ -179,9 +198,10 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     return lax.select(bad, lax.full_like(s, np.nan), lax.div(s, safe))
 
 
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):  # fmt: skip
-    return lax.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, correction=correction))
+    return lax.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
+                        correction=correction))  # fmt: skip
 
 
 def ptp(a, axis=None, out=None, keepdims=False):
@@ -551,18 +571,21 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
     return lax.div(s, n)
 
 
-def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, mean=None):
     a, aval = _prep("nanvar", a)
     if not dtypes.is_inexact(aval.dtype):
-        return var(a, axis, dtype, ddof=ddof, keepdims=keepdims, where=where)
+        return var(a, axis, dtype, ddof=ddof, keepdims=keepdims, where=where, mean=mean)
     dt = _mean_dtype(aval.dtype, dtype)
     a = lax.convert_element_type(a, dt)
     mask = lax.bitwise_not(_isnan(a))
     if where is not None:
         mask = lax.bitwise_and(mask, _where_mask(where, aval.shape))
-    m = nanmean(a, axis, keepdims=True, where=where)
+    if mean is not None:
+        m = _given_mean("nanvar", mean, aval, dt)
+    else:
+        m = broadcast_to_shape(nanmean(a, axis, keepdims=True, where=where), aval.shape)
     # zero the ignored entries before squaring, so no NaN reaches a derivative
-    c = lax.sub(_nan_to(a, 0), broadcast_to_shape(m, aval.shape))
+    c = lax.sub(_nan_to(a, 0), m)
     c = lax.select(mask, c, lax.full_like(a, 0))
     sq = lax.real(lax.mul(c, lax.conj(c))) if dtypes.is_complex(dt) else lax.mul(c, c)
     rdt = core.get_aval(sq).dtype
@@ -571,8 +594,8 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=Non
     return lax.div(s, lax.sub(n, lax.full_like(n, ddof)))
 
 
-def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
-    return lax.sqrt(nanvar(a, axis, dtype, ddof=ddof, keepdims=keepdims, where=where))
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, mean=None):
+    return lax.sqrt(nanvar(a, axis, dtype, ddof=ddof, keepdims=keepdims, where=where, mean=mean))
 
 
 def _nan_arg(name, fn, fill):

@@ -42,7 +42,11 @@ def sort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):
     return lax.sort(a, dimension=axis, is_stable=stable)
 
 
-def argsort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):
+def argsort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False, dtype=None):
+    """Indices that sort a along axis (of `dtype` if given, else the default integer type)."""
+    if dtype is not None:
+        out = argsort(a, axis, kind=kind, order=order, stable=stable, descending=descending)
+        return lax.convert_element_type(out, dtypes.check_dtype(dtype))
     if order is not None:
         raise NotImplementedError("jnp.argsort: the order argument is not supported")
     a, _ = _prep("argsort", a)

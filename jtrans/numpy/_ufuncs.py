@@ -211,8 +211,14 @@ def divmod(x1, x2, /):
     return floor_divide(x1, x2), remainder(x1, x2)
 
 
-def modf(x, /):
+def _no_out(name, out):
+    if out is not None:
+        raise NotImplementedError(f"The 'out' argument to jnp.{name} is not supported.")
+
+
+def modf(x, /, out=None):
     """(fractional part, integral part), both with x's sign."""
+    _no_out("modf", out)
     (x,) = promote_args_inexact("modf", x)
     whole = trunc(x)
     return lax.sub(x, whole), whole
@@ -734,12 +740,14 @@ def isnan(x, /):
     return lax.ne(x, x)
 
 
-def isposinf(x, /):
+def isposinf(x, /, out=None):
+    _no_out("isposinf", out)
     (x,) = promote_args("isposinf", x)
     return _zero_bool(x) if _is_exact(x) else lax.eq(x, _strong_const(x, np.inf))
 
 
-def isneginf(x, /):
+def isneginf(x, /, out=None):
+    _no_out("isneginf", out)
     (x,) = promote_args("isneginf", x)
     return _zero_bool(x) if _is_exact(x) else lax.eq(x, _strong_const(x, -np.inf))
 
