@@ -295,6 +295,18 @@ tree_util.register_pytree_node(
 core.ArrayType.register(PRNGKeyArray)  # isinstance(key, jtrans.Array) holds, as in JAX
 
 
+def _map_words(fn, *keys):
+    """fn applied to each word of key arrays (for jnp.stack/concatenate/where on keys):
+    fn(*first_words) and fn(*second_words) make the words of the result."""
+    for k in keys:
+        if not isinstance(k, PRNGKeyArray):
+            raise JTransTypeError(
+                f"key arrays (dtype key<fry>) combine only with key arrays, got "
+                f"{type(k).__name__}; wrap raw uint32 keys with jtrans.random.wrap_key_data"
+            )
+    return PRNGKeyArray(fn(*(k._k0 for k in keys)), fn(*(k._k1 for k in keys)))
+
+
 def _is_typed(key):
     return isinstance(key, PRNGKeyArray)
 

@@ -449,3 +449,16 @@ def test_tree_util():
 def test_nn_initializers_accept_typed_keys():
     init = jtrans.nn.initializers.glorot_normal()
     np.testing.assert_array_equal(_np(init(KEY, (2, 3))), _np(init(RAW, (2, 3))))
+
+
+def test_map_words_joins_key_arrays():
+    # the helper jnp.stack / concatenate / where can delegate key arrays to
+    keys = random.split(KEY, 3)
+    both = random._map_words(lambda *ws: jnp.concatenate(ws), keys, keys[:1])
+    assert both.shape == (4,)
+    np.testing.assert_array_equal(_data(both), np.concatenate([_data(keys), _data(keys)[:1]]))
+    picked = random._map_words(lambda a, b: jnp.where(jnp.array([True, False, True]), a, b),
+                               keys, keys[::-1])  # fmt: skip
+    np.testing.assert_array_equal(_data(picked), _data(keys)[[0, 1, 2]][[0, 1, 2]])
+    with pytest.raises(TypeError, match="wrap_key_data"):
+        random._map_words(lambda *ws: jnp.stack(ws), KEY, RAW)
