@@ -310,3 +310,36 @@ def test_lax_map_batch_size_traces_batched_body_and_remainder(capsys):
     assert float(g) == 45.0
     out = jtrans.vmap(lambda c: lax.map(lambda v: v * c, xs, batch_size=3))(np.arange(2.0))
     np.testing.assert_allclose(_np(out), np.outer(np.arange(2.0), xs))
+
+
+def test_collectives_with_axis_index_groups():
+    pmap = jtrans.pmap
+    x = np.arange(4)
+    out = pmap(lambda v: lax.psum(v, "i", axis_index_groups=[[0, 1], [2, 3]]), axis_name="i")(x)
+    assert _np(out).tolist() == [1, 1, 5, 5]
+    out = pmap(lambda v: lax.pmax(v, "i", axis_index_groups=[[0, 3], [2, 1]]), axis_name="i")(x)
+    assert _np(out).tolist() == [3, 2, 2, 3]
+    out = pmap(lambda v: lax.pmean(v * 1.0, "i", axis_index_groups=[[0, 3], [2, 1]]), "i")(x)
+    assert _np(out).tolist() == [1.5] * 4
+    m = np.arange(16).reshape(4, 4)
+    groups = [[0, 2], [3, 1]]
+    out = pmap(lambda v: lax.all_gather(v, "i", axis_index_groups=groups), axis_name="i")(m)
+    a, b = [[0, 1, 2, 3], [8, 9, 10, 11]], [[12, 13, 14, 15], [4, 5, 6, 7]]
+    assert _np(out).tolist() == [a, b, a, b]
+    out = pmap(lambda v: lax.all_gather(v, "i", axis_index_groups=groups, tiled=True), "i")(m)
+    ta, tb = a[0] + a[1], b[0] + b[1]
+    assert _np(out).tolist() == [ta, tb, ta, tb]
+    out = pmap(lambda v: lax.psum_scatter(v[:2], "i", axis_index_groups=groups), "i")(m)
+    assert _np(out).tolist() == [8, 18, 10, 16]
+    out = pmap(lambda v: lax.psum_scatter(v, "i", axis_index_groups=groups, tiled=True), "i")(m)
+    assert _np(out).tolist() == [[8, 10], [20, 22], [12, 14], [16, 18]]
+    pairs = [[0, 1], [2, 3]]
+    g = jtrans.vmap(
+        jtrans.grad(lambda v: (lax.psum(v, "i", axis_index_groups=pairs) * np.arange(4.0)).sum()),
+        axis_name="i",
+    )(np.ones((4, 4)))
+    assert _np(g).tolist() == [[0.0, 2.0, 4.0, 6.0]] * 4
+    with pytest.raises(ValueError, match="exactly once"):
+        jtrans.vmap(lambda v: lax.psum(v, "i", axis_index_groups=[[0, 1], [2]]), axis_name="i")(
+            np.ones(3)
+        )

@@ -67,6 +67,61 @@ def _check_groups(axis_index_groups, what):
         )
 
 
+def _groups(axis_name, axis_index_groups, what):
+    """(name, table, position): for a single named axis split into `axis_index_groups`, the
+    int32 table whose row i lists the members of member i's group (in the group's order), and
+    each member's position within its group."""
+    names = _names(axis_name)
+    if len(names) != 1:
+        raise NotImplementedError(
+            f"lax.{what}: axis_index_groups over several axes {names} is not supported"
+        )
+    (size,) = _axis_sizes(names)
+    groups = [[int(i) for i in g] for g in axis_index_groups]
+    members = sorted(i for g in groups for i in g)
+    if members != list(range(size)) or len({len(g) for g in groups}) != 1:
+        raise ValueError(
+            f"lax.{what}: axis_index_groups must cover every index of axis {names[0]!r} (size "
+            f"{size}) exactly once, in groups of one size; got {axis_index_groups!r}"
+        )
+    table = np.zeros((size, len(groups[0])), np.int32)
+    position = np.zeros(size, np.int32)
+    for g in groups:
+        for k, i in enumerate(g):
+            table[i] = g
+            position[i] = k
+    return names[0], table, position
+
+
+def _my_group(leaf, name, table):
+    """This member's group's values of `leaf`, stacked at a new leading axis."""
+    everyone = all_gather_p.bind(
+        as_operand(leaf), axes=(name,), axis=0, axis_size=table.shape[0], tiled=False
+    )
+    idx = axis_index_p.bind(axes=(name,))
+    rows = st.dynamic_index_in_dim(as_operand(table), idx, 0, keepdims=False)
+    return index_take(everyone, (rows,), (0,))
+
+
+def _grouped_reduce(x, axis_name, axis_index_groups, what):
+    name, table, _ = _groups(axis_name, axis_index_groups, what)
+    reduce = {"psum": red.reduce_sum, "pmax": red.reduce_max, "pmin": red.reduce_min}[what]
+
+    def one(leaf):
+        if what == "psum" and core.get_aval(as_operand(leaf)).dtype == np.bool_:
+            leaf = st.convert_element_type(leaf, np.int32)
+        if not isinstance(leaf, core.Tracer):  # the same value at every member
+            n = table.shape[1]
+            if what != "psum":
+                return as_operand(leaf)
+            return leaf * n if isinstance(leaf, (int, float, complex)) else mul(
+                as_operand(leaf), st.full_like(leaf, n))  # fmt: skip
+        return reduce(_my_group(leaf, name, table), (0,))
+
+    leaves, tree = tree_flatten(x)
+    return tree_unflatten(tree, [one(leaf) for leaf in leaves])
+
+
 def _single_name(axis_name, what):
     names = _names(axis_name)
     if len(names) != 1:
@@ -168,7 +223,8 @@ _pminmax_jvp(pmin_p)
 
 def _reducer(prim, what):
     def f(x, axis_name, *, axis_index_groups=None):
-        _check_groups(axis_index_groups, what)
+        if axis_index_groups is not None:
+            return _grouped_reduce(x, axis_name, axis_index_groups, what)
         names = _names(axis_name)
         sizes = _axis_sizes(names)
         leaves, tree = tree_flatten(x)
@@ -199,8 +255,11 @@ pmin = _reducer(pmin_p, "pmin")
 
 
 def pmean(x, axis_name, *, axis_index_groups=None):
-    """lax.pmean: psum(x) / the axis size, for each leaf of x."""
-    _check_groups(axis_index_groups, "pmean")
+    """lax.pmean: psum(x) / the axis size (the group size with axis_index_groups)."""
+    if axis_index_groups is not None:
+        n = len(axis_index_groups[0])
+        leaves, tree = tree_flatten(psum(x, axis_name, axis_index_groups=axis_index_groups))
+        return tree_unflatten(tree, [leaf / n for leaf in leaves])
     n = axis_size(axis_name)
     leaves, tree = tree_flatten(psum(x, axis_name))
     return tree_unflatten(tree, [leaf / n for leaf in leaves])
@@ -275,10 +334,13 @@ ad.deflinear(all_gather_p, _all_gather_transpose)
 
 def all_gather(x, axis_name, *, axis_index_groups=None, axis=0, tiled=False):
     """lax.all_gather: each member gets all members' x stacked at a new axis `axis` (tiled:
-    concatenated along the existing axis `axis`), over the named axis or axes (row-major)."""
-    _check_groups(axis_index_groups, "all_gather")
+    concatenated along the existing axis `axis`), over the named axis or axes (row-major);
+    with axis_index_groups, over the members of each member's group (in the group's order)."""
     names = _names(axis_name)
     sizes = _axis_sizes(names)
+    group_table = None
+    if axis_index_groups is not None:
+        gname, group_table, _ = _groups(axis_name, axis_index_groups, "all_gather")
 
     def one(leaf):
         leaf = as_operand(leaf)
@@ -286,6 +348,13 @@ def all_gather(x, axis_name, *, axis_index_groups=None, axis=0, tiled=False):
         ax = _check_axis(axis, nd if tiled else nd + 1, "all_gather axis")
         if tiled and nd == 0:
             raise ValueError("lax.all_gather(tiled=True) needs an operand of rank >= 1")
+        if group_table is not None:
+            out = batching.moveaxis(_my_group(leaf, gname, group_table), 0, ax)
+            if tiled:
+                shape = list(core.get_aval(out).shape)
+                shape[ax : ax + 2] = [shape[ax] * shape[ax + 1]]
+                out = st.reshape(out, shape)
+            return out
         out = leaf
         # the last name gathers first, so the first name ends up major
         for name, size in reversed(list(zip(names, sizes))):
@@ -322,10 +391,13 @@ def _psum_scatter(x, name, size, scatter_dimension, tiled):
 
 def psum_scatter(x, axis_name, *, scatter_dimension=0, axis_index_groups=None, tiled=False):
     """lax.psum_scatter: the psum of x, of which member i keeps block i along
-    `scatter_dimension` (tiled=False: that axis has the axis size and is removed)."""
-    _check_groups(axis_index_groups, "psum_scatter")
+    `scatter_dimension` (tiled=False: that axis has the axis size and is removed); with
+    axis_index_groups, the psum over the member's group, of which it keeps the block at its
+    position in the group."""
     name = _single_name(axis_name, "psum_scatter")
     (size,) = _axis_sizes((name,))
+    if axis_index_groups is not None:
+        return _grouped_psum_scatter(x, name, axis_index_groups, scatter_dimension, tiled)
 
     def one(leaf):
         leaf = as_operand(leaf)
@@ -338,6 +410,32 @@ def psum_scatter(x, axis_name, *, scatter_dimension=0, axis_index_groups=None, t
                 f"the size {size} of axis {name!r}"
             )
         return _psum_scatter(leaf, name, size, sd, tiled)
+
+    leaves, tree = tree_flatten(x)
+    return tree_unflatten(tree, [one(leaf) for leaf in leaves])
+
+
+def _grouped_psum_scatter(x, name, axis_index_groups, scatter_dimension, tiled):
+    _, table, position = _groups(name, axis_index_groups, "psum_scatter")
+    gsize = table.shape[1]
+
+    def one(leaf):
+        leaf = as_operand(leaf)
+        shape = core.get_aval(leaf).shape
+        sd = _check_axis(scatter_dimension, len(shape), "psum_scatter scatter_dimension")
+        if (shape[sd] % gsize) if tiled else (shape[sd] != gsize):
+            need = "a multiple of" if tiled else "equal to"
+            raise ValueError(
+                f"lax.psum_scatter: dimension {sd} of the operand (shape {shape}) must be {need} "
+                f"the group size {gsize}"
+            )
+        total = red.reduce_sum(_my_group(leaf, name, table), (0,))
+        idx = axis_index_p.bind(axes=(name,))
+        pos = st.dynamic_index_in_dim(as_operand(position), idx, 0, keepdims=False)
+        if not tiled:
+            return st.dynamic_index_in_dim(total, pos, sd, keepdims=False)
+        block = shape[sd] // gsize
+        return st.dynamic_slice_in_dim(total, mul(pos, np.int32(block)), block, sd)
 
     leaves, tree = tree_flatten(x)
     return tree_unflatten(tree, [one(leaf) for leaf in leaves])
