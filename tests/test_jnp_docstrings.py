@@ -269,3 +269,18 @@ def test_out_none_accepted():
     assert jnp.isposinf(jnp.inf, out=None) and jnp.isneginf(-jnp.inf, out=None)
     with pytest.raises(NotImplementedError):
         jnp.isposinf(jnp.ones(2), out=jnp.ones(2))
+
+
+def test_creation_functions_take_device():
+    import inspect
+
+    dev = jtrans.devices()[0]
+    check(jnp.zeros(3, device=dev), [0.0, 0.0, 0.0], "float32")
+    check(jnp.arange(3, device=dev), [0, 1, 2], "int32")
+    check(jnp.asarray([1, 2], device=dev, out_sharding=None), [1, 2], "int32")
+    check(jnp.eye(2, device=dev), [[1.0, 0.0], [0.0, 1.0]], "float32")
+    assert repr(jnp.asarray(1.0, device=dev)) == "Array(1., dtype=float32, weak_type=True)"
+    check(jtrans.jit(lambda x: jnp.zeros_like(x, device=dev) + 1)(jnp.ones(2)), [1, 1], "float32")
+    assert "device" in inspect.signature(jnp.linspace).parameters
+    with pytest.raises(TypeError):
+        jnp.eye(2, out_sharding=dev)

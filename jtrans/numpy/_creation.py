@@ -6,6 +6,7 @@ traces under jit and differentiates through its array arguments. Shapes must be 
 """
 
 import functools
+import inspect
 
 import numpy as np
 
@@ -474,6 +475,38 @@ def fromfunction(function, shape, *, dtype=float, **kwargs):
         fun = vmap(fun, in_axes=tuple(0 if j == len(shape) - 1 - i else None
                                       for j in range(len(shape))))  # fmt: skip
     return fun(*(lax.iota(dt, n) for n in shape))
+
+
+def _placed(fn, sharding=True):
+    """fn with JAX's keyword-only `device=` (and `out_sharding=`): the result is put there
+    (a Device, a backend name or a single-device Sharding; under a trace it stays a tracer)."""
+    extra = ("device", "out_sharding") if sharding else ("device",)
+
+    def f(*args, device=None, out_sharding=None, **kwargs):
+        if out_sharding is not None and not sharding:
+            raise TypeError(f"{fn.__name__}() got an unexpected keyword argument 'out_sharding'")
+        out = fn(*args, **kwargs)
+        target = device if device is not None else out_sharding
+        if target is None:
+            return out
+        from ..array import device_put
+
+        return device_put(out, target)
+
+    functools.update_wrapper(f, fn)
+    del f.__wrapped__
+    sig = inspect.signature(fn)
+    kw = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None) for n in extra]
+    f.__signature__ = sig.replace(parameters=[*sig.parameters.values(), *kw])
+    return f
+
+
+for _name in ("array", "asarray", "zeros", "ones", "empty", "full", "full_like", "zeros_like",
+              "ones_like", "arange"):  # fmt: skip
+    globals()[_name] = _placed(globals()[_name])
+for _name in ("empty_like", "eye", "linspace"):  # JAX: device= only
+    globals()[_name] = _placed(globals()[_name], sharding=False)
+del _name
 
 
 __all__ = [
