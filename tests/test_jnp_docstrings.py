@@ -284,3 +284,6 @@ def test_creation_functions_take_device():
     assert "device" in inspect.signature(jnp.linspace).parameters
     with pytest.raises(TypeError):
         jnp.eye(2, out_sharding=dev)
+    dev = jtrans.devices()[0]
+    check(jnp.ones(2).astype("int32", device=dev), [1, 1], "int32")
+    check(jnp.astype(jnp.ones(2), "int8", device=dev), [1, 1], "int8")

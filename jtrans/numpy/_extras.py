@@ -1582,9 +1582,14 @@ def copy(a, order=None):
 
 
 def astype(x, dtype, /, *, copy=False, device=None):
-    """x converted to dtype (the result is never weakly typed)."""
+    """x converted to dtype (the result is never weakly typed), put on `device` if given."""
     x = _arr(x, "astype")
-    return lax.convert_element_type(x, dtypes.check_dtype(dtype), False)
+    out = lax.convert_element_type(x, dtypes.check_dtype(dtype), False)
+    if device is not None:
+        from ..array import device_put
+
+        out = device_put(out, device)
+    return out
 
 
 _ISDTYPE_KINDS = {

@@ -26,10 +26,15 @@ def _defer(f):
     return op
 
 
-def _astype(x, dtype, copy=False):
+def _astype(x, dtype, copy=False, device=None):
     from .. import lax
 
-    return lax.convert_element_type(x, dtype)
+    out = lax.convert_element_type(x, dtype)
+    if device is not None:
+        from ..array import device_put
+
+        out = device_put(out, device)
+    return out
 
 
 def _view(x, dtype=None, type=None):
