@@ -740,6 +740,71 @@ class Lowered:
             jit_mod.compiled_executable(self.jaxpr, self.name)
         return Compiled(self)
 
+    def cost_analysis(self):
+        """An estimate of the computation's cost, with XLA's keys: 'flops' (2 per multiply-add
+        of a dot_general, 1 per element of other arithmetic and per reduced element),
+        'transcendentals' (elements of exp, log, sin, ...), 'bytes accessed' (of the
+        arguments and results)."""
+        flops, trans = _jaxpr_cost(self.jaxpr.jaxpr)
+        jaxpr = self.jaxpr.jaxpr
+        nbytes = sum(_aval_bytes(v.aval) for v in (*jaxpr.invars, *jaxpr.outvars))
+        out = {"flops": float(flops), "bytes accessed": float(nbytes)}
+        if trans:
+            out["transcendentals"] = float(trans)
+        return out
+
+
+# the elementwise primitives cost_analysis counts as transcendentals; other elementwise
+# arithmetic costs one flop per element
+_TRANSCENDENTAL = frozenset(
+    "exp exp2 expm1 log log1p sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh "
+    "logistic erf erfc erf_inv lgamma digamma pow sqrt rsqrt cbrt".split()
+)
+_FREE = frozenset(
+    "broadcast_in_dim reshape transpose squeeze expand_dims convert_element_type slice "
+    "dynamic_slice dynamic_update_slice concatenate pad gather scatter iota select_n copy "
+    "rev bitcast_convert_type".split()
+)
+
+
+def _aval_bytes(aval):
+    return int(np.prod(aval.shape, dtype=np.int64)) * np.dtype(aval.dtype).itemsize
+
+
+def _jaxpr_cost(jaxpr):
+    """(flops, transcendentals) of a jaxpr, sub-jaxprs included (a scan's body times its
+    length; a cond's most expensive branch)."""
+    flops = trans = 0
+    for eqn in jaxpr.eqns:
+        name = eqn.prim.name
+        subs = []
+        for v in eqn.params.values():
+            for j in v if isinstance(v, (tuple, list)) else (v,):
+                if isinstance(j, (core.ClosedJaxpr, core.Jaxpr)):
+                    subs.append(_jaxpr_cost(j.jaxpr if isinstance(j, core.ClosedJaxpr) else j))
+        if subs:
+            if name == "cond":
+                f, t = max(subs)
+            else:
+                f, t = sum(c[0] for c in subs), sum(c[1] for c in subs)
+            times = int(eqn.params.get("length", 1)) if name == "scan" else 1
+            flops, trans = flops + f * times, trans + t * times
+            continue
+        out_size = sum(int(np.prod(v.aval.shape, dtype=np.int64)) for v in eqn.outvars)
+        if name == "dot_general":
+            (lc, _), _ = eqn.params["dimension_numbers"]
+            lshape = eqn.invars[0].aval.shape
+            k = int(np.prod([lshape[d] for d in lc], dtype=np.int64))
+            flops += 2 * out_size * k
+        elif name.startswith("reduce_") or name.startswith("cum") or name.startswith("arg"):
+            in_size = int(np.prod(eqn.invars[0].aval.shape, dtype=np.int64))
+            flops += max(in_size - out_size, 0) if name.startswith(("reduce_", "arg")) else in_size
+        elif name in _TRANSCENDENTAL:
+            trans += out_size
+        elif name not in _FREE:
+            flops += out_size
+    return flops, trans
+
 
 class Compiled:
     def __init__(self, lowered):
@@ -750,6 +815,9 @@ class Compiled:
 
     def as_text(self, stage="kernels"):
         return self.lowered.as_text(stage)
+
+    def cost_analysis(self):
+        return self.lowered.cost_analysis()
 
 
 def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), device=None,
@@ -814,8 +882,11 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
         avals = [core.get_aval(x) for x in flat]
         # collectives bake the sizes of the named axes around them into the jaxpr; the options
         # that change what tracing produces are part of the key too (as in JAX)
-        opts = (config.jax_enable_x64, config.jax_threefry_partitionable,
-                config.jax_numpy_rank_promotion)
+        opts = (
+            config.jax_enable_x64,
+            config.jax_threefry_partitionable,
+            config.jax_numpy_rank_promotion,
+        )
         key = (in_tree, tuple(avals), statics, batching.axis_env(), opts)
         entry = cache.entries.get(key)
         if entry is None:

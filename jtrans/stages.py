@@ -84,10 +84,6 @@ class Lowered(api.Lowered, _Signature):
         super().compile()
         return Compiled(self)
 
-    def cost_analysis(self):
-        """Not estimated by jtrans (JAX's answer is backend-specific too)."""
-        return None
-
 
 class Compiled(api.Compiled, _Signature):
     """`jit(f).lower(*args).compile()`: callable only with arguments of the lowered signature
@@ -127,9 +123,6 @@ class Compiled(api.Compiled, _Signature):
         return super().__call__(*full, **kwargs)
 
     call = __call__
-
-    def cost_analysis(self):
-        return None
 
 
 class Traced(_Signature):

@@ -343,3 +343,22 @@ def test_collectives_with_axis_index_groups():
         jtrans.vmap(lambda v: lax.psum(v, "i", axis_index_groups=[[0, 1], [2]]), axis_name="i")(
             np.ones(3)
         )
+
+
+def test_cost_analysis_and_multi_dot_order():
+    x, y, z = jnp.ones((200, 5)), jnp.ones((5, 100)), jnp.ones((100, 10))
+    left = jtrans.jit(lambda x, y, z: (x @ y) @ z).lower(x, y, z).cost_analysis()
+    right = jtrans.jit(lambda x, y, z: x @ (y @ z)).lower(x, y, z).cost_analysis()
+    chosen = jtrans.jit(jnp.linalg.multi_dot).lower([x, y, z]).cost_analysis()
+    assert (left["flops"], right["flops"], chosen["flops"]) == (600000.0, 30000.0, 30000.0)
+    a, b = jnp.ones((3, 4)), jnp.ones((4, 5))
+    cost = jtrans.jit(lambda a, b: jnp.sin(a) @ b).lower(a, b).compile().cost_analysis()
+    assert cost["flops"] == 120.0 and cost["transcendentals"] == 12.0
+    assert jtrans.jit(lambda a, b: (a @ b).sum()).lower(a, b).cost_analysis()["flops"] == 134.0
+    rng = np.random.default_rng(0)
+    ms = [rng.normal(size=s).astype(np.float32) for s in [(2,), (2, 3), (3, 4), (4, 5), (5,)]]
+    for arrs in (ms[1:4], ms[:4], ms[1:], ms):
+        want = np.linalg.multi_dot(arrs)
+        got = jnp.linalg.multi_dot(arrs)
+        assert got.shape == want.shape
+        np.testing.assert_allclose(_np(got), want, rtol=1e-5, atol=1e-5)

@@ -521,13 +521,59 @@ def lstsq(a, b, rcond=None, *, numpy_resid=False):
     return x, resid, rank, s
 
 
+def _chain_order(dims):
+    """split[i][j]: where the cheapest product of matrices i..j splits (the classic
+    matrix-chain dynamic program; matrix i has shape (dims[i], dims[i + 1]))."""
+    n = len(dims) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = None
+            for k in range(i, j):
+                c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if cost[i][j] is None or c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, k
+    return split
+
+
 def multi_dot(arrays, *, precision=None):
-    """Chained dot products (the first and last arrays may be vectors)."""
+    """Chained dot products in the cheapest order (the first and last arrays may be
+    vectors), as numpy.linalg.multi_dot."""
     if len(arrays) < 2:
         raise JTransValueError("multi_dot: expecting at least two arrays")
-    out = arrays[0]
-    for x in arrays[1:]:
-        out = _dot(out, x, precision=precision)
+    if len(arrays) == 2:
+        return _dot(arrays[0], arrays[1], precision=precision)
+    arrays = [a if isinstance(a, core.Tracer) else lax.as_operand(np.asarray(a))
+              if isinstance(a, (list, tuple)) else lax.as_operand(a) for a in arrays]  # fmt: skip
+    first_vec, last_vec = len(_shape(arrays[0])) == 1, len(_shape(arrays[-1])) == 1
+    if first_vec:
+        arrays[0] = lax.reshape(arrays[0], (1, _shape(arrays[0])[0]))
+    if last_vec:
+        arrays[-1] = lax.reshape(arrays[-1], (_shape(arrays[-1])[0], 1))
+    for i, a in enumerate(arrays):
+        if len(_shape(a)) != 2:
+            raise JTransValueError(
+                f"multi_dot: array {i} has shape {_shape(a)}; only the first and last arrays "
+                "may be 1-D, the others must be 2-D"
+            )
+    dims = [_shape(a)[0] for a in arrays] + [_shape(arrays[-1])[1]]
+    split = _chain_order(dims)
+
+    def product(i, j):
+        if i == j:
+            return arrays[i]
+        k = split[i][j]
+        return _dot(product(i, k), product(k + 1, j), precision=precision)
+
+    out = product(0, len(arrays) - 1)
+    if first_vec and last_vec:
+        return lax.reshape(out, ())
+    if first_vec:
+        return lax.reshape(out, _shape(out)[1:])
+    if last_vec:
+        return lax.reshape(out, _shape(out)[:1])
     return out
 
 
