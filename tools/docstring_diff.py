@@ -8,6 +8,7 @@ compares what each example prints or returns, after normalising reprs, whitespac
 (parsed numbers are compared with a tolerance).
 
     JAX_PLATFORMS=cpu python tools/docstring_diff.py [-k substring] [--out FILE] [--all]
+        [--match-threefry]
 
 Statuses: same, different (value: same text, numbers differ; text: the text differs),
 jtrans raised, JAX raised, both raised. Details go to --out (default /tmp/docstring_diff.txt);
@@ -151,11 +152,17 @@ def fresh_namespace(lib, modname):
     return ns
 
 
+# jtrans options set for every docstring (--match-threefry)
+_JTRANS_OPTIONS = {}
+
+
 def reset_config():
     for mod in (jax, jtrans):
         for flag, val in (("jax_enable_x64", False), ("jax_numpy_rank_promotion", "allow")):
             with contextlib.suppress(Exception):
                 mod.config.update(flag, val)
+    for flag, val in _JTRANS_OPTIONS.items():
+        jtrans.config.update(flag, val)
 
 
 def run_example(source, ns):
@@ -266,8 +273,16 @@ def main():
     ap.add_argument("-k", default="", help="only docstrings whose qualified name contains this")
     ap.add_argument("--out", default="/tmp/docstring_diff.txt")
     ap.add_argument("--all", action="store_true", help="write agreeing examples too")
+    ap.add_argument(
+        "--match-threefry",
+        action="store_true",
+        help="run jtrans with JAX's jax_threefry_partitionable setting (JAX's default is True)",
+    )
     args = ap.parse_args()
+    if args.match_threefry:
+        _JTRANS_OPTIONS["jax_threefry_partitionable"] = bool(jax.config.jax_threefry_partitionable)
     signal.signal(signal.SIGALRM, _on_alarm)
+    reset_config()
 
     docs = [(q, d, m) for q, d, m in collect() if args.k in q]
     counts = collections.Counter()
