@@ -262,6 +262,65 @@ def test_jit_grad_and_vmap_grad_on_device():
                                atol=1e-6)  # fmt: skip
 
 
+def _mlp_loss(params, x, y):
+    (w1, b1), (w2, b2) = params
+    h = jnp.tanh(x @ w1 + b1)
+    return jnp.mean((h @ w2 + b2 - y) ** 2)
+
+
+def _mlp_args():
+    rng = np.random.default_rng(1)
+    f = lambda *s: rng.normal(size=s).astype(np.float32)
+    return [(f(3, 5), f(5)), (f(5, 2), f(2))], f(6, 3), f(6, 2)
+
+
+def _close_trees(out, ref):
+    for o, r in zip(_leaves(out), _leaves(ref)):
+        np.testing.assert_allclose(np.asarray(o), np.asarray(r), rtol=1e-5, atol=1e-6)
+
+
+@sim
+def test_mlp_grad_bias_sums_on_device(monkeypatch):
+    """An MLP's gradient: the bias gradients are column sums of the loop that makes their
+    operand (on the CPU, LoopKernel.col_outputs); jit(grad) and vmap(grad) on the device path.
+    Fused column outputs, should fusion hand them to this renderer, split into the loop and a
+    reduction kernel per column."""
+    from jtrans.lowering import cuda as C
+    from jtrans.lowering import fusion
+
+    gpu = _gpu()
+    params, x, y = _mlp_args()
+    g = jtrans.jit(jtrans.grad(_mlp_loss), device=gpu)(params, x, y)
+    assert all(leaf.device == gpu for leaf in _leaves(g))
+    _close_trees(g, jtrans.grad(_mlp_loss)(params, x, y))
+    per_example = jtrans.vmap(jtrans.grad(_mlp_loss), in_axes=(None, 0, 0))
+    xs, ys = x.reshape(3, 2, 3), y.reshape(3, 2, 2)
+    _close_trees(jtrans.jit(per_example, device=gpu)(params, xs, ys), per_example(params, xs, ys))
+    fuse = fusion.fuse
+    monkeypatch.setattr(fusion, "fuse", lambda *a, **k: fuse(*a, **k, col_epilogues=True))
+    closed = jtrans.jit(jtrans.grad(_mlp_loss)).lower(params, x, y).jaxpr
+    prog = C.CudaProgram(closed, "mlp")
+    assert any(getattr(s, "col_outputs", None) for s in prog.program.steps)
+    assert "_col0" in prog.listing(), prog.listing()
+    bufs = [jtrans.device_put(a, gpu)._buf for a in _leaves((params, x, y))]
+    outs = [o.copy_to_host() for o in C.CudaExecutable(prog, gpu)(bufs)]
+    _close_trees([o.reshape(np.shape(r)) for o, r in zip(outs, _leaves(g))], g)
+
+
+@sim
+def test_integer_division_as_xla():
+    """x / 0 = -1 (all ones), x rem 0 = x, x / -1 = -x, truncation toward zero."""
+    for dt in (np.int8, np.int32, np.uint8, np.uint32):
+        v = np.array([0, 1, 7, -7 if np.iinfo(dt).min < 0 else 200, np.iinfo(dt).max], dt)
+        x, y = np.repeat(v, 5), np.tile(v, 5)
+        if np.iinfo(dt).min < 0:
+            y[::4] = -1
+        f = lambda a, b: (lax.div(a, b), lax.rem(a, b))
+        out = jtrans.jit(f, device=_gpu())(x, y)
+        for o, r in zip(out, f(x, y)):
+            np.testing.assert_array_equal(np.asarray(o), np.asarray(r), err_msg=str(dt))
+
+
 @sim
 def test_control_flow_runs_on_host_around_kernels():
     def f(x, n):
@@ -347,11 +406,12 @@ def _spec_programs(specs):
 
 
 @needs_nvvm
-def test_ptx_sample():
+def test_ptx_sample(monkeypatch):
     """Every kernel kind compiles to PTX: loops, reductions, GEMM, control flow, and the native
     steps (cumulative, arg, scatter serial / window-parallel / atomic, pooling, gather), plus a
     sample of the OpSpec table (catches code the simulator accepts but NVVM rejects)."""
     from jtrans.lowering import cuda as C
+    from jtrans.lowering import fusion
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(3, 5)).astype(np.float32)
@@ -375,6 +435,14 @@ def test_ptx_sample():
     ptx = _ptx_of([("native", prog)], seen)
     text = "\n".join(ptx.values())
     assert "atom.global.add" in text and "bar.sync" in text, "no atomics / barriers in PTX"
+    div = lambda a, b, c, d: (lax.div(a, b), lax.rem(a, b), lax.div(c, d))
+    u = np.arange(4, dtype=np.uint8)
+    fuse = fusion.fuse  # column outputs split into reductions, as the CPU would fuse them
+    monkeypatch.setattr(fusion, "fuse", lambda *a, **k: fuse(*a, **k, col_epilogues=True))
+    extra = [("div", jtrans.jit(div).lower(xi, xi - 3, u, u).jaxpr),
+             ("mlp", jtrans.jit(jtrans.grad(_mlp_loss)).lower(*_mlp_args()).jaxpr)]  # fmt: skip
+    assert _ptx_of([(n, C.CudaProgram(c, n, sim=False)) for n, c in extra], seen)
+    monkeypatch.setattr(fusion, "fuse", fuse)
     names = {"matmul", "einsum_sum", "lax.scan", "lax.fori_loop", "lax.cond", "sort.argsort",
              "conv.basic2d", "red.any_axis", "ndtr", "around"}  # fmt: skip
     specs = [s for i, s in enumerate(ALL_SPECS) if s.jit and (i % 80 == 0 or s.name in names)]

@@ -8,6 +8,8 @@ program:
   then a shared-memory tree); rows too long for few blocks are split over `gridDim.y` blocks
   whose partial results a final pass combines;
 - a GEMM step runs one tiled shared-memory kernel per dtype, blocks striding over the tiles;
+- column outputs fused into a loop (LoopKernel.col_outputs, which fusion makes for the CPU
+  only) would run as that loop and then a reduction per column (`_split_columns`);
 - the native steps of indexing.py / conv.py: cumulative reductions, argmax/argmin and the
   max-pool derivatives run one thread per row (or window); a scatter runs its updates as
   atomics when they commute exactly (integer add/max/min), else in the impl's order in one
@@ -276,16 +278,17 @@ class _Body:
 
 
 def _divrem(opn, dt, x, y):
-    """lax semantics: division truncates, x / 0 = 0, x rem 0 = x, MIN / -1 wraps. Python's (and
-    Numba's) // and % floor: a nonzero remainder with operands of opposite signs moves by one."""
+    """lax semantics (XLA's): division truncates, x / 0 = -1 (all ones), x rem 0 = x, MIN / -1
+    wraps. Python's (and Numba's) // and % floor: a nonzero remainder with operands of opposite
+    signs moves by one."""
+    ones = f"{_NP[dt]}({-1 if dt.kind == 'i' else int(np.iinfo(dt).max)})"
     if dt.kind == "u":
-        return f"({x} - {x} if {y} == 0 else {x} // {y})" if opn == "div" else \
+        return f"({ones} if {y} == 0 else {x} // {y})" if opn == "div" else \
             f"({x} if {y} == 0 else {x} % {y})"  # fmt: skip
     fix = f"({x} % {y} != 0 and ({x} < 0) != ({y} < 0))"
     if opn == "div":
         return (
-            f"({x} - {x} if {y} == 0 else (-{x} if {y} == -1 else "
-            f"{x} // {y} + (1 if {fix} else 0)))"
+            f"({ones} if {y} == 0 else (-{x} if {y} == -1 else {x} // {y} + (1 if {fix} else 0)))"
         )
     return (
         f"({x} if {y} == 0 else ({x} - {x} if {y} == -1 else "
@@ -960,7 +963,7 @@ class _Plan:
         if STEP_RENDERERS is None:
             STEP_RENDERERS = _step_renderers()
         self.prog, self.steps, self.scratch = prog, [], []
-        for step in prog.steps:
+        for step in [k for s in prog.steps for k in _split_columns(s)]:
             render = STEP_RENDERERS.get(type(step))
             if isinstance(step, K.LoopKernel):
                 if step.reduce_axes:
@@ -1019,6 +1022,22 @@ class _Plan:
                     lines += plan.listing(indent + 4)
                 lines.append(pad + "}")
         return lines
+
+
+def _split_columns(step):
+    """A loop kernel with fused column reductions (LoopKernel.col_outputs, a CPU-side fusion) as
+    the loop alone, then per column output a reduction kernel re-reading its source buffer."""
+    if not isinstance(step, K.LoopKernel) or not step.col_outputs:
+        return [step]
+    out = [K.LoopKernel(step.name, step.shape, (), step.inputs, step.outputs, step.eqn_names)]
+    shape, c = step.shape, step.col_axes
+    order = list(range(c, len(shape))) + list(range(c))  # the reduced axes innermost
+    dims = [K.loop_var(order.index(ax)) for ax in range(len(shape))]
+    for j, (buf, src, monoid) in enumerate(step.col_outputs):
+        e = K.Expr("load", (src, K.linearize(dims, shape)), src.dtype)
+        out.append(K.LoopKernel(f"{step.name}_col{j}", [shape[a] for a in order],
+                                range(len(shape) - c, len(shape)), [src], [(buf, e, monoid)]))  # fmt: skip
+    return out
 
 
 def _kind_name(step):
