@@ -211,7 +211,9 @@ class JVPTrace(core.Trace):
             return core.bind_in(self.parent, prim, primals, params)
         for i, t in enumerate(tangents):
             if t is None:  # a constant of this trace: a symbolic zero tangent
-                tangents[i] = Zero.from_value(args[i])
+                a = args[i]
+                aval = a.aval if type(a) is core._array_type else core.get_aval(a)
+                tangents[i] = Zero(aval if dtypes.is_inexact(aval.dtype) else tangent_aval(aval))
         rule = jvp_rules.get(prim)
         if rule is None:
             raise NotImplementedError(
