@@ -56,8 +56,10 @@ class Config:
         self.jax_numpy_dtype_promotion = "standard"
         self.jax_disable_jit = False
         # JAX's threefry schemes (jtrans.random): False is the classic one, True the
-        # partitionable one (one threefry block per output position, counter = its flat index)
-        self.jax_threefry_partitionable = False
+        # partitionable one (one threefry block per output position, counter = its flat index),
+        # JAX's default since 0.5 (so jtrans.random draws what jax.random 0.10 draws)
+        self.jax_threefry_partitionable = (
+            os.environ.get("JAX_THREEFRY_PARTITIONABLE", "1").lower() not in ("0", "false"))
 
     def _name(self, name):
         name = self._aliases.get(name, name)

@@ -16,9 +16,46 @@ def _np(x):
     return np.asarray(x)
 
 
-# --- JAX's bits (jax_threefry_partitionable=False), pinned ---------------------------------
+# --- JAX 0.10's bits (its default, jax_threefry_partitionable=True), pinned -----------------
 
 
+def test_default_scheme_matches_jax_0_10():
+    assert jtrans.config.jax_threefry_partitionable  # JAX's default since 0.5
+    assert _np(random.split(KEY0)).tolist() == [[1797259609, 2579123966], [928981903, 3453687069]]
+    assert _np(random.split(KEY0, 3))[2].tolist() == [4146024105, 2718843009]
+    assert _np(random.fold_in(KEY0, 7)).tolist() == [2716826189, 292468403]
+    np.testing.assert_array_equal(
+        _np(random.uniform(KEY0, (3,))), np.float32([0.947667, 0.9785799, 0.33229148])
+    )
+    np.testing.assert_array_equal(
+        _np(random.bits(KEY0, (3,))), [4070199207, 4202968722, 1427181096]
+    )
+    np.testing.assert_array_equal(_np(random.bits(KEY0, (5,), jnp.uint8)), [167, 146, 40, 53, 183])
+    k = random.PRNGKey(42)
+    np.testing.assert_allclose(
+        _np(random.normal(k, (3,))), [-0.02830462, 0.46713185, 0.29570296], rtol=1e-6
+    )
+    np.testing.assert_array_equal(_np(random.randint(k, (5,), 0, 10)), [4, 4, 1, 9, 9])
+    np.testing.assert_array_equal(
+        _np(random.permutation(KEY0, 10)), [0, 1, 8, 5, 6, 4, 3, 2, 7, 9]
+    )
+    with jtrans.dtypes.enable_x64():
+        np.testing.assert_array_equal(
+            _np(random.randint(KEY0, (3,), 0, 10**12, jnp.int64)),
+            [57961561871, 706803357823, 73035129551],
+        )
+
+
+# --- JAX's classic bits (jax_threefry_partitionable=False), pinned ----------------------------
+
+
+@pytest.fixture
+def classic():
+    with jtrans.threefry_partitionable(False):
+        yield
+
+
+@pytest.mark.usefixtures("classic")
 def test_prngkey_and_split_match_jax():
     assert _np(KEY0).dtype == np.uint32 and _np(KEY0).tolist() == [0, 0]
     assert _np(random.PRNGKey(42)).tolist() == [0, 42]
@@ -33,6 +70,7 @@ def test_prngkey_and_split_match_jax():
     assert _np(random.fold_in(random.PRNGKey(42), 3)).tolist() == [3134548294, 894150801]
 
 
+@pytest.mark.usefixtures("classic")
 def test_samplers_match_jax():
     assert _np(random.uniform(KEY0)) == np.float32(0.41845703)
     np.testing.assert_array_equal(
@@ -66,6 +104,7 @@ def test_samplers_match_jax():
     )
 
 
+@pytest.mark.usefixtures("classic")
 def test_x64_bits_match_jax():
     with jtrans.dtypes.enable_x64():
         np.testing.assert_allclose(
@@ -219,6 +258,7 @@ def test_categorical():
     assert ax0.shape == (2, 4)
 
 
+@pytest.mark.usefixtures("classic")
 def test_permutation():
     p = _np(random.permutation(random.PRNGKey(0), 10))
     np.testing.assert_array_equal(p, [2, 7, 9, 6, 0, 8, 1, 3, 4, 5])  # JAX's
