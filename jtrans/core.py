@@ -318,13 +318,22 @@ class Tracer:
         raise TypeError(f"unhashable type: traced array {self.aval.str_short()}")
 
     def __repr__(self):
-        return f"Traced<{self.aval.str_short()}>with<{type(self._trace).__name__}>"
+        a = self.aval  # full dtype names, ~ for weak types (JAX 0.10: JitTracer(~int32[]))
+        shape = ",".join(map(str, a.shape))
+        weak = "~" if a.weak_type else ""
+        return f"Traced<{weak}{np.dtype(a.dtype).name}[{shape}]>with<{type(self._trace).__name__}>"
 
     def item(self):
         return self._concrete("item() of a traced array").item()
 
     def tolist(self):
         return np.asarray(self._concrete("tolist() of a traced array")).tolist()
+
+
+def _misc_check_nans(prim, out, params):
+    from ._misc import _check_nans  # (core imports nothing above it unless the check is on)
+
+    _check_nans(prim, out, params)
 
 
 class EvalTrace(Trace):
@@ -357,6 +366,8 @@ class EvalTrace(Trace):
         except KeyError:
             raise NotImplementedError(f"primitive {prim.name!r} has no eager (impl) rule")
         out = rule(*vals, **params)
+        if dtypes.config.jax_debug_nans or dtypes.config.jax_debug_infs:  # jtrans.debug_nans
+            _misc_check_nans(prim, out, params)
         if prim.multiple_results:
             return [_array_type(_np_array(o), a.weak_type) for o, a in zip(out, out_avals)]
         if type(out) is not np.ndarray:
