@@ -1481,7 +1481,7 @@ def test_random_split_and_subkeys():
     draws = [float(random.uniform(k)) for k in forty_two_subkeys[:5]]
     assert len(set(draws)) == 5 and all(0 <= d < 1 for d in draws)
     keys = random.split(key, 3)
-    assert len(keys) == 3  # jtrans keys are raw uint32[2] (JAX's typed keys have shape ())
+    assert len(keys) == 3 and keys.shape == (3,)  # typed keys (legacy PRNGKey: uint32[2])
     assert random.key_data(keys).shape == (3, 2)
     assert random.split(random.PRNGKey(0), 4).shape == (4, 2)
 

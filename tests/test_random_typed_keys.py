@@ -471,3 +471,15 @@ def test_map_words_joins_key_arrays():
     np.testing.assert_array_equal(_data(picked), _data(keys)[[0, 1, 0]])
     with pytest.raises(TypeError, match="wrap_key_data"):
         random._map_words(lambda *ws: jnp.stack(ws), KEY, RAW)
+
+
+def test_jnp_joins_and_selects_typed_keys():
+    keys = random.split(KEY, 3)
+    both = jnp.concatenate([keys, keys])
+    assert isinstance(both, random.PRNGKeyArray) and both.shape == (6,)
+    np.testing.assert_array_equal(_data(both[3:]), _data(keys))
+    st = jnp.stack([keys[0], keys[2]])
+    assert st.shape == (2,) and bool(st[1] == keys[2])
+    pick = jnp.where(jnp.array([True, False, True]), keys, random.split(KEY, 3)[::-1])
+    assert bool(pick[0] == keys[0]) and bool(pick[1] == keys[1])
+    assert jnp.asarray(keys) is keys

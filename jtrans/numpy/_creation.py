@@ -85,6 +85,8 @@ def array(object, dtype=None, copy=True, order="K", ndmin=0):
 def asarray(a, dtype=None, order=None, *, copy=None):
     """A jtrans array from `a`; zero-copy for NumPy arrays of a canonical dtype (unless
     copy=True)."""
+    if type(a).__name__ == "PRNGKeyArray" and dtype is None:  # typed PRNG keys stay keys
+        return a
     return array(a, dtype=dtype, copy=bool(copy), order=order or "K")
 
 

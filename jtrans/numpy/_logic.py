@@ -70,6 +70,10 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
         from . import nonzero  # the sorting module's, looked up when called
 
         return nonzero(condition, size=size, fill_value=fill_value)
+    if type(x).__name__ == "PRNGKeyArray":  # typed PRNG keys: word by word
+        from .. import random as _random
+
+        return _random._map_words(lambda a, b: where(condition, a, b), x, y)
     if x is None or y is None:
         raise JTransValueError("jnp.where takes either one argument or three, not two")
     check_arraylike("where", condition, x, y)

@@ -285,9 +285,17 @@ def _seq(arrays, name):
     return arrays
 
 
+def _is_key(a):
+    return type(a).__name__ == "PRNGKeyArray"
+
+
 def concatenate(arrays, axis=0, dtype=None):
     """Joins arrays along an existing axis (flattened first if axis is None)."""
     arrays = _seq(arrays, "concatenate")
+    if any(_is_key(a) for a in arrays):  # typed PRNG key arrays: word by word
+        from .. import random as _random
+
+        return _random._map_words(lambda *ws: concatenate(ws, axis), *arrays)
     arrays = [asarray_any(a) for a in arrays]
     if dtype is not None:
         arrays = [lax.convert_element_type(a, dtypes.check_dtype(dtype)) for a in arrays]
@@ -315,7 +323,12 @@ concat = concatenate
 
 def stack(arrays, axis=0, out=None, dtype=None):
     """Joins same-shape arrays along a new axis."""
-    arrays = [asarray_any(a) for a in _seq(arrays, "stack")]
+    arrays = _seq(arrays, "stack")
+    if any(_is_key(a) for a in arrays):  # typed PRNG key arrays: word by word
+        from .. import random as _random
+
+        return _random._map_words(lambda *ws: stack(ws, axis), *arrays)
+    arrays = [asarray_any(a) for a in arrays]
     shp = _shape_of(arrays[0])
     if any(_shape_of(a) != shp for a in arrays):
         raise ValueError(
