@@ -200,8 +200,11 @@ def run_doc(doc, lib, modname):
 # ---------------------------------------------------------------------------------------------
 # comparing outputs
 
-NUM = re.compile(
-    r"(?<![\w])[-+]?(?:(?:\d+\.\d*|\.\d+|\d+)(?:e[-+]?\d+)?|nan|inf)(?:j)?(?![\w])", re.IGNORECASE
+# numbers (with sign, exponent, complex suffix, nan/inf) and identifiers, scanned left to right
+# so a digit inside a name (float32) is never read as a number
+TOKEN = re.compile(
+    r"(?P<num>[-+]?(?:nan|inf)(?!\w)|[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?j?)"
+    r"|(?P<id>[A-Za-z_]\w*)"
 )
 
 
@@ -213,9 +216,15 @@ def normalise(text):
 
 
 def split_numbers(text):
-    nums = [m.group(0) for m in NUM.finditer(text)]
-    skeleton = re.sub(r"\s+", "", NUM.sub("#", text))
-    return skeleton, nums
+    """(text with each number replaced by # and whitespace removed, the numbers)."""
+    nums, parts, pos = [], [], 0
+    for m in TOKEN.finditer(text):
+        if m.group("num") is not None:
+            parts.append(text[pos : m.start()] + "#")
+            nums.append(m.group("num"))
+            pos = m.end()
+    parts.append(text[pos:])
+    return re.sub(r"\s+", "", "".join(parts)), nums
 
 
 def _num(s):
