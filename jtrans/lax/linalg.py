@@ -7,6 +7,7 @@ themselves differentiable (to any order).
 """
 
 import enum
+import functools
 import warnings
 
 import numpy as np
@@ -55,6 +56,15 @@ def _free_dims(ndim, contract, batch):
 def _dot_general_impl(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
     (lc, rc), (lb, rb) = dimension_numbers
     out_dt = lhs.dtype if preferred_element_type is None else np.dtype(preferred_element_type)
+    if not lb and len(lc) == 1 and lhs.ndim <= 2 and rhs.ndim <= 2 and out_dt == rhs.dtype:
+        if out_dt == lhs.dtype and out_dt not in _LOW:
+            # one contraction of vectors/matrices: the same np.matmul the general path makes,
+            # on the same (transposed) views, without building them through lists
+            a = lhs.T if lhs.ndim == 2 and lc[0] == 0 else lhs
+            b = rhs.T if rhs.ndim == 2 and rc[0] == 1 else rhs
+            if lhs.ndim == 1 and rhs.ndim == 1:
+                return np.asarray(np.dot(a, b))
+            return np.matmul(a, b)
     work_dt = np.float32 if out_dt in _LOW else out_dt
     lhs, rhs = lhs.astype(work_dt, copy=False), rhs.astype(work_dt, copy=False)
     lf, rf = _free_dims(lhs.ndim, lc, lb), _free_dims(rhs.ndim, rc, rb)
@@ -113,7 +123,24 @@ def _dot_general_abstract(lhs, rhs, dimension_numbers, precision=None, preferred
 dot_general_p = standard_primitive("dot_general", _dot_general_impl, _dot_general_abstract)
 
 
+_canonical_dn_cache = {}
+
+
 def _canonical_dimension_numbers(dimension_numbers, lhs_nd, rhs_nd):
+    try:
+        return _canonical_dn_cache[dimension_numbers, lhs_nd, rhs_nd]
+    except (KeyError, TypeError):  # first sight, or unhashable (lists)
+        pass
+    dn = _canonical_dimension_numbers_uncached(dimension_numbers, lhs_nd, rhs_nd)
+    if len(_canonical_dn_cache) < 4096:
+        try:
+            _canonical_dn_cache[dimension_numbers, lhs_nd, rhs_nd] = dn
+        except TypeError:
+            pass
+    return dn
+
+
+def _canonical_dimension_numbers_uncached(dimension_numbers, lhs_nd, rhs_nd):
     try:
         (lc, rc), (lb, rb) = dimension_numbers
     except (TypeError, ValueError):
@@ -145,6 +172,13 @@ def _dot_type_rank(dt):
 def _dot_result_dtype(lhs_dt, rhs_dt, preferred):
     """The dtype a dot_general of lhs_dt and rhs_dt computes in (as JAX/XLA: the operand type of
     higher precision), checked against preferred_element_type."""
+    if preferred is None and lhs_dt == rhs_dt:
+        return lhs_dt
+    return _dot_result_dtype_cached(lhs_dt, rhs_dt, preferred)
+
+
+@functools.lru_cache(maxsize=512)
+def _dot_result_dtype_cached(lhs_dt, rhs_dt, preferred):
     lr, rr = _dot_type_rank(lhs_dt), _dot_type_rank(rhs_dt)
     if lr == rr and lhs_dt != rhs_dt:
         raise JTransTypeError(f"lax.dot_general argument type error: {lhs_dt}, {rhs_dt}")
@@ -169,12 +203,11 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
     precision (XLA's rule, not jnp promotion: uint8 . int8 is int8) unless
     preferred_element_type says otherwise; the other operand is converted to it first."""
     lhs, rhs = as_operand(lhs), as_operand(rhs)
-    dn = _canonical_dimension_numbers(
-        dimension_numbers, core.get_aval(lhs).ndim, core.get_aval(rhs).ndim
-    )
+    la, ra = core.get_aval(lhs), core.get_aval(rhs)
+    dn = _canonical_dimension_numbers(dimension_numbers, la.ndim, ra.ndim)
     if preferred_element_type is not None:
         preferred_element_type = dtypes.canonicalize_dtype(preferred_element_type)
-    lhs_dt, rhs_dt = core.get_aval(lhs).dtype, core.get_aval(rhs).dtype
+    lhs_dt, rhs_dt = la.dtype, ra.dtype
     dt = _dot_result_dtype(lhs_dt, rhs_dt, preferred_element_type)
     if lhs_dt != dt:
         lhs = st.convert_element_type(lhs, dt)
@@ -191,22 +224,36 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
 def _dot_general_transpose_lhs(ct, x_aval, y, dimension_numbers, precision, swap_ans=False):
     # ct has the layout (batch, x free, y free) (or (batch, y free, x free) when swap_ans):
     # contract it with y over y's free dims, then permute to x's layout
+    y_aval = core.get_aval(y)
+    try:
+        dims, perm = _transpose_lhs_dims(dimension_numbers, x_aval.ndim, y_aval.ndim, swap_ans)
+    except TypeError:  # unhashable dimension numbers (lists)
+        dims, perm = _transpose_lhs_dims.__wrapped__(
+            dimension_numbers, x_aval.ndim, y_aval.ndim, swap_ans
+        )
+    ct_dt = core.get_aval(ct).dtype
+    if y_aval.dtype != ct_dt:
+        y = st.convert_element_type(y, ct_dt)
+    out = dot_general(ct, y, dims, precision)
+    if perm is not None:
+        out = st.transpose(out, perm)
+    return st.convert_element_type(out, x_aval.dtype, x_aval.weak_type)
+
+
+@functools.lru_cache(maxsize=1024)
+def _transpose_lhs_dims(dimension_numbers, x_nd, y_nd, swap_ans):
+    """(dimension numbers of ct . y, permutation to x's layout or None if identity)."""
     (xc, yc), (xb, yb) = dimension_numbers
-    y_nd = core.get_aval(y).ndim
-    x_kept = _free_dims(x_aval.ndim, xc, xb)
+    x_kept = _free_dims(x_nd, xc, xb)
     y_kept = _free_dims(y_nd, yc, yb)
     nb = len(xb)
     start = nb if swap_ans else nb + len(x_kept)
     ans_y = tuple(range(start, start + len(y_kept)))
     dims = ((ans_y, tuple(y_kept)), (tuple(range(nb)), tuple(yb)))
-    ct_dt = core.get_aval(ct).dtype
-    if core.get_aval(y).dtype != ct_dt:
-        y = st.convert_element_type(y, ct_dt)
-    out = dot_general(ct, y, dims, precision)
-    x_contract_sorted_by_y = [xc[i] for i in np.argsort(yc)]
-    perm = np.argsort(list(xb) + x_kept + x_contract_sorted_by_y)
-    out = st.transpose(out, tuple(int(p) for p in perm))
-    return st.convert_element_type(out, x_aval.dtype, x_aval.weak_type)
+    x_contract_sorted_by_y = [xc[i] for i in sorted(range(len(yc)), key=yc.__getitem__)]
+    order = list(xb) + x_kept + x_contract_sorted_by_y
+    perm = tuple(sorted(range(len(order)), key=order.__getitem__))
+    return dims, (None if perm == tuple(range(len(perm))) else perm)
 
 
 def _dot_general_transpose(ct, lhs, rhs, dimension_numbers, precision, preferred_element_type):
