@@ -307,6 +307,37 @@ def test_mlp_grad_bias_sums_on_device(monkeypatch):
     _close_trees([o.reshape(np.shape(r)) for o, r in zip(outs, _leaves(g))], g)
 
 
+def _named(f):
+    return jtrans.vmap(f, axis_name="i")
+
+
+def _outside_table(x):  # primitives no OpSpec reaches: collectives under vmap, custom rules...
+    from jtrans.custom_batching import custom_vmap
+    from jtrans.interpreters.checkpoint import checkpoint_name
+
+    @custom_vmap
+    def twice(a):
+        return a * 2.0
+
+    twice.def_vmap(lambda n, batched, a: (a * 3.0, batched[0]))
+    lin = lambda a: jtrans.linear_call(lambda r, t: t * r, lambda r, c: c * r, 2.0, a)
+    perm = [(j, (j + 1) % 4) for j in range(4)]
+    return (
+        _named(lambda a: a / lax.psum(a + 2, "i") + lax.pmax(a, "i") * lax.axis_index("i"))(x),
+        _named(lambda a: lax.all_gather(a, "i").sum(0) * lax.ppermute(a, "i", perm))(x),
+        _named(lambda a: lax.all_to_all(jnp.outer(jnp.arange(4.0), a), "i", 0, 0))(x),
+        twice(x), jtrans.vmap(twice)(x),
+        jtrans.grad(lambda a: jnp.sum(lin(a) * checkpoint_name(jnp.sin(a), "h") ** 2))(x),
+        jtrans.pure_callback(np.cos, jtrans.ShapeDtypeStruct(x.shape, x.dtype), x) + 1,
+    )  # fmt: skip
+
+
+@sim
+def test_primitives_outside_the_table_on_device():
+    x = np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3)
+    _check(_outside_table, x)
+
+
 @sim
 def test_integer_division_as_xla():
     """x / 0 = -1 (all ones), x rem 0 = x, x / -1 = -x, truncation toward zero."""
