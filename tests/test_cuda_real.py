@@ -15,7 +15,7 @@ import jtrans.numpy as jnp
 from jtrans import lax
 
 from .opspecs import ALL_SPECS
-from .test_cuda import _check, _native_steps, _pool, _spec_args
+from .test_cuda import _check, _mlp_loss, _native_steps, _outside_table, _pool, _spec_args
 from .test_ops import _close, _leaves
 
 
@@ -125,6 +125,19 @@ def test_training_step_and_workspace_reuse():
     for _ in range(3):
         exe(bufs)
     assert {k: id(v) for k, v in exe._pool[0].items()} == held
+
+
+def test_mlp_grad_bias_sums_and_outside_table_on_gpu():
+    """An MLP gradient at a real size (bias gradients: column sums at full launch sizes), and
+    the primitives no OpSpec reaches (collectives under vmap, custom rules, callbacks)."""
+    rng = np.random.default_rng(6)
+    f = lambda *s: (rng.normal(size=s) * 0.05).astype(np.float32)
+    params, x, y = [(f(784, 512), f(512)), (f(512, 10), f(10))], f(128, 784), f(128, 10)
+    g = jtrans.jit(jtrans.grad(_mlp_loss), device=_gpu())(params, x, y)
+    for o, r in zip(_leaves(g), _leaves(jtrans.jit(jtrans.grad(_mlp_loss))(params, x, y))):
+        assert o.device == _gpu()
+        np.testing.assert_allclose(np.asarray(o), np.asarray(r), rtol=1e-4, atol=1e-6)
+    _check(_outside_table, np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3))
 
 
 def test_sort_on_gpu_and_long_rows_on_host():
