@@ -271,12 +271,13 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
     @functools.wraps(fun)
     def vg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
-        diff_args = [args[i] for i in nums]
-
+        diff_args = tuple(args[i] for i in nums)
         f_part = _partial_argnums(fun, args, kwargs, nums)
-
-        for leaf in tree_flatten(diff_args)[0]:
-            aval = core.get_aval(_as_value(leaf))
+        # vjp's steps, inlined: one flattening, the seed cotangent straight into backward_pass
+        p_flat, in_tree = tree_flatten((diff_args, {}))
+        p_flat = [_as_value(p) for p in p_flat]
+        for leaf in p_flat:
+            aval = core.get_aval(leaf)
             if holomorphic and not dtypes.is_complex(aval.dtype):
                 raise JTransTypeError(
                     "grad with holomorphic=True requires inputs with complex dtype, but got "
@@ -284,9 +285,11 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
                 )
             if not allow_int:
                 ad.check_grad_input(aval, "grad")
-        res = vjp(f_part, *diff_args, has_aux=has_aux)
-        out, f_vjp = res[0], res[1]
-        out_leaves = tree_flatten(out)[0]
+        box = []
+        out_all, jaxpr, consts = ad.linearize_flat(
+            _flat_fun(_aux_fun(f_part, has_aux), in_tree, box), p_flat
+        )
+        out_tree, out_leaves, aux = _split_aux(box[0], out_all, has_aux)
         if len(out_leaves) != 1 or core.get_aval(_as_value(out_leaves[0])).shape != ():
             shape = core.get_aval(_as_value(out_leaves[0])).shape if len(out_leaves) == 1 \
                 else f"a pytree with {len(out_leaves)} leaves"  # fmt: skip
@@ -300,11 +303,15 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
             raise JTransTypeError(
                 f"grad requires a real- or complex-valued output, got {out_aval.dtype.name}"
             )
-        one = _ones_like(out_leaves[0])
-        g = f_vjp(tree_unflatten(tree_structure(out), [one]))
-        g = g[0] if single else g
+        cts = [_ones_like(out_leaves[0])]
+        cts += [ad.Zero(ad.tangent_aval(core.get_aval(o))) for o in out_all[1:]]  # aux
+        lin_args = [ad.UndefinedPrimal(v.aval) for v in jaxpr.invars]
+        cts_in = ad.backward_pass(jaxpr, consts, lin_args, cts)
+        g, _ = tree_unflatten(in_tree, [ad.instantiate_zeros(c) for c in cts_in])
+        g = g[0] if single else tuple(g)
+        out = tree_unflatten(out_tree, out_leaves)
         if has_aux:
-            return (out, res[2]), g
+            return (out, aux), g
         return out, g
 
     return vg

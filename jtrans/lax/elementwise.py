@@ -26,6 +26,7 @@ from ._base import (
 from .lowerings import scalar_op, unit_rule
 
 _LOW = (dtypes.float16, dtypes.bfloat16)
+_LOW_SET = frozenset(_LOW)
 _SCALAR_TYPES = (int, float, complex)  # captured before `complex`, `abs`, `max`... are shadowed
 
 
@@ -33,11 +34,13 @@ def _upcast_impl(f):
     """NumPy impl that computes half-precision inputs in float32 and casts back."""
 
     def impl(*xs, **params):
-        dt = xs[0].dtype if hasattr(xs[0], "dtype") else None
-        if dt in _LOW:
+        dt = getattr(xs[0], "dtype", None)
+        if dt in _LOW_SET:
             out = f(*[np.asarray(x, np.float32) for x in xs], **params)
             return np.asarray(out).astype(dt)
         out = f(*xs, **params)
+        if type(out) is np.ndarray and out.dtype == dt:  # the common case
+            return out
         if (dt is not None and hasattr(out, "dtype") and out.dtype != dt and dt.kind != "b"
                 and not (dt.kind == "c" and out.dtype.kind == "f")):  # fmt: skip
             out = np.asarray(out).astype(dt)
@@ -199,8 +202,21 @@ def unbroadcast(x, ct):
     return reduce_sum(ct)
 
 
+_VALUE_TYPES = {}  # type -> True if its values are operands as they are (Arrays, tracers)
+
+
+def _is_value_type(t):
+    try:
+        return _VALUE_TYPES[t]
+    except KeyError:
+        r = _VALUE_TYPES[t] = issubclass(t, (Array, core.Tracer))
+        return r
+
+
 def _un(prim):
     def f(x):
+        if _is_value_type(type(x)):
+            return prim.bind(x)
         return prim.bind(as_operand(x))
 
     f.__name__ = prim.name
@@ -209,6 +225,8 @@ def _un(prim):
 
 def _bin(prim):
     def f(x, y):
+        if _is_value_type(type(x)) and _is_value_type(type(y)):
+            return prim.bind(x, y)
         return prim.bind(*_operands(x, y))
 
     f.__name__ = prim.name
@@ -493,14 +511,57 @@ def zeros_like(x):
 # ---------------------------------------------------------------------------------------------
 # binary primitives
 
+
+def _as_sum_tangent(t, zero):
+    """The tangent t of one operand of a sum whose other operand's tangent is `zero`: what
+    adding the zero would give (its shape if t is a broadcast scalar, strong if it is), without
+    materialising the zero."""
+    ta, za = core.get_aval(t), zero.aval
+    if ta.shape != za.shape and ta.shape == ():
+        from .structural import broadcast_in_dim
+
+        t = broadcast_in_dim(t, za.shape, ())
+    if ta.weak_type and not za.weak_type:
+        from .structural import convert_element_type
+
+        t = convert_element_type(t, ta.dtype, False)
+    return t
+
+
+def _add_jvp(primals, tangents):
+    (x, y), (tx, ty) = primals, tangents
+    ans = add_p.bind(x, y)
+    if type(tx) is Zero:
+        if type(ty) is Zero:
+            return ans, Zero(ad.tangent_aval(core.get_aval(ans)))
+        return ans, _as_sum_tangent(ty, tx)
+    if type(ty) is Zero:
+        return ans, _as_sum_tangent(tx, ty)
+    return ans, add_p.bind(tx, ty)
+
+
+def _sub_jvp(primals, tangents):
+    (x, y), (tx, ty) = primals, tangents
+    ans = sub_p.bind(x, y)
+    if type(tx) is Zero:
+        if type(ty) is Zero:
+            return ans, Zero(ad.tangent_aval(core.get_aval(ans)))
+        return ans, _as_sum_tangent(neg_p.bind(ty), tx)
+    if type(ty) is Zero:
+        return ans, _as_sum_tangent(tx, ty)
+    return ans, sub_p.bind(tx, ty)
+
+
 add_p = naryop("add", np.add, _N, lower="add")
 add = _bin(add_p)
-ad.deflinear(add_p, lambda ct, x, y: [unbroadcast(x, ct), unbroadcast(y, ct)])
+ad.jvp_rules[add_p] = _add_jvp  # a zero tangent passes the other through (not materialised)
+transpose_rules[add_p] = lambda ct, x, y: [unbroadcast(x, ct), unbroadcast(y, ct)]
 passes.simplify_rules[add_p] = unit_rule(0, True)
 
 sub_p = naryop("sub", np.subtract, _N, lower="sub")
 sub = _bin(sub_p)
-ad.deflinear(sub_p, lambda ct, x, y: [unbroadcast(x, ct), unbroadcast(y, neg(ct))])
+ad.jvp_rules[sub_p] = _sub_jvp
+transpose_rules[sub_p] = lambda ct, x, y: [unbroadcast(x, ct), unbroadcast(y, neg(ct))]
 passes.simplify_rules[sub_p] = unit_rule(0, False)
 
 mul_p = naryop("mul", np.multiply, _N + "b", lower="mul")
