@@ -413,26 +413,23 @@ def _plain(v):
 
 def _cached_abstract_eval(prim, sig, args, params, args_are_avals=False):
     """abstract_eval(prim, avals of args, params), cached under `sig` (a list describing the
-    inputs; extended here with the params)."""
+    inputs; extended here with the params). The cache is looked up first; only a miss checks
+    that the params are plain data before storing the answer."""
     if params:
-        vals = params.values()
-        for v in vals:
-            if not _plain(v):
-                sig = None
-                break
-        else:
-            sig.append(tuple(params.items()))
-            sig.append(tuple(map(type, vals)))
-    if sig is not None:
-        key = tuple(sig)
-        try:
-            out = _abstract_eval_cache.get(key)
-        except TypeError:  # an unhashable dtype or shape: no caching
-            out = sig = None
-        if out is not None:
-            return out
+        sig.append(tuple(params.items()))
+        sig.append(tuple(map(type, params.values())))
+    key = tuple(sig)
+    try:
+        out = _abstract_eval_cache.get(key)
+    except TypeError:  # an unhashable param, dtype or shape: no caching
+        out = key = None
+    if out is not None:
+        return out
     out = abstract_eval(prim, args if args_are_avals else [get_aval(a) for a in args], params)
-    if sig is not None and prim.cache_abstract_eval:
+    if key is not None and prim.cache_abstract_eval:
+        for v in params.values():
+            if not _plain(v):
+                return out
         if len(_abstract_eval_cache) >= 20000:
             _abstract_eval_cache.clear()
         _abstract_eval_cache[key] = out
