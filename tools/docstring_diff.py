@@ -297,6 +297,7 @@ def main():
     counts = collections.Counter()
     per_module = collections.defaultdict(collections.Counter)
     lines = []
+    cascades = 0  # disagreements after an earlier example of the docstring raised on one side
     for qual, doc, modname in docs:
         examples, jax_res = run_doc(doc, "jax", modname)
         _, jt_res = run_doc(doc, "jtrans", modname)
@@ -308,6 +309,7 @@ def main():
             diverged = diverged or status in ("jtrans raised", "JAX raised")
             counts[status] += 1
             per_module[module][status] += 1
+            cascades += bool(note) and status != "same"
             if status == "same" and not args.all:
                 continue
             skip = " (doctest SKIP)" if ex.options.get(doctest.SKIP) else ""
@@ -333,6 +335,7 @@ def main():
     for mod, c in sorted(per_module.items()):
         print(f"  {mod:28s} " + ", ".join(f"{k}: {v}" for k, v in sorted(c.items())))
     print("summary: " + ", ".join(f"{k}: {v}" for k, v in counts.most_common()))
+    print(f"({cascades} of the disagreements follow an earlier divergence in their docstring)")
     print(f"details: {args.out}")
 
 
