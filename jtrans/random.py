@@ -1067,47 +1067,59 @@ def geometric(key, p, shape=None, dtype=None):
 # --- gamma and its family --------------------------------------------------------------------
 
 
-def _loggamma_raw(key, a):
-    """log of Gamma(a) samples (a: float array of the output shape; no derivative), by
-    Marsaglia & Tsang: accept d v^3 (v = 1 + c x, x normal) with the squeeze test; for a < 1
-    sample Gamma(a + 1) and multiply by u^(1/a) (added in log space). Lanes with a <= 0 or NaN
-    give NaN."""
-    aval = core.get_aval(a)
-    shape, dt = aval.shape, aval.dtype
-    valid = lax.gt(a, _c(a, 0.0))  # False for NaN too
-    safe_a = lax.select(valid, a, lax.full_like(a, 1.0))
-    boost = lax.lt(safe_a, _c(a, 1.0))
-    alpha = lax.select(boost, lax.add(safe_a, _c(a, 1.0)), safe_a)
-    d = lax.sub(alpha, _c(a, 1.0 / 3.0))
-    c = lax.rsqrt(lax.mul(d, _c(a, 9.0)))
-    k_boost, k_loop = _keys(key, 2)
+def _gamma_one(key, alpha):
+    """log of one Gamma(alpha) sample from a raw key, as JAX's `_gamma_one(log_space=True)`:
+    Marsaglia & Tsang with the same key splits, loops and arithmetic, so the samples are JAX's.
+    alpha < 1 samples Gamma(alpha + 1) and adds log(u) / alpha."""
+    dt = core.get_aval(alpha).dtype
+    zero, one = _c(alpha, 0.0), _c(alpha, 1.0)
+    boost_mask = lax.ge(alpha, one)
+    alpha_orig = alpha
+    alpha = lax.select(boost_mask, alpha, lax.add(alpha, one))
+    d = lax.sub(alpha, _c(alpha, 1.0 / 3.0))
+    c = lax.div(_c(alpha, 1.0 / 3.0), lax.sqrt(d))
 
-    def cond(state):
-        return lax.bitwise_not(_all(state[2]))
-
-    def body(state):
-        k, log_v, done = state
-        k, k_x, k_u = _keys(k, 3)
-        x = normal(k_x, shape, dt)
-        u = uniform(k_u, shape, dt)
-        v = lax.add(_c(x, 1.0), lax.mul(c, x))
-        v3 = lax.mul(lax.mul(v, v), v)
-        pos = lax.gt(v, _c(v, 0.0))
-        log_v3 = lax.log(lax.select(pos, v3, lax.full_like(v3, 1.0)))
-        x2 = lax.mul(x, x)
-        squeeze = lax.lt(u, lax.sub(_c(x, 1.0), lax.mul(_c(x, 0.0331), lax.mul(x2, x2))))
+    def reject(state):  # the loop runs while the proposal fails both acceptance tests
+        _, x2, v3, u = state
+        squeeze = lax.ge(u, lax.sub(one, lax.mul(_c(alpha, 0.0331), lax.mul(x2, x2))))
         bound = lax.add(
-            lax.mul(_c(x, 0.5), x2), lax.mul(d, lax.add(lax.sub(_c(x, 1.0), v3), log_v3))
+            lax.mul(x2, _c(alpha, 0.5)), lax.mul(d, lax.add(lax.sub(one, v3), lax.log(v3)))
         )
-        accept = lax.bitwise_and(pos, lax.bitwise_or(squeeze, lax.lt(lax.log(u), bound)))
-        log_v = lax.select(lax.bitwise_and(accept, lax.bitwise_not(done)), log_v3, log_v)
-        return k, log_v, lax.bitwise_or(done, accept)
+        return lax.bitwise_and(squeeze, lax.ge(lax.log(u), bound))
 
-    init = (k_loop, lax.full(shape, 0.0, dt), lax.bitwise_not(valid))
-    _, log_v, _ = lax.while_loop(cond, body, init)
-    u_boost = uniform(k_boost, shape, dt, dtypes.finfo(dt).tiny, 1.0)
-    log_boost = lax.select(boost, lax.div(lax.log(u_boost), safe_a), lax.full_like(a, 0.0))
-    out = lax.add(lax.add(lax.log(d), log_v), log_boost)
+    def propose(state):
+        k, x_key, u_key = _keys(state[0], 3)
+
+        def next_x(kxv):
+            kk, sub = _keys(kxv[0], 2)
+            x = normal(sub, (), dt)
+            return kk, x, lax.add(one, lax.mul(x, c))
+
+        _, x, v = lax.while_loop(lambda kxv: lax.le(kxv[2], zero), next_x, (x_key, zero, -one))
+        return k, lax.mul(x, x), lax.mul(lax.mul(v, v), v), uniform(u_key, (), dt)
+
+    key, subkey = _keys(key, 2)
+    _, _, v3, _ = lax.while_loop(reject, propose, (key, zero, one, _c(alpha, 2.0)))
+    log_u = lax.neg(exponential(subkey, (), dt))
+    skip = lax.bitwise_or(boost_mask, lax.eq(log_u, zero))
+    log_boost = lax.select(skip, zero, lax.mul(log_u, lax.div(one, alpha_orig)))
+    return lax.add(lax.add(lax.log(d), lax.log(v3)), log_boost)
+
+
+def _loggamma_raw(key, a):
+    """log of Gamma(a) samples (a: float array of the output shape; no derivative): one key per
+    element (split(key, a.size)), each sampled by `_gamma_one` (batched, not looped), as JAX's
+    random_gamma. Lanes with a <= 0 or NaN give NaN."""
+    from .lax.control_flow import _vmap0
+
+    aval = core.get_aval(a)
+    shape, n = aval.shape, math.prod(aval.shape)
+    if n == 0:
+        return lax.full(shape, 0.0, aval.dtype)
+    valid = lax.gt(a, _c(a, 0.0))  # False for NaN too
+    safe_a = lax.reshape(lax.select(valid, a, lax.full_like(a, 1.0)), (n,))
+    keys = split(_raw(key, "gamma"), n)
+    out = lax.reshape(_vmap0(lambda ka: _gamma_one(*ka), (keys, safe_a)), shape)
     return lax.select(valid, out, lax.full_like(out, np.nan))
 
 

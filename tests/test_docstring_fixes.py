@@ -362,3 +362,32 @@ def test_cost_analysis_and_multi_dot_order():
         got = jnp.linalg.multi_dot(arrs)
         assert got.shape == want.shape
         np.testing.assert_allclose(_np(got), want, rtol=1e-5, atol=1e-5)
+
+
+def test_gamma_family_samples_equal_jax():
+    # JAX 0.10's values (partitionable threefry): gamma's per-element keys and Marsaglia-Tsang
+    # loops follow JAX's, so every gamma-based sampler gives JAX's numbers
+    with _option("jax_threefry_partitionable", True):
+        k = random.key(42)
+        close = lambda got, want: np.testing.assert_allclose(_np(got), want, rtol=2e-5)  # noqa: E731
+        close(random.gamma(k, 2.0, (4,)), [3.6725166, 1.0923854, 3.5018392, 1.1462076])
+        close(random.loggamma(k, 2.0, (4,)), [1.3008772, 0.0883638, 1.2532883, 0.13645872])
+        close(random.beta(k, 2.0, 3.0, (4,)), [0.43196177, 0.3128183, 0.6368728, 0.6900201])
+        close(random.dirichlet(k, np.ones(3, np.float32)), [0.47842404, 0.07394563, 0.44763032])
+        close(random.t(k, 3.0, (4,)), [0.08987478, -1.7357467, 2.352019, 1.1635191])
+        close(random.chisquare(k, 2.0, (4,)), [4.2906604, 0.6631682, 4.0144925, 0.7204788])
+        k1 = random.key(1)
+        close(random.gamma(k1, 0.3, (3,)), [0.0016807742, 0.3261961, 0.00021149629])
+        close(random.loggamma(k1, 0.01, (3,)), [-177.21635, -24.94025, -282.33405])
+        close(
+            random.gamma(k1, np.array([0.5, 5.0, 50.0], np.float32)),
+            [0.022276787, 4.1229005, 58.458298],
+        )
+    with _option("jax_threefry_partitionable", False):
+        np.testing.assert_allclose(
+            _np(random.gamma(random.key(42), 2.0, (4,))),
+            [0.02743484, 2.1069505, 0.769024, 1.4273198],
+            rtol=2e-5,
+        )
+    g = random.gamma(random.key(0), np.array([0.0, -1.0, np.nan, 1.0], np.float32))
+    assert np.isnan(_np(g)[:3]).all() and _np(g)[3] > 0
