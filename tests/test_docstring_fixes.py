@@ -369,7 +369,7 @@ def test_gamma_family_samples_equal_jax():
     # loops follow JAX's, so every gamma-based sampler gives JAX's numbers
     with _option("jax_threefry_partitionable", True):
         k = random.key(42)
-        close = lambda got, want: np.testing.assert_allclose(_np(got), want, rtol=2e-5)  # noqa: E731
+        close = lambda got, want: np.testing.assert_allclose(_np(got), want, rtol=2e-5)
         close(random.gamma(k, 2.0, (4,)), [3.6725166, 1.0923854, 3.5018392, 1.1462076])
         close(random.loggamma(k, 2.0, (4,)), [1.3008772, 0.0883638, 1.2532883, 0.13645872])
         close(random.beta(k, 2.0, 3.0, (4,)), [0.43196177, 0.3128183, 0.6368728, 0.6900201])
