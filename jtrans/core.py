@@ -342,8 +342,9 @@ class EvalTrace(Trace):
     def process_primitive(self, prim, args, params):
         # the abstract rule checks shapes and dtypes (eager code gets the errors traced code
         # gets) and gives the result's weak type; its answer is cached per signature
+        config = dtypes.config
         vals = []
-        sig = [prim, dtypes.config.jax_enable_x64]
+        sig = [prim, config.jax_enable_x64]
         for a in args:
             t = type(a)
             if t is _array_type:
@@ -361,12 +362,11 @@ class EvalTrace(Trace):
                 aval = get_aval(a)
                 sig += (aval.shape, aval.dtype, aval.weak_type)
         out_avals = _cached_abstract_eval(prim, sig, args, params)
-        try:
-            rule = impl_rules[prim]
-        except KeyError:
+        rule = impl_rules.get(prim)
+        if rule is None:
             raise NotImplementedError(f"primitive {prim.name!r} has no eager (impl) rule")
         out = rule(*vals, **params)
-        if dtypes.config.jax_debug_nans or dtypes.config.jax_debug_infs:  # jtrans.debug_nans
+        if config.jax_debug_nans or config.jax_debug_infs:  # jtrans.debug_nans
             _misc_check_nans(prim, out, params)
         if prim.multiple_results:
             return [_array_type(_np_array(o), a.weak_type) for o, a in zip(out, out_avals)]

@@ -27,6 +27,7 @@ from .lowerings import scalar_op, unit_rule
 
 _LOW = (dtypes.float16, dtypes.bfloat16)
 _LOW_SET = frozenset(_LOW)
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _SCALAR_TYPES = (int, float, complex)  # captured before `complex`, `abs`, `max`... are shadowed
 
 
@@ -35,12 +36,15 @@ def _upcast_impl(f):
 
     def impl(*xs, **params):
         dt = getattr(xs[0], "dtype", None)
-        if dt in _LOW_SET:
+        if dt is _F32 or dt is _F64:  # the common case, without hashing the dtype
+            out = f(*xs, **params)
+            if type(out) is np.ndarray and out.dtype is dt:
+                return out
+        elif dt in _LOW_SET:
             out = f(*[np.asarray(x, np.float32) for x in xs], **params)
             return np.asarray(out).astype(dt)
-        out = f(*xs, **params)
-        if type(out) is np.ndarray and out.dtype == dt:  # the common case
-            return out
+        else:
+            out = f(*xs, **params)
         if (dt is not None and hasattr(out, "dtype") and out.dtype != dt and dt.kind != "b"
                 and not (dt.kind == "c" and out.dtype.kind == "f")):  # fmt: skip
             out = np.asarray(out).astype(dt)

@@ -20,6 +20,7 @@ from ._util import (
 )
 
 _PY = (bool, int, float, complex)
+_VALUES = (Array, core.Tracer)
 
 
 def _binary(name, lax_fn, inexact=False):
@@ -118,7 +119,7 @@ def _is_int(x):
 
 
 def _is_bool(x):
-    return core.get_aval(x).dtype == dtypes.bool_
+    return (x.aval if isinstance(x, _VALUES) else core.get_aval(x)).dtype == dtypes.bool_
 
 
 def _is_exact(x):

@@ -186,6 +186,9 @@ def _check_rank_promotion(name, shapes):
 
 def promote_args_inexact(name, *args):
     """Like promote_args, with integer/bool results made floating (for sin, sqrt, divide...)."""
+    # the common case: one inexact array
+    if len(args) == 1 and isinstance(args[0], _VALUE_TYPES) and dtypes.is_inexact(args[0].dtype):
+        return args
     check_arraylike(name, *args)
     key = tuple(dtypes.dtype_and_weak(a) for a in args)
     dt, weak = dtypes.result_type_of_avals_key(key)
