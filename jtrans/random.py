@@ -1382,26 +1382,28 @@ def ball(key, d, p=2, shape=(), dtype=None):
 # --- discrete ----------------------------------------------------------------------------------
 
 
-def _poisson_knuth(key, lam, done):
-    """Knuth: count uniforms until their product drops below e^-lam (lam < 10)."""
-    shape, dt = lam.shape, lam.dtype
+def _poisson_knuth(key, lam):
+    """Knuth: count uniforms until their product drops below e^-lam (lam < 10); one loop over
+    the whole array, as JAX's (the count less one)."""
+    shape = lam.shape
+    neg_lam = lax.neg(lam)
 
     def cond(state):
-        return lax.bitwise_not(_all(state[3]))
+        return _any(lax.gt(state[2], neg_lam))
 
     def body(state):
-        k, n, log_prod, done = state
+        k, n, log_prod = state
         k, sub = _keys(k, 2)
-        log_prod = lax.select(done, log_prod, lax.add(log_prod, lax.log(uniform(sub, shape, dt))))
-        n = lax.select(done, n, lax.add(n, _c(n, 1.0)))
-        return k, n, log_prod, lax.bitwise_or(done, lax.le(log_prod, lax.neg(lam)))
+        n = lax.select(lax.gt(log_prod, neg_lam), lax.add(n, _c(n, 1.0)), n)
+        return k, n, lax.add(log_prod, lax.log(uniform(sub, shape, np.float32)))
 
-    zero = lax.full(shape, 0.0, dt)
-    return lax.while_loop(cond, body, (key, zero, zero, done))[1]
+    zero = lax.full(shape, 0.0, np.float32)
+    return lax.sub(lax.while_loop(cond, body, (key, zero, zero))[1], _c(zero, 1.0))
 
 
-def _poisson_ptrs(key, lam, done):
-    """Hörmann's transformed rejection (PTRS) for lam >= 10."""
+def _poisson_ptrs(key, lam):
+    """Hörmann's transformed rejection (PTRS) for lam >= 10, as JAX's: one loop until every
+    lane has accepted, each accepted proposal (in any round) replacing the lane's value."""
     jnp = _jnp()
     shape, dt = lam.shape, lam.dtype
     log_lam = jnp.log(lam)
@@ -1414,7 +1416,7 @@ def _poisson_ptrs(key, lam, done):
         return lax.bitwise_not(_all(state[2]))
 
     def body(state):
-        k, out, done = state
+        k, out, accepted = state
         k, k_u, k_v = _keys(k, 3)
         u = uniform(k_u, shape, dt) - 0.5
         v = uniform(k_v, shape, dt)
@@ -1425,33 +1427,31 @@ def _poisson_ptrs(key, lam, done):
         accept1 = (us >= 0.07) & (v <= v_r)
         reject = (n < 0) | ((us < 0.013) & (v > us))
         accept = accept1 | (~reject & (s <= t_))
-        return k, lax.select(done, out, n), done | accept
+        return k, lax.select(accept, n, out), accepted | accept
 
-    return lax.while_loop(cond, body, (key, lax.full(shape, -1.0, dt), done))[1]
+    init = (key, lax.full(shape, -1.0, dt), lax.full(shape, False, np.bool_))
+    return lax.while_loop(cond, body, init)[1]
 
 
 @_sampler
 def poisson(key, lam, shape=None, dtype=None):
-    """Poisson(lam) samples (integers, default dtype int): Knuth's method for lam < 10,
-    transformed rejection above. lam = 0 gives 0; lam < 0 or NaN gives -1."""
-    _check_key(key, "poisson")
+    """Poisson(lam) samples (integers, default dtype int), as JAX's: lam in float32, Knuth's
+    method for lam < 10, transformed rejection above, both driven by the same key. lam = 0
+    gives 0; lam < 0 or NaN gives -1 (and so does an infinite lam)."""
+    key = _raw(key, "poisson")
     odt = _int_dtype(dtype, "poisson")
-    lam = _jnp().asarray(lam)
-    lam = lax.convert_element_type(lam, _work_float(lam))
+    lam = lax.convert_element_type(_jnp().asarray(lam), np.float32)
     shape = _out_shape("poisson", shape, lam)
     lam = _bcast(lam, shape)
-    valid = lax.gt(lam, _c(lam, 0.0))
-    small = lax.lt(lam, _c(lam, 10.0))
+    use_knuth = lax.bitwise_or(lax.ne(lam, lam), lax.lt(lam, _c(lam, 10.0)))
+    knuth = _poisson_knuth(key, lax.select(use_knuth, lam, lax.full_like(lam, 0.0)))
     fin = lax.is_finite(lam)
-    k_knuth, k_rej = _keys(key, 2)
-    knuth = _poisson_knuth(k_knuth, lam, lax.bitwise_not(lax.bitwise_and(valid, small)))
-    lam_rej = lax.select(small, lax.full_like(lam, 10.0), lam)
-    use_rej = lax.bitwise_and(lax.bitwise_not(small), fin)
-    rej = _poisson_ptrs(k_rej, lam_rej, lax.bitwise_not(use_rej))
-    out = lax.select(small, lax.sub(knuth, _c(knuth, 1.0)), rej)
+    lam_rej = lax.select(lax.bitwise_and(lax.bitwise_not(use_knuth), fin), lam,
+                         lax.full_like(lam, 1e5))  # fmt: skip
+    rej = _poisson_ptrs(key, lam_rej)
+    out = lax.select(use_knuth, knuth, rej)
     out = lax.select(lax.eq(lam, _c(lam, 0.0)), lax.full_like(out, 0.0), out)
-    out = lax.select(lax.bitwise_and(lax.bitwise_not(small), lax.bitwise_not(fin)),
-                     lax.full_like(out, -1.0), out)  # fmt: skip
+    out = lax.select(fin, out, lax.full_like(out, -1.0))
     return lax.convert_element_type(out, odt)
 
 

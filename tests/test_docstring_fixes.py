@@ -391,3 +391,13 @@ def test_gamma_family_samples_equal_jax():
         )
     g = random.gamma(random.key(0), np.array([0.0, -1.0, np.nan, 1.0], np.float32))
     assert np.isnan(_np(g)[:3]).all() and _np(g)[3] > 0
+
+
+def test_poisson_samples_equal_jax():
+    with _option("jax_threefry_partitionable", True):
+        k = random.key(42)
+        lam = np.array([0.0, 1.0, 5.0, 9.99, 10.0, 12.0, 100.0, 1000.0], np.float32)
+        assert _np(random.poisson(k, lam)).tolist() == [0, 1, 3, 7, 5, 9, 94, 953]
+        assert _np(random.poisson(k, 25.0, (4,))).tolist() == [28, 30, 20, 21]
+        out = random.poisson(k, np.array([np.nan, -1.0, np.inf], np.float32))
+        assert _np(out).tolist() == [-1, -1, -1] and out.dtype == np.int32
