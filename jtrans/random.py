@@ -1455,43 +1455,51 @@ def poisson(key, lam, shape=None, dtype=None):
     return lax.convert_element_type(out, odt)
 
 
+_STIRLING_TAIL = np.array([
+    0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509,
+    0.0166446911898211, 0.0138761288230707, 0.0118967099458917, 0.0104112652619720,
+    0.00925546218271273, 0.00833056343336287,
+])  # fmt: skip
+
+
 def _stirling_tail(k):
-    """log k! - [(k + 1/2) log(k + 1) - (k + 1) + log(2 pi) / 2]: exact for k <= 9, the
-    asymptotic series above."""
+    """log k! - [(k + 1/2) log(k + 1) - (k + 1) + log(2 pi) / 2], as JAX computes it: a table
+    for k <= 9, above it the asymptotic series evaluated at k clamped to 9 (JAX's formula, kept
+    so that samples equal JAX's)."""
     jnp = _jnp()
-    kp1 = k + 1.0
-    exact = lax.lgamma(kp1) - ((k + 0.5) * jnp.log(kp1) - kp1 + 0.5 * np.log(2 * np.pi))
-    kp1sq = kp1 * kp1
-    approx = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / kp1
-    return jnp.where(k <= 9, exact, approx)
+    kc = jnp.clip(k, 0.0, 9.0)
+    kp1sq = (kc + 1) * (kc + 1)
+    approx = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (kc + 1)
+    table = jnp.asarray(_STIRLING_TAIL, dtype=k.dtype)
+    return jnp.where(k <= 9, jnp.take(table, jnp.floor(kc).astype(np.int32)), approx)
 
 
-def _binomial_inversion(key, n, q, done):
-    """Count geometric waiting times until they pass n (n q <= 10)."""
+def _binomial_inversion(key, n, q):
+    """Count geometric waiting times until they pass n (n q <= 10): one loop over the whole
+    array, as JAX's (the count less one)."""
     jnp = _jnp()
     shape, dt = q.shape, q.dtype
     pos = q > 0
-    log1mq = jnp.where(pos, jnp.log1p(-q), -1.0)
+    log1mq = jnp.where(pos, jnp.log1p(-q), -1.0)  # q = 0: the waiting time is +inf (as JAX's)
 
     def cond(state):
-        return lax.bitwise_not(_all(state[3]))
+        return _any(state[2] <= n)
 
     def body(state):
-        k, num, total, done = state
-        k, sub = _keys(k, 2)
-        u = uniform(sub, shape, dt)
-        geom = jnp.where(pos, jnp.ceil(jnp.log1p(-u) / log1mq), np.inf)
-        num = lax.select(done, num, num + 1.0)
-        total = lax.select(done, total, total + geom)
-        return k, num, total, done | (total > n)
+        k, num, total = state
+        sub, k = _keys(k, 2)
+        num = lax.select(total <= n, num + 1.0, num)
+        geom = jnp.where(pos, jnp.ceil(jnp.log(uniform(sub, shape, dt)) / log1mq), np.inf)
+        total = total + geom
+        return k, num, total
 
     zero = lax.full(shape, 0.0, dt)
-    num = lax.while_loop(cond, body, (key, zero, zero, done))[1]
-    return num - 1.0
+    return lax.while_loop(cond, body, (key, zero, zero))[1] - 1.0
 
 
-def _btrs(key, n, q, done):
-    """Hörmann's BTRS transformed rejection (n q > 10, q <= 1/2)."""
+def _btrs(key, n, q):
+    """Hörmann's BTRS transformed rejection (n q > 10, q <= 1/2), as JAX's: one loop until every
+    lane has accepted, each accepted proposal replacing the lane's value."""
     jnp = _jnp()
     shape, dt = q.shape, q.dtype
     stddev = jnp.sqrt(n * q * (1.0 - q))
@@ -1502,39 +1510,41 @@ def _btrs(key, n, q, done):
     r = q / (1.0 - q)
     alpha = (2.83 + 5.1 / b) * stddev
     m = jnp.floor((n + 1.0) * q)
-    ub_m = (m + 0.5) * jnp.log((m + 1.0) / (r * (n - m + 1.0))) + _stirling_tail(m)
-    ub_m = ub_m + _stirling_tail(n - m)
 
     def cond(state):
         return lax.bitwise_not(_all(state[2]))
 
     def body(state):
-        k, out, done = state
-        k, k_u, k_v = _keys(k, 3)
+        key, out, accepted = state
+        key, k_u, k_v = _keys(key, 3)
         u = uniform(k_u, shape, dt) - 0.5
         v = uniform(k_v, shape, dt)
         us = 0.5 - jnp.abs(u)
         accept1 = (us >= 0.07) & (v <= v_r)
-        s = jnp.floor((2.0 * a / us + b) * u + c)
-        reject = (s < 0) | (s > n)
-        s_ok = jnp.clip(s, 0.0, n)
+        k = jnp.floor((2.0 * a / us + b) * u + c)
+        reject = (k < 0) | (k > n)
         lv = jnp.log(v * alpha / (a / (us * us) + b))
-        ub = (ub_m + (n + 1.0) * jnp.log((n - m + 1.0) / (n - s_ok + 1.0))
-              + (s_ok + 0.5) * jnp.log(r * (n - s_ok + 1.0) / (s_ok + 1.0))
-              - _stirling_tail(s_ok) - _stirling_tail(n - s_ok))  # fmt: skip
+        kc = jnp.clip(k, 0.0, n)  # rejected lanes' bound is never read: keep their logs finite
+        ub = ((m + 0.5) * jnp.log((m + 1.0) / (r * (n - m + 1.0)))
+              + (n + 1.0) * jnp.log((n - m + 1.0) / (n - kc + 1.0))
+              + (kc + 0.5) * jnp.log(r * (n - kc + 1.0) / (kc + 1.0))
+              + _stirling_tail(m) + _stirling_tail(n - m)
+              - _stirling_tail(kc) - _stirling_tail(n - kc))  # fmt: skip
         accept = accept1 | (~reject & (lv <= ub))
-        return k, lax.select(done, out, s), done | accept
+        return key, lax.select(accept, k, out), accepted | accept
 
-    return lax.while_loop(cond, body, (key, lax.full(shape, -1.0, dt), done))[1]
+    init = (key, lax.full(shape, -1.0, dt), lax.full(shape, False, np.bool_))
+    return lax.while_loop(cond, body, init)[1]
 
 
 @_sampler
 def binomial(key, n, p, shape=None, dtype=None):
-    """Binomial(n, p) samples as floats (JAX's convention; default dtype float): geometric
-    waiting times when n min(p, 1-p) <= 10, BTRS rejection above. n is floored; n < 0 or NaN,
-    or p outside [0, 1] / NaN, give NaN; n = inf gives inf."""
+    """Binomial(n, p) samples as floats (JAX's convention; default dtype float), as JAX's:
+    geometric waiting times when n min(p, 1-p) <= 10, BTRS rejection above, both driven by the
+    same key. n is floored; n < 0 or NaN, or p outside [0, 1] / NaN, give NaN; n = inf gives
+    inf."""
     jnp = _jnp()
-    _check_key(key, "binomial")
+    key = _raw(key, "binomial")
     odt = _float_dtype(dtype, "binomial")
     p = jnp.asarray(p)
     wdt = _work_float(p)
@@ -1544,20 +1554,19 @@ def binomial(key, n, p, shape=None, dtype=None):
     n, p = _bcast(n, shape), _bcast(p, shape)
     p_lt_half = p < 0.5
     q = jnp.where(p_lt_half, p, 1.0 - p)
-    bad = jnp.isnan(n) | (n < 0) | jnp.isnan(q) | (q < 0) | (p > 1)
-    n_inf = jnp.isinf(n) & ~bad
-    q = jnp.where(bad, 0.01, q)
-    n = jnp.floor(jnp.where(bad | n_inf, 0.0, n))
-    use_inv = n * q <= 10.0
-    k_inv, k_btrs = _keys(key, 2)
-    inv = _binomial_inversion(k_inv, n, q, ~use_inv)
-    n_b = jnp.where(use_inv, 1e4, n)
-    q_b = jnp.where(use_inv, 0.5, q)
-    btrs = _btrs(k_btrs, n_b, q_b, use_inv)
+    n_bad = jnp.isnan(n) | (n < 0)
+    n_inf = jnp.isinf(n)
+    q_bad = jnp.isnan(q) | (q < 0)
+    q = jnp.where(q_bad, 0.01, q)
+    use_inv = n_bad | (n * q <= 10.0)
+    n = jnp.floor(n)
+    inv = _binomial_inversion(key, jnp.where(use_inv, n, 0.0), q)
+    btrs = _btrs(key, jnp.where(use_inv, 1e4, n), jnp.where(use_inv, 0.5, q))
     out = jnp.where(use_inv, inv, btrs)
-    out = jnp.where(p_lt_half, out, n - out)
-    out = jnp.where(n_inf, np.inf, out)
+    bad = q_bad | n_bad
     out = jnp.where(bad, np.nan, out)
+    out = jnp.where(n_inf & ~bad, np.inf, out)
+    out = jnp.where(p_lt_half | n_bad | jnp.isnan(q) | n_inf, out, n - out)
     return lax.convert_element_type(out, odt)
 
 

@@ -401,3 +401,14 @@ def test_poisson_samples_equal_jax():
         assert _np(random.poisson(k, 25.0, (4,))).tolist() == [28, 30, 20, 21]
         out = random.poisson(k, np.array([np.nan, -1.0, np.inf], np.float32))
         assert _np(out).tolist() == [-1, -1, -1] and out.dtype == np.int32
+
+
+def test_binomial_and_multinomial_samples_equal_jax():
+    with _option("jax_threefry_partitionable", True):
+        k = random.key(42)
+        n = np.array([0.0, 5.0, 50.0, 500.0, 20.0, 3.5], np.float32)
+        p = np.array([0.5, 0.0, 1.0, 0.2, 0.9, 0.4], np.float32)
+        assert _np(random.binomial(k, n, p)).tolist() == [0.0, 0.0, 50.0, 93.0, 18.0, 2.0]
+        assert _np(random.binomial(k, 100, 0.3, (5,))).tolist() == [33.0, 34.0, 25.0, 27.0, 23.0]
+        probs = np.array([0.2, 0.3, 0.5], np.float32)
+        assert _np(random.multinomial(k, 20.0, probs)).tolist() == [4.0, 4.0, 12.0]
