@@ -42,6 +42,8 @@ def dtype_of(x):
 def as_operand(x, dtype=None):
     """Python scalars become weak-typed concrete Arrays (of `dtype` if given); other values
     pass through."""
+    if type(x) is Array or isinstance(x, core.Tracer):
+        return x
     if isinstance(x, (bool, int, float, complex)):
         dt = dtypes.python_scalar_dtype(x) if dtype is None else dtype
         return Array(np.asarray(x, dt), not isinstance(x, bool))

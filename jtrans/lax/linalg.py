@@ -56,15 +56,17 @@ def _free_dims(ndim, contract, batch):
 def _dot_general_impl(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
     (lc, rc), (lb, rb) = dimension_numbers
     out_dt = lhs.dtype if preferred_element_type is None else np.dtype(preferred_element_type)
-    if not lb and len(lc) == 1 and lhs.ndim <= 2 and rhs.ndim <= 2 and out_dt == rhs.dtype:
-        if out_dt == lhs.dtype and out_dt not in _LOW:
-            # one contraction of vectors/matrices: the same np.matmul the general path makes,
-            # on the same (transposed) views, without building them through lists
+    if not lb and lhs.ndim <= 2 and rhs.ndim <= 2 and out_dt == lhs.dtype == rhs.dtype:
+        # vectors and matrices: the np.matmul the general path below makes, on the same
+        # (transposed) views, without building them through lists
+        if len(lc) == 1 and out_dt not in _LOW:
             a = lhs.T if lhs.ndim == 2 and lc[0] == 0 else lhs
             b = rhs.T if rhs.ndim == 2 and rc[0] == 1 else rhs
             if lhs.ndim == 1 and rhs.ndim == 1:
                 return np.asarray(np.dot(a, b))
             return np.matmul(a, b)
+        if not lc and lhs.ndim == 1 and rhs.ndim == 1 and out_dt not in _LOW:  # outer product
+            return np.matmul(lhs[:, None], rhs[None, :])
     work_dt = np.float32 if out_dt in _LOW else out_dt
     lhs, rhs = lhs.astype(work_dt, copy=False), rhs.astype(work_dt, copy=False)
     lf, rf = _free_dims(lhs.ndim, lc, lb), _free_dims(rhs.ndim, rc, rb)
@@ -231,13 +233,20 @@ def _dot_general_transpose_lhs(ct, x_aval, y, dimension_numbers, precision, swap
         dims, perm = _transpose_lhs_dims.__wrapped__(
             dimension_numbers, x_aval.ndim, y_aval.ndim, swap_ans
         )
+    ct, y = as_operand(ct), as_operand(y)
     ct_dt = core.get_aval(ct).dtype
     if y_aval.dtype != ct_dt:
         y = st.convert_element_type(y, ct_dt)
-    out = dot_general(ct, y, dims, precision)
+    # dims are canonical and the dtypes equal: what lax.dot_general would bind
+    out = dot_general_p.bind(
+        ct, y, dimension_numbers=dims, precision=precision, preferred_element_type=None
+    )
     if perm is not None:
         out = st.transpose(out, perm)
-    return st.convert_element_type(out, x_aval.dtype, x_aval.weak_type)
+    out_aval = core.get_aval(out)
+    if out_aval.dtype != x_aval.dtype or out_aval.weak_type != x_aval.weak_type:
+        out = st.convert_element_type(out, x_aval.dtype, x_aval.weak_type)
+    return out
 
 
 @functools.lru_cache(maxsize=1024)

@@ -100,6 +100,12 @@ def broadcast_to_shape(x, shape):
 
 def promote_dtypes(*args):
     """Converts args to their common dtype (JAX's lattice). Python scalars become weak Arrays."""
+    if len(args) == 2:  # the common case: two arrays of one dtype and weak type
+        a, b = args
+        if isinstance(a, _VALUE_TYPES) and isinstance(b, _VALUE_TYPES):
+            aa, ba = a.aval, b.aval
+            if aa.dtype == ba.dtype and aa.weak_type == ba.weak_type:
+                return [a, b]
     key = tuple(dtypes.dtype_and_weak(a) for a in args)
     dt, weak = dtypes.result_type_of_avals_key(key)
     out = []
