@@ -572,9 +572,18 @@ def _check_broadcast(name, shape, *args):
 
 
 def normal(key, shape=(), dtype=None):
-    """Standard normal samples: sqrt(2) erfinv(u) with u uniform in (-1, 1)."""
+    """Standard normal samples: sqrt(2) erfinv(u) with u uniform in (-1, 1). A complex dtype
+    gives (re + i im) / sqrt(2) from two split keys, as JAX's."""
     key = _check_key(key, "normal")
     shape = _shape(shape, "normal")
+    if dtype is not None and dtypes.is_complex(np.dtype(dtype)):
+        cdt = dtypes.canonicalize_dtype(np.dtype(dtype))
+        rdt = dtypes.finfo(cdt).dtype
+        k_re, k_im = _keys(key, 2)
+        re = lax.convert_element_type(normal(k_re, shape, rdt), cdt)
+        im = lax.convert_element_type(normal(k_im, shape, rdt), cdt)
+        z = lax.add(re, lax.mul(im, np.asarray(1j, cdt)))
+        return lax.div(z, np.asarray(np.sqrt(2.0), cdt))
     dt = _float_dtype(dtype, "normal")
     lo = np.nextafter(np.array(-1.0, dt), np.array(0.0, dt), dtype=dt)
     u = uniform(key, shape, dt, lo, 1.0)
@@ -994,12 +1003,12 @@ def pareto(key, b, shape=None, dtype=None):
 
 @_sampler
 def rayleigh(key, scale, shape=None, dtype=None):
-    """Rayleigh samples: scale sqrt(-2 log(1 - u))."""
+    """Rayleigh samples: scale sqrt(-2 log(u)) (JAX's formula)."""
     dt = _float_dtype(dtype, "rayleigh")
     scale = _param(scale, dt)
     shape = _out_shape("rayleigh", shape, scale)
     u = uniform(key, shape, dt)
-    r = lax.sqrt(lax.mul(lax.log1p(lax.neg(u)), _c(u, -2.0)))
+    r = lax.sqrt(lax.mul(lax.log(u), _c(u, -2.0)))
     return lax.mul(_bcast(scale, shape), r)
 
 

@@ -412,3 +412,16 @@ def test_binomial_and_multinomial_samples_equal_jax():
         assert _np(random.binomial(k, 100, 0.3, (5,))).tolist() == [33.0, 34.0, 25.0, 27.0, 23.0]
         probs = np.array([0.2, 0.3, 0.5], np.float32)
         assert _np(random.multinomial(k, 20.0, probs)).tolist() == [4.0, 4.0, 12.0]
+
+
+def test_rayleigh_formula_and_complex_normal():
+    with _option("jax_threefry_partitionable", True):
+        k = random.key(3)
+        np.testing.assert_allclose(
+            _np(random.rayleigh(k, 1.0, (2,))), [2.2816572, 0.3573555], rtol=1e-6
+        )
+        z = random.normal(k, (2,), np.complex64)
+        assert z.dtype == np.complex64
+        np.testing.assert_allclose(
+            _np(z), [-1.6817402 - 1.3740652j, -1.206442 + 0.07411618j], rtol=1e-6
+        )
