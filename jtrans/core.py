@@ -361,7 +361,12 @@ class EvalTrace(Trace):
                 vals.append(v)
                 aval = get_aval(a)
                 sig += (aval.shape, aval.dtype, aval.weak_type)
-        out_avals = _cached_abstract_eval(prim, sig, args, params)
+        try:  # the cache lookup of _cached_abstract_eval, inlined for the common case
+            out_avals = None if params else _abstract_eval_cache.get(tuple(sig))
+        except TypeError:
+            out_avals = None
+        if out_avals is None:
+            out_avals = _cached_abstract_eval(prim, sig, args, params)
         rule = impl_rules.get(prim)
         if rule is None:
             raise NotImplementedError(f"primitive {prim.name!r} has no eager (impl) rule")

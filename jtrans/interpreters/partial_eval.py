@@ -96,7 +96,12 @@ class StagingTrace(core.Trace):
             aval = v.aval
             sig += (aval.shape, aval.dtype, aval.weak_type)
         if out_avals is None:
-            out_avals = core._cached_abstract_eval(prim, sig, invars, params)
+            try:  # the cache lookup of _cached_abstract_eval, inlined for the common case
+                out_avals = None if params else core._abstract_eval_cache.get(tuple(sig))
+            except TypeError:
+                out_avals = None
+            if out_avals is None:
+                out_avals = core._cached_abstract_eval(prim, sig, invars, params)
         info = user_line() if self.record_source_info else None
         if prim.multiple_results:
             outvars = [Var(a) for a in out_avals]

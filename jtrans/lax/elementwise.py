@@ -219,7 +219,7 @@ def _is_value_type(t):
 
 def _un(prim):
     def f(x):
-        if _is_value_type(type(x)):
+        if _VALUE_TYPES.get(type(x)) or _is_value_type(type(x)):
             return prim.bind(x)
         return prim.bind(as_operand(x))
 
@@ -229,6 +229,8 @@ def _un(prim):
 
 def _bin(prim):
     def f(x, y):
+        if _VALUE_TYPES.get(type(x)) and _VALUE_TYPES.get(type(y)):
+            return prim.bind(x, y)
         if _is_value_type(type(x)) and _is_value_type(type(y)):
             return prim.bind(x, y)
         return prim.bind(*_operands(x, y))
