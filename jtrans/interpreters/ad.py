@@ -344,7 +344,11 @@ def backward_pass(jaxpr, consts, args, cts_out):
                 f"reverse-mode differentiation of {prim.name!r} is not implemented "
                 "(no transpose rule)"
             )
-        write_cts(eqn.invars, rule(ct, *invals, **eqn.params))
+        for v, c in zip(eqn.invars, rule(ct, *invals, **eqn.params)):  # write_cts, inlined
+            if c is None or type(c) is Zero or v not in linear:
+                continue
+            prev = ct_env.get(v)
+            ct_env[v] = c if prev is None else add_tangents(prev, c)
     return [
         (ct_env[v] if v in ct_env else Zero(v.aval)) if type(a) is UndefinedPrimal else None
         for v, a in zip(jaxpr.invars, args)

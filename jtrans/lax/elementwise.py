@@ -172,6 +172,16 @@ def _real_dtype(dt):
 
 def _operands(*xs):
     """Python scalars become rank-0 operands of the first array operand's dtype."""
+    if len(xs) == 2:  # the common case in rules: a Python float next to an inexact array
+        x, y = xs
+        if type(x) is float and _VALUE_TYPES.get(type(y)):
+            dt = y.aval.dtype
+            if dt.kind in "fc":
+                return [Array(np.asarray(x, dt), True), y]
+        elif type(y) is float and _VALUE_TYPES.get(type(x)):
+            dt = x.aval.dtype
+            if dt.kind in "fc":
+                return [x, Array(np.asarray(y, dt), True)]
     for x in xs:
         if isinstance(x, _SCALAR_TYPES):
             break
