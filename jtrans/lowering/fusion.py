@@ -153,29 +153,48 @@ class _Fuser:
         self.consumed = set()  # ids of steps whose outputs a later step reads
 
     def _swapping_reader(self, eqn):
-        """The transpose-like index eqn that is the only reader of gemm `eqn`'s result and
-        reads it at (batch, lhs free, rhs free) -> (batch, rhs free, lhs free), or None."""
+        """The transpose-like index eqn that is the only reader of gemm `eqn`'s result
+        (possibly through unit-axis reshapes) and reads it at (batch, lhs free, rhs free) ->
+        (batch, rhs free, lhs free), or None."""
         v = eqn.outvars[0]
-        cons = self.consumers.get(v, [])
-        if len(cons) != 1 or v in self.jaxpr.outvars or self.kinds[id(cons[0])] != "index":
-            return None
-        t = cons[0]
-        if len(t.invars) != 1 or t.outvars[0].aval.ndim != v.aval.ndim:
-            return None
+        chain, cur = [], v
+        while True:
+            cons = self.consumers.get(cur, [])
+            if len(cons) != 1 or cur in self.jaxpr.outvars or self.kinds[id(cons[0])] != "index":
+                return None
+            t = cons[0]
+            if len(t.invars) != 1:
+                return None
+            chain.append(t)
+            if not _unit_reshape(t):
+                break
+            cur = t.outvars[0]
         dn = gemm_rules[eqn.prim]([u.aval for u in eqn.invars], v.aval, **eqn.params)
         if dn is None:
             return None
         (lc, _), (lb, _) = dn
-        lhs, rhs = (u.aval for u in eqn.invars)
+        lhs = eqn.invars[0].aval
         nb, nl = len(lb), lhs.ndim - len(lc) - len(lb)
         nr = v.aval.ndim - nb - nl
         if nl == 0 or nr == 0:
             return None
-        out = K.Index([K.loop_var(i) for i in range(v.aval.ndim)])
-        idx = index_rules[t.prim](out, [v.aval], t.outvars[0].aval, **t.params)[0]
-        want = list(range(nb)) + [nb + nr + i for i in range(nl)] + [nb + i for i in range(nr)]
-        got = [d.args[0] if d.op == "var" else None for d in idx.dims]
-        return t if got == want else None
+        out_shape = t.outvars[0].aval.shape
+        idx = K.Index([K.loop_var(i) for i in range(len(out_shape))])
+        for e in reversed(chain):
+            idx = index_rules[e.prim](idx, [e.invars[0].aval], e.outvars[0].aval, **e.params)[0]
+        shape = v.aval.shape
+        got = {}  # v's axes of more than one element -> the output loop that reads them
+        for d, x in enumerate(idx.dims):
+            if shape[d] != 1:
+                if x.op != "var":
+                    return None
+                got[d] = x.args[0]
+            elif not x.is_const(0):
+                return None
+        groups = [range(nb), range(nb + nl, nb + nl + nr), range(nb, nb + nl)]
+        want = [d for g in groups for d in g if shape[d] != 1]
+        loops = [i for i, n in enumerate(out_shape) if n != 1]
+        return t if [got[d] for d in want] == loops else None
 
     def _buffer(self, v, kind, slot=None):
         b = self.buffers.get(v)
