@@ -200,6 +200,7 @@ class JVPTrace(core.Trace):
         primals = []
         tangents = []
         nonzero = False
+        constants = False
         for a in args:
             if type(a) is JVPTracer and a._trace is self:
                 primals.append(a.primal)
@@ -210,14 +211,16 @@ class JVPTrace(core.Trace):
                     self.is_own(a)
                 primals.append(a)
                 tangents.append(None)
+                constants = True
         if not nonzero:
             return core.bind_in(self.parent, prim, primals, params)
-        for i, t in enumerate(tangents):
-            if t is None:  # a constant of this trace: a symbolic zero tangent
-                a = args[i]
-                aval = a.aval if type(a) is core._array_type else core.get_aval(a)
-                dt = aval.dtype
-                tangents[i] = Zero(aval if dt is _F32 or dt is _F64 else tangent_aval(aval))
+        if constants:
+            for i, t in enumerate(tangents):
+                if t is None:  # a constant of this trace: a symbolic zero tangent
+                    a = args[i]
+                    aval = a.aval if type(a) is core._array_type else core.get_aval(a)
+                    dt = aval.dtype
+                    tangents[i] = Zero(aval if dt is _F32 or dt is _F64 else tangent_aval(aval))
         rule = jvp_rules.get(prim)
         if rule is None:
             raise NotImplementedError(

@@ -147,7 +147,8 @@ def promote_args(name, *args):
     else:
         a0 = args[0].aval
         for a in args:
-            if a.aval != a0:
+            aval = a.aval
+            if aval is not a0 and aval != a0:
                 break
         else:
             return args  # the common case: same shape, dtype and weak type
