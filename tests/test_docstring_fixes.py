@@ -425,3 +425,19 @@ def test_rayleigh_formula_and_complex_normal():
         np.testing.assert_allclose(
             _np(z), [-1.6817402 - 1.3740652j, -1.206442 + 0.07411618j], rtol=1e-6
         )
+
+
+def test_integer_division_at_the_type_minimum_and_complex_negative_zero():
+    # eager lax.div truncates like the compiled code and XLA, without |MIN| overflow
+    x = np.array([-128, -127, -128, 5], np.int8)
+    y = np.array([7, -1, -1, 0], np.int8)
+    for f in (lax.div, jtrans.jit(lax.div)):
+        np.testing.assert_array_equal(f(x, y), [-18, 127, -128, -1])
+    z = lax.complex(np.float32(4.0), np.float32(-0.0))
+    assert np.signbit(np.asarray(z).imag)
+
+
+def test_lu_pivots_to_permutation_traced_under_x64():
+    with jtrans.dtypes.enable_x64():
+        f = jtrans.jit(lambda p: lax.linalg.lu_pivots_to_permutation(p, 4))
+        np.testing.assert_array_equal(f(jnp.array([2, 3, 3], jnp.int32)), [2, 3, 1, 0])

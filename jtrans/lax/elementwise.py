@@ -596,10 +596,13 @@ passes.simplify_rules[mul_p] = unit_rule(1, True)
 
 
 def _div_impl(x, y):
-    if x.dtype.kind in "iu":  # lax.div rounds toward zero for integers; x / 0 = -1 (all ones)
-        q = np.abs(x) // np.where(y == 0, 1, np.abs(y))
-        q = (np.sign(x) * np.sign(y) * q).astype(x.dtype)
-        return np.where(y == 0, np.array(-1).astype(x.dtype), q).astype(x.dtype)
+    if x.dtype.kind in "iu":  # truncates toward zero; x / 0 = -1 (all ones); MIN / -1 wraps
+        zero = y == 0
+        neg1 = (y == -1) if x.dtype.kind == "i" else np.zeros(np.shape(y), bool)
+        y0 = np.where(zero | neg1, 1, y).astype(x.dtype)  # (no |MIN| overflow: floor division)
+        q = x // y0 + ((x % y0 != 0) & ((x < 0) != (y0 < 0))).astype(x.dtype)
+        q = np.where(neg1, np.negative(x), q)
+        return np.where(zero, np.array(-1).astype(x.dtype), q).astype(x.dtype)
     return np.divide(x, y)
 
 
@@ -797,7 +800,11 @@ ad.defjvp(igamma_p, _igamma_jvp_a,
 
 
 def _complex_impl(x, y):
-    return x + 1j * y
+    x, y = np.asarray(x), np.asarray(y)
+    ctype = np.complex128 if np.result_type(x, y) == np.float64 else np.complex64
+    out = np.empty(np.broadcast(x, y).shape, ctype)
+    out.real, out.imag = x, y  # (x + 1j * y would lose a -0.0 imaginary part)
+    return out
 
 
 complex_p = naryop(

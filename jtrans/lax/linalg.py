@@ -1194,6 +1194,7 @@ def _swaps_to_permutation(pivots, m):
         return red.reduce_sum(st.select(where, x, st.full_like(x, 0)), (nb,))
 
     def body(i, perm):
+        i = st.convert_element_type(i, np.int32)  # (an int64 counter under x64)
         j = pick(pivots, ew.eq(kpos, i))
         at_i, at_j = (
             ew.eq(pos, i),
