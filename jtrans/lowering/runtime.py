@@ -8,6 +8,7 @@ inputs contiguous, allocates outputs, takes a workspace, makes one native call, 
 """
 
 import ctypes
+import math
 import threading
 
 import numpy as np
@@ -148,7 +149,7 @@ class _Block:
 
 def alloc_result(shape, dtype):
     """An uninitialised C-contiguous array for a result: from the pool when large."""
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize
     if nbytes < POOL_MIN_BYTES:
         return np.empty(shape, dtype)
     lst = _free.get(nbytes)
