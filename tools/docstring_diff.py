@@ -20,7 +20,6 @@ import collections
 import contextlib
 import doctest
 import importlib
-import io
 import os
 import re
 import signal
@@ -39,6 +38,15 @@ import jax
 import numpy as np
 
 import jtrans
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _doctest_common import (  # noqa: E402
+    _on_alarm,
+    describe_exc,
+    normalise,
+    numbers_close,
+    run_example,
+)
 
 warnings.filterwarnings("ignore")
 np.seterr(all="ignore")
@@ -60,7 +68,6 @@ MODULES = [
     "jax.numpy.linalg",
     "jax.numpy.fft",
 ]
-TIMEOUT_S = 30
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,14 +120,6 @@ def collect():
 # running examples
 
 
-class _Timeout(Exception):
-    pass
-
-
-def _on_alarm(signum, frame):
-    raise _Timeout(f"example ran past {TIMEOUT_S} s")
-
-
 def to_jtrans(source):
     """The example's source with every `jax` name rebound to jtrans."""
     return re.sub(r"\bjax\b", "jtrans", source)
@@ -165,25 +164,6 @@ def reset_config():
         jtrans.config.update(flag, val)
 
 
-def run_example(source, ns):
-    """(printed text, exception or None) of one example run as doctest runs it."""
-    buf = io.StringIO()
-    old_hook = sys.displayhook
-    sys.displayhook = sys.__displayhook__
-    signal.alarm(TIMEOUT_S)
-    try:
-        with contextlib.redirect_stdout(buf):
-            exec(compile(source, "<doctest>", "single"), ns)  # noqa: S102
-        return buf.getvalue(), None
-    except BaseException as e:
-        if isinstance(e, KeyboardInterrupt):
-            raise
-        return buf.getvalue(), e
-    finally:
-        signal.alarm(0)
-        sys.displayhook = old_hook
-
-
 def run_doc(doc, lib, modname):
     examples = doctest.DocTestParser().get_examples(doc)
     ns = fresh_namespace(lib, modname)
@@ -208,13 +188,6 @@ TOKEN = re.compile(
 )
 
 
-def normalise(text):
-    text = re.sub(r"\bjaxlib\b[\w.]*", "LIB", text)
-    text = re.sub(r"\bjax\b", "jtrans", text)
-    text = re.sub(r"0x[0-9a-fA-F]+", "0xADDR", text)
-    return text
-
-
 def split_numbers(text):
     """(text with each number replaced by # and whitespace removed, the numbers)."""
     nums, parts, pos = [], [], 0
@@ -225,28 +198,6 @@ def split_numbers(text):
             pos = m.end()
     parts.append(text[pos:])
     return re.sub(r"\s+", "", "".join(parts)), nums
-
-
-def _num(s):
-    s = s.lower().rstrip("j")
-    return float(s)
-
-
-def numbers_close(a, b, rtol=1e-4, atol=1e-6):
-    if len(a) != len(b):
-        return False
-    for x, y in zip(a, b):
-        if x == y:
-            continue
-        try:
-            fx, fy = _num(x), _num(y)
-        except ValueError:
-            return False
-        if np.isnan(fx) and np.isnan(fy):
-            continue
-        if not np.isclose(fx, fy, rtol=rtol, atol=atol):
-            return False
-    return True
 
 
 def compare(jax_res, jt_res):
@@ -265,13 +216,6 @@ def compare(jax_res, jt_res):
     if sa == sb:
         return "same" if numbers_close(na, nb) else "different value"
     return "different text"
-
-
-def describe_exc(e):
-    if e is None:
-        return ""
-    msg = str(e).strip().splitlines()
-    return f"{type(e).__name__}: {msg[0][:300] if msg else ''}"
 
 
 # ---------------------------------------------------------------------------------------------

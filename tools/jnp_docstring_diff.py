@@ -28,7 +28,6 @@ import argparse
 import collections
 import contextlib
 import doctest
-import io
 import os
 import re
 import signal
@@ -45,12 +44,19 @@ import jax.numpy
 import numpy as np
 
 import jtrans
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _doctest_common import (  # noqa: E402
+    _on_alarm,
+    describe_exc,
+    normalise,
+    numbers_close,
+    run_example,
+)
 import jtrans.numpy
 
 warnings.filterwarnings("ignore")
 np.seterr(all="ignore")
-
-TIMEOUT_S = 30
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,14 +102,6 @@ def collect():
 # running examples
 
 
-class _Timeout(Exception):
-    pass
-
-
-def _on_alarm(signum, frame):
-    raise _Timeout(f"example ran past {TIMEOUT_S} s")
-
-
 def to_jtrans(source):
     """The example's source with every `jax` name rebound to jtrans."""
     return re.sub(r"\bjax\b", "jtrans", source)
@@ -142,25 +140,6 @@ def reset_config():
     np.set_printoptions()
 
 
-def run_example(source, ns):
-    """(printed text, exception or None) of one example run as doctest runs it."""
-    buf = io.StringIO()
-    old_hook = sys.displayhook
-    sys.displayhook = sys.__displayhook__
-    signal.alarm(TIMEOUT_S)
-    try:
-        with contextlib.redirect_stdout(buf):
-            exec(compile(source, "<doctest>", "single"), ns)  # noqa: S102
-        return buf.getvalue(), None
-    except BaseException as e:
-        if isinstance(e, KeyboardInterrupt):
-            raise
-        return buf.getvalue(), e
-    finally:
-        signal.alarm(0)
-        sys.displayhook = old_hook
-
-
 def run_doc(doc, lib):
     examples = doctest.DocTestParser().get_examples(doc)
     ns = fresh_namespace(lib)
@@ -184,40 +163,11 @@ COMPLEX = re.compile(r"\(?([-+]?[\d.e+-]+|nan|inf)([-+](?:[\d.e+-]+|nan|inf))j\)
 ANNOT = re.compile(r",\s*(dtype=[\w\[\], ]+?|weak_type=True)(?=[,)])")
 
 
-def normalise(text):
-    text = re.sub(r"\bjaxlib\b[\w.]*", "LIB", text)
-    text = re.sub(r"\bjax\b", "jtrans", text)
-    text = re.sub(r"0x[0-9a-fA-F]+", "0xADDR", text)
-    return text
-
-
 def split_numbers(text):
     text = COMPLEX.sub(lambda m: f"{m.group(1)} {m.group(2)}j", text)
     nums = [m.group(0) for m in NUM.finditer(text)]
     skeleton = re.sub(r"\s+", "", NUM.sub("#", text))
     return skeleton, nums
-
-
-def _num(s):
-    s = s.lower().rstrip("j")
-    return float(s)
-
-
-def numbers_close(a, b, rtol=1e-4, atol=1e-6):
-    if len(a) != len(b):
-        return False
-    for x, y in zip(a, b):
-        if x == y:
-            continue
-        try:
-            fx, fy = _num(x), _num(y)
-        except ValueError:
-            return False
-        if np.isnan(fx) and np.isnan(fy):
-            continue
-        if not np.isclose(fx, fy, rtol=rtol, atol=atol):
-            return False
-    return True
 
 
 def compare(jax_res, jt_res):
@@ -241,13 +191,6 @@ def compare(jax_res, jt_res):
     if numbers_close(na, nb):
         return "different repr"
     return "different text"
-
-
-def describe_exc(e):
-    if e is None:
-        return ""
-    msg = str(e).strip().splitlines()
-    return f"{type(e).__name__}: {msg[0][:300] if msg else ''}"
 
 
 # ---------------------------------------------------------------------------------------------
