@@ -924,6 +924,7 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
     # The warm-call fast path: eager calls with plain Array arguments (no statics, keywords or
     # devices) go straight to the executable, keyed on each argument's (shape, dtype, weak type).
     fast = {}
+    fast_state = [config.trace_state]  # the options `fast`'s executables were traced under
     eval_trace, ctx = core.eval_trace, core._ctx
     fast_ok = not static_nums and not static_names and device is None
 
@@ -935,7 +936,7 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
     def jitted(*args, **kwargs):
         if config.jax_disable_jit:
             return fun(*args, **kwargs)
-        if config.jax_debug_nans or config.jax_debug_infs:  # checked outputs (debug_nans)
+        if config.debug_checks:  # checked outputs (debug_nans / debug_infs)
             from . import _misc
 
             if not _misc.jit_check_running():
@@ -949,8 +950,9 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
                 leaves, treedef = tree_flatten(args)
                 key = _fast_key(leaves)
                 key = (treedef, key) if len(key) == len(leaves) else None
-            if key is not None:
-                key = (key, config.jax_enable_x64, config.jax_threefry_partitionable)
+            if config.trace_state is not fast_state[0]:  # an option traces depend on changed
+                fast.clear()
+                fast_state[0] = config.trace_state
             hit = fast.get(key) if key is not None else None
             if hit is not None:
                 exe, out_tree, weak = hit

@@ -371,7 +371,7 @@ class EvalTrace(Trace):
         if rule is None:
             raise NotImplementedError(f"primitive {prim.name!r} has no eager (impl) rule")
         out = rule(*vals, **params)
-        if config.jax_debug_nans or config.jax_debug_infs:  # jtrans.debug_nans
+        if config.debug_checks:  # jtrans.debug_nans / debug_infs
             _misc_check_nans(prim, out, params)
         if prim.multiple_results:
             return [_array_type(_np_array(o), a.weak_type) for o, a in zip(out, out_avals)]

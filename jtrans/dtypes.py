@@ -47,6 +47,21 @@ class Config:
     """Global switches; `update(name, value)` as in JAX. Names with or without the `jax_` prefix."""
 
     _aliases = {"enable_x64": "jax_enable_x64", "x64": "jax_enable_x64"}
+    # options a traced jaxpr depends on: `trace_state` is a new tuple whenever one changes, so
+    # jit's warm-call cache checks one identity per call instead of keying on each option
+    TRACE_OPTIONS = ("jax_enable_x64", "jax_threefry_partitionable", "jax_numpy_rank_promotion")
+    trace_state = ()
+    debug_checks = False  # jax_debug_nans or jax_debug_infs: results are checked
+
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        if name in self.TRACE_OPTIONS:
+            state = tuple(getattr(self, n, None) for n in self.TRACE_OPTIONS)
+            object.__setattr__(self, "trace_state", state)
+        elif name in ("jax_debug_nans", "jax_debug_infs"):
+            checks = bool(getattr(self, "jax_debug_nans", False) or
+                          getattr(self, "jax_debug_infs", False))  # fmt: skip
+            object.__setattr__(self, "debug_checks", checks)
 
     def __init__(self):
         self.jax_enable_x64 = os.environ.get("JTRANS_ENABLE_X64", "0") not in ("0", "", "false")
@@ -58,8 +73,9 @@ class Config:
         # JAX's threefry schemes (jtrans.random): False is the classic one, True the
         # partitionable one (one threefry block per output position, counter = its flat index),
         # JAX's default since 0.5 (so jtrans.random draws what jax.random 0.10 draws)
-        self.jax_threefry_partitionable = (
-            os.environ.get("JAX_THREEFRY_PARTITIONABLE", "1").lower() not in ("0", "false"))
+        self.jax_threefry_partitionable = os.environ.get(
+            "JAX_THREEFRY_PARTITIONABLE", "1"
+        ).lower() not in ("0", "false")
 
     def _name(self, name):
         name = self._aliases.get(name, name)

@@ -16,7 +16,7 @@ import scipy.linalg
 from .. import core, dtypes
 from ..errors import JTransTypeError, JTransValueError, ShapeError
 from ..interpreters import ad, batching
-from ..lowering import fusion
+from ..lowering import fusion, passes
 from . import elementwise as ew
 from . import reductions as red
 from . import structural as st
@@ -326,6 +326,61 @@ def _dot_general_gemm(in_avals, out_aval, dimension_numbers, precision=None,
 
 
 fusion.gemm_rules[dot_general_p] = _dot_general_gemm
+
+
+# compiled: a product with an identity matrix (jnp.eye, jacfwd's basis: hessian = jacfwd(jacrev)
+# multiplies by one) contracted over one of its axes is a transpose of the other operand
+def _is_identity_matrix(v, producer):
+    """convert(eq(iota_1 - iota_0, 0)) (as jnp.eye builds it) or convert(eq(iota_0, iota_1)),
+    square and of an inexact dtype."""
+
+    def made_by(x, prim):
+        e = producer(x) if type(x) is core.Var else None
+        return e if e is not None and e.prim is prim else None
+
+    def iota_dim(x):
+        e = made_by(x, st.iota_p)
+        return e.params["dimension"] if e is not None and len(e.params["shape"]) == 2 else None
+
+    def zero(x):
+        if type(x) is core.Literal:
+            return bool(np.all(np.asarray(x.val) == 0))
+        e = made_by(x, st.broadcast_in_dim_p)
+        return e is not None and type(e.invars[0]) is core.Literal and zero(e.invars[0])
+
+    def diff(x):
+        e = made_by(x, ew.sub_p)
+        return e is not None and {iota_dim(e.invars[0]), iota_dim(e.invars[1])} == {0, 1}
+
+    conv = made_by(v, st.convert_element_type_p)
+    if conv is None or v.aval.ndim != 2 or len(set(v.aval.shape)) != 1:
+        return False
+    eq = made_by(conv.invars[0], ew.eq_p)
+    if eq is None or np.dtype(v.aval.dtype).kind not in "fc":
+        return False
+    a, b = eq.invars
+    return {iota_dim(a), iota_dim(b)} == {0, 1} or (diff(a) and zero(b)) or (diff(b) and zero(a))
+
+
+def _dot_general_simplify(eqn, producer):
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    out = eqn.outvars[0].aval
+    if lb or rb or len(lc) != 1 or eqn.params["preferred_element_type"] not in (None, out.dtype):
+        return None
+    lhs, rhs = eqn.invars
+    for eye, other, oc, first in ((rhs, lhs, lc[0], False), (lhs, rhs, rc[0], True)):
+        if (
+            type(other) is core.Var
+            and other.aval.dtype == out.dtype
+            and _is_identity_matrix(eye, producer)
+        ):
+            free = [d for d in range(other.aval.ndim) if d != oc]
+            perm = tuple([oc] + free if first else free + [oc])
+            return eqn.replace(prim=st.transpose_p, invars=[other], params=dict(permutation=perm))
+    return None
+
+
+passes.simplify_rules[dot_general_p] = _dot_general_simplify
 
 
 def dot(lhs, rhs, precision=None, preferred_element_type=None):

@@ -284,6 +284,10 @@ def _bid_index(idx, in_avals, out_aval, shape, broadcast_dimensions):
 
 
 fusion.index_rules[broadcast_in_dim_p] = _bid_index
+fusion.keeps_order_rules[broadcast_in_dim_p] = lambda eqn: (  # only unit axes added, in order
+    list(eqn.params["broadcast_dimensions"]) == sorted(eqn.params["broadcast_dimensions"])
+    and eqn.invars[0].aval.size == eqn.outvars[0].aval.size
+)
 passes.simplify_rules[broadcast_in_dim_p] = identity_if_same
 
 
@@ -344,6 +348,7 @@ def _reshape_index(idx, in_avals, out_aval, **params):
 
 
 fusion.index_rules[reshape_p] = _reshape_index
+fusion.keeps_order_rules[reshape_p] = lambda eqn: eqn.params["dimensions"] is None
 
 
 def _reshape_simplify(eqn, producer):
@@ -493,6 +498,7 @@ fusion.index_rules[squeeze_p] = lambda idx, in_avals, out_aval, dimensions: _res
     idx, in_avals, out_aval
 )
 passes.simplify_rules[squeeze_p] = identity_if_same
+fusion.keeps_order_rules[squeeze_p] = lambda eqn: True
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,6 +38,9 @@ gemm_rules = {}
 control_rules = {}
 # primitives cheap enough to recompute in every kernel that reads them
 cheap_prims = set()
+# keeps_order_rules[prim] = rule(eqn) -> bool: the index eqn's result is its operand's row-major
+# data under another shape (reshape, squeeze, a broadcast that only adds unit axes)
+keeps_order_rules = {}
 # control_rules primitives whose steps read their operands through fused expressions
 # (`_Fuser._expr`), so the operands need no buffer of their own (indexing.py's steps)
 fused_operand_prims = set()
@@ -237,9 +240,7 @@ class _Fuser:
         """The variable whose row-major data v is (through reshapes), or v."""
         while True:
             e = self.producer.get(v)
-            if e is None or e.prim.name not in ("reshape", "squeeze", "expand_dims"):
-                return v
-            if e.params.get("dimensions") is not None or type(e.invars[0]) is not core.Var:
+            if e is None or not _keeps_order(e) or type(e.invars[0]) is not core.Var:
                 return v
             v = e.invars[0]
 
@@ -530,12 +531,14 @@ class _Fuser:
         return K.Program(self.name, self.inputs, self.consts, steps, out_sources)
 
 
-_UNIT_RESHAPES = ("reshape", "squeeze", "expand_dims", "broadcast_in_dim")
+def _keeps_order(eqn):
+    rule = keeps_order_rules.get(eqn.prim)
+    return rule is not None and rule(eqn)
 
 
 def _unit_reshape(eqn):
     """Whether eqn only adds or removes axes of one element (the data keeps its order)."""
-    if eqn.prim.name not in _UNIT_RESHAPES or eqn.params.get("dimensions") is not None:
+    if not _keeps_order(eqn):
         return False
     squeeze = lambda s: [n for n in s if n != 1]  # noqa: E731
     return squeeze(eqn.invars[0].aval.shape) == squeeze(eqn.outvars[0].aval.shape)

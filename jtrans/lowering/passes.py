@@ -1,7 +1,6 @@
 """Jaxpr -> jaxpr passes run before fusion. The pipeline is the list `PASSES`, in order:
 
     inline     nested jitted jaxprs (and other `inline_rules` primitives) become plain equations
-    identity_products  dot_general with an identity matrix (jacfwd's basis) becomes a transpose
     simplify   algebraic identities (`simplify_rules`: x*1, x+0, transpose of transpose, reshape
                chains, converts to the same dtype...) and constant folding of scalar equations
     cse        equal equations (same primitive, operands and parameters) are computed once
@@ -161,81 +160,7 @@ def dce(jaxpr, consts):
     return Jaxpr(constvars, jaxpr.invars, jaxpr.outvars, eqns), consts
 
 
-def _is_eye(v, producer):
-    """Whether v is an n x n identity matrix as jnp.eye/identity build it (and jacfwd's basis):
-    convert(eq(sub(iota_1, iota_0), 0)) or convert(eq(iota_0, iota_1)), of an inexact dtype."""
-    e = producer.get(v) if type(v) is Var else None
-    if e is None or e.prim.name != "convert_element_type" or len(set(v.aval.shape)) != 1:
-        return False
-    if v.aval.ndim != 2 or np.dtype(v.aval.dtype).kind not in "fc":
-        return False
-    g = producer.get(e.invars[0]) if type(e.invars[0]) is Var else None
-    if g is None or g.prim.name != "eq":
-        return False
-
-    def iota_dim(x):
-        p = producer.get(x) if type(x) is Var else None
-        ok = p is not None and p.prim.name == "iota" and len(p.params["shape"]) == 2
-        return p.params["dimension"] if ok else None
-
-    def zero(x):
-        if type(x) is Literal:
-            return np.all(np.asarray(x.val) == 0)
-        p = producer.get(x)
-        return (p is not None and p.prim.name == "broadcast_in_dim" and type(p.invars[0]) is Literal
-                and np.all(np.asarray(p.invars[0].val) == 0))  # fmt: skip
-
-    def diff(x):  # sub of the two iotas, either order
-        p = producer.get(x) if type(x) is Var else None
-        return (p is not None and p.prim.name == "sub"
-                and {iota_dim(p.invars[0]), iota_dim(p.invars[1])} == {0, 1})  # fmt: skip
-
-    a, b = g.invars
-    if {iota_dim(a), iota_dim(b)} == {0, 1}:
-        return True
-    return (diff(a) and zero(b)) or (diff(b) and zero(a))
-
-
-def identity_products(jaxpr, consts):
-    """dot_general with an identity matrix (jacfwd's and hessian's basis, jnp.eye) contracted
-    over one of its axes is a transpose of the other operand: no GEMM for it."""
-    producer, eqns, changed = {}, [], False
-    for eqn in jaxpr.eqns:
-        new = _identity_product(eqn, producer) if eqn.prim.name == "dot_general" else None
-        if new is not None:
-            eqn, changed = new, True
-        for v in eqn.outvars:
-            producer[v] = eqn
-        eqns.append(eqn)
-    if not changed:
-        return jaxpr, consts
-    return Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.outvars, eqns), consts
-
-
-def _identity_product(eqn, producer):
-    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
-    out = eqn.outvars[0].aval
-    if (
-        lb
-        or rb
-        or len(lc) != 1
-        or eqn.params.get("preferred_element_type") not in (None, out.dtype)
-    ):
-        return None
-    lhs, rhs = eqn.invars
-    for eye, other, oc, first in ((rhs, lhs, lc[0], False), (lhs, rhs, rc[0], True)):
-        if type(other) is not Var or other.aval.dtype != out.dtype or not _is_eye(eye, producer):
-            continue
-        free = [d for d in range(other.aval.ndim) if d != oc]
-        perm = tuple([oc] + free if first else free + [oc])
-        from ..lax.structural import transpose_p  # (lax imports this module)
-
-        return eqn.replace(prim=transpose_p, invars=[other], params=dict(permutation=perm))
-    return None
-
-
-PASSES = [("inline", inline), ("identity_products", identity_products), ("simplify", simplify),
-          ("cse", cse), ("dce", dce)]  # fmt: skip
+PASSES = [("inline", inline), ("simplify", simplify), ("cse", cse), ("dce", dce)]
 
 
 def optimize(jaxpr, consts, check=False):
