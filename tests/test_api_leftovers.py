@@ -366,19 +366,6 @@ def test_sharding_objects():
         jtrans.P(3)
 
 
-def _device_put_takes_shardings():
-    try:
-        jtrans.device_put(1.0, jtrans.sharding.SingleDeviceSharding(jtrans.devices("cpu")[0]))
-    except TypeError:
-        return False
-    return True
-
-
-@pytest.mark.xfail(
-    not _device_put_takes_shardings(),
-    strict=True,
-    reason="pending jtrans/device.py as_device: accept a Sharding (its `_device`)",
-)
 def test_device_put_accepts_a_sharding():
     mesh = jtrans.make_mesh((1,), ("x",))
     x = jtrans.device_put(np.arange(3.0), jtrans.NamedSharding(mesh, jtrans.P("x")))

@@ -29,12 +29,6 @@ from jtrans.tree_util import register_pytree_node, tree_flatten, tree_structure,
 close = partial(np.testing.assert_allclose, rtol=1e-6, atol=1e-6)
 
 
-def _pending(where, what):
-    """A documented behaviour whose fix lies in a file owned by another helper: strict, so the
-    test reports XPASS (and the marker must go) once the fix lands."""
-    return pytest.mark.xfail(strict=True, reason=f"pending fix in {where}: {what}")
-
-
 def _printed(fn, *args, **kwargs):
     """Runs fn and returns (its result, what it printed)."""
     buf = io.StringIO()
