@@ -192,6 +192,17 @@ class ArrayType(Type):
         return f"[{_operands(_wrap(self.elements, value))}]"
 
 
+class VectorType(Type):
+    def __new__(cls, element, count):
+        return _intern(cls, (cls, element, count), element=element, count=count,
+                       s=f"<{count} x {element.s}>")  # fmt: skip
+
+    elements = property(lambda self: (self.element,) * self.count)
+
+    def _fmt(self, value):
+        return f"<{_operands(_wrap(self.elements, value))}>"
+
+
 class LiteralStructType(Type):
     def __new__(cls, elems, packed=False):
         elems = tuple(elems)
@@ -542,6 +553,12 @@ class IRBuilder:
         self._add(f"{v.ref} = {' '.join(('fneg', *flags))} {arg.type.s} {arg.ref}")
         return v
 
+    def insert_element(self, vector, value, idx, name=""):
+        v = self._value(vector.type, name)
+        self._add(f"{v.ref} = insertelement {vector.type.s} {vector.ref}, {value.type.s} "
+                  f"{value.ref}, {idx.type.s} {idx.ref}")  # fmt: skip
+        return v
+
     def select(self, cond, lhs, rhs, name="", flags=()):
         ty = lhs.type
         assert rhs.type is ty, (ty, rhs.type)
@@ -682,7 +699,7 @@ class IRBuilder:
 
 
 _API = ("Type", "IntType", "HalfType", "FloatType", "DoubleType", "VoidType", "LabelType",
-        "PointerType", "ArrayType", "LiteralStructType", "FunctionType", "Value", "Constant",
+        "PointerType", "ArrayType", "VectorType", "LiteralStructType", "FunctionType", "Value", "Constant",
         "NamedValue", "Argument", "Block", "Function", "GlobalVariable", "Module",
         "IRBuilder")  # fmt: skip
 

@@ -8,6 +8,8 @@ and constant buffer addresses and the workspace base (temporaries are at fixed o
 returns nonzero on a Python error, and the entry returns that code at once.
 """
 
+import os
+
 import numpy as np
 
 from . import fastir as ir
@@ -47,6 +49,12 @@ PARALLEL_MAX_CHUNKS = 16
 # in microseconds either way, and each vectorised copy of an inlined exp or log costs ~2 ms of
 # compile time (benchmarks/NOTES.md)
 SMALL_KERNEL = 2048
+# the innermost loop of an elementwise kernel is emitted unrolled when its extent is at most
+# this (and the kernel is not compiled for size): a short contiguous row ([.., 128, 10] outer
+# products of per-example gradients) then becomes whole vector stores (SLP) instead of a
+# scalar loop of 10 that the loop vectoriser cannot widen
+UNROLL_INNER_MAX = 16
+UNROLL_INNER_NODES = 256  # at most this many expression nodes in all the unrolled copies
 # the module global holding the address of the thread pool's parallel_for (cpu.pool_address)
 PARALLEL_FOR_GLOBAL = "jt_parallel_for_fn"
 # the module global holding the address of the process-wide GEMM routine (cpu.gemm_address)
@@ -185,20 +193,40 @@ class Renderer:
         fn.linkage = "internal"
         fn.attributes.add("nounwind")
         ctx, ci = fn.args
-        self.fn = fn
-        b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
         pp = b.bitcast(ctx, ptr.as_pointer())
-        self.args = {buf.name: b.load(b.gep(pp, [i32(k)])) for k, buf in enumerate(bufs)}
+        ptrs = [b.load(b.gep(pp, [i32(k)])) for k in range(len(bufs))]
         d = kern.shape[0]
         lo = b.sdiv(b.mul(ci, i64(d)), i64(n_chunks))
         hi = b.sdiv(b.mul(b.add(ci, i64(1)), i64(d)), i64(n_chunks))
-        self._range0 = (lo, hi)
+        parts = []
         if full_red:
-            self._partials = {}
             for k, (buf, _, monoid) in enumerate(kern.outputs):
                 aty = llvm_type(_acc_dtype(monoid, buf.dtype))
                 base = b.bitcast(b.load(b.gep(pp, [i32(len(bufs) + k)])), aty.as_pointer())
-                self._partials[buf.name] = b.gep(base, [ci])
+                parts.append(b.bitcast(b.gep(base, [ci]), ptr))
+        # the rows [lo, hi) in a function whose buffer pointers are noalias (as the kernel's
+        # own arguments are: a chunk's outputs never overlap its inputs), inlined into the
+        # chunk, so the loops need no runtime overlap checks and loads hoist out of them
+        rows = ir.Function(
+            self.module,
+            ir.FunctionType(ir.VoidType(), [ptr] * (len(bufs) + len(parts)) + [i64, i64]),
+            f"{kern.name}_rows",
+        )
+        rows.linkage = "internal"
+        rows.attributes.add("alwaysinline")
+        rows.attributes.add("nounwind")
+        for a in rows.args[: len(bufs)]:
+            a.add_attribute("noalias")
+        b.call(rows, ptrs + parts + [lo, hi])
+        b.ret_void()
+        self.fn = rows
+        b = self.b = ir.IRBuilder(rows.append_basic_block("entry"))
+        self.args = {buf.name: a for buf, a in zip(bufs, rows.args)}
+        self._range0 = tuple(rows.args[-2:])
+        if full_red:
+            self._partials = {buf.name: rows.args[len(bufs) + k]
+                              for k, (buf, _, _) in enumerate(kern.outputs)}  # fmt: skip
         n_outer = len(kern.shape) - len(kern.reduce_axes)
         loop_vars = []
         self._reduction_nest(kern, n_outer, loop_vars)
@@ -234,20 +262,40 @@ class Renderer:
                 acc = self.combine(monoid, adt, acc, b.load(b.gep(arr, [i32(k)])))
             self.store(buf, K.iconst(0), self.convert(acc, adt, buf.dtype))
 
-    def _nest(self, shape, loop_vars, body):
+    def _nest(self, shape, loop_vars, body, unroll_last=False):
         if not shape:
             body()
+            return
+        if unroll_last and len(shape) == 1 and loop_vars:  # copies with a constant index
+            # each output's row is stored as one vector (a loop with vector-typed values is
+            # left alone by the loop vectoriser, which would otherwise widen the outer loop
+            # into scatters; the backend splits the row into whole-register stores)
+            self._row = {}
+            for k in range(shape[0]):
+                loop_vars.append(i64(k))
+                body()
+                loop_vars.pop()
+            rows, self._row = self._row, None
+            b = self.b
+            for buf, (off, vals) in rows.items():
+                vty = ir.VectorType(vals[0].type, len(vals))
+                vec = ir.Constant(vty, [0] * len(vals))
+                for k, v in enumerate(vals):
+                    vec = b.insert_element(vec, v, i32(k))
+                p = b.gep(b.bitcast(self.args[buf.name], llvm_type(buf.dtype, True).as_pointer()),
+                          [off])  # fmt: skip
+                b.store(vec, b.bitcast(p, vty.as_pointer()), align=buf.dtype.itemsize)
             return
         if not loop_vars and self._range0 is not None:  # the first loop of a chunk
             (lo, hi), self._range0 = self._range0, None
             with self.for_range(hi, f"i{len(loop_vars)}", start=lo) as i:
                 loop_vars.append(i)
-                self._nest(shape[1:], loop_vars, body)
+                self._nest(shape[1:], loop_vars, body, unroll_last)
                 loop_vars.pop()
             return
         with self.for_range(shape[0], f"i{len(loop_vars)}") as i:
             loop_vars.append(i)
-            self._nest(shape[1:], loop_vars, body)
+            self._nest(shape[1:], loop_vars, body, unroll_last)
             loop_vars.pop()
 
     def for_range(self, n, name, start=None):
@@ -285,7 +333,12 @@ class Renderer:
                 kern.shape[: n_outer - 1], loop_vars, lambda: self._rows_body(kern, loop_vars)
             )
         else:
-            self._nest(kern.shape[:n_outer], loop_vars, lambda: self._outer_body(kern, loop_vars))
+            self._nest(
+                kern.shape[:n_outer],
+                loop_vars,
+                lambda: self._outer_body(kern, loop_vars),
+                _unroll_inner(kern),
+            )
 
     def _rows_body(self, kern, outer_vars):
         """A reduction whose last kept axis is the contiguous one in memory (a column sum):
@@ -373,11 +426,16 @@ class Renderer:
             return b.fmul(a, x, flags=("reassoc", "nsz")) if _is_float(dt) else b.mul(a, x)
         return self.binary(monoid, dt, a, x)
 
+    _row = None  # {buffer: (offset of the row, values)} while an unrolled row is emitted
+
     def store(self, buf, off, val):
         b = self.b
         off = self.emit(off)
         if buf.dtype == K.BOOL:
             val = b.zext(val, i8)
+        if self._row is not None:
+            self._row.setdefault(buf, (off, []))[1].append(val)
+            return
         p = b.gep(b.bitcast(self.args[buf.name], llvm_type(buf.dtype, True).as_pointer()), [off])
         b.store(val, p)
 
@@ -664,7 +722,19 @@ class Renderer:
             return b.gep(base, [i64(i)], name=buf.name)
 
         cb_ty = ir.FunctionType(i32, [i64]).as_pointer()
+        times = None
+        if STEP_TIMES and name == "entry":  # profiling: cycles per step summed in a global
+            tty = ir.ArrayType(i64, len(prog.steps))
+            times = ir.GlobalVariable(self.module, tty, "jt_step_times")
+            times.initializer = ir.Constant(tty, None)
+            rdc = ir.Function(self.module, ir.FunctionType(i64, []), "llvm.readcyclecounter")
+            prev = b.call(rdc, [])
         for idx, (step, f) in enumerate(zip(prog.steps, fns)):
+            if times is not None and idx:
+                now = b.call(rdc, [])
+                slot = b.gep(times, [i32(0), i32(idx - 1)])
+                b.store(b.add(b.load(slot), b.sub(now, prev)), slot)
+                prev = now
             if isinstance(step, K.LoopKernel):
                 b.call(f, [addr(x) for x in step.inputs + step.out_buffers])
             elif isinstance(step, K.GemmKernel):
@@ -682,12 +752,40 @@ class Renderer:
                 b.position_at_end(fail)
                 b.ret(rc)
                 b.position_at_end(ok)
+        if times is not None and prog.steps:
+            now = b.call(rdc, [])
+            slot = b.gep(times, [i32(0), i32(len(prog.steps) - 1)])
+            b.store(b.add(b.load(slot), b.sub(now, prev)), slot)
         b.ret(i32(0))
         return fn
 
 
+STEP_TIMES = bool(os.environ.get("JTRANS_STEP_TIMES"))  # profiling switch (see entry)
+
 # the longest row of accumulators a column-style reduction keeps on the stack
 ROWS_MAX = 4096
+
+
+def _unroll_inner(kern):
+    """Whether an elementwise kernel's innermost loop is emitted unrolled (UNROLL_INNER_MAX)."""
+    shape = kern.shape
+    if (
+        kern.reduce_axes
+        or kern.col_outputs
+        or len(shape) < 2
+        or not 2 <= shape[-1] <= UNROLL_INNER_MAX
+    ):
+        return False
+    if int(np.prod(shape, dtype=np.int64)) <= SMALL_KERNEL:
+        return False
+    seen, stack = set(), [e for _, e, _ in kern.outputs]
+    while stack:
+        e = stack.pop()
+        if type(e) is not K.Expr or e in seen:
+            continue
+        seen.add(e)
+        stack.extend(e.args)
+    return len(seen) * shape[-1] <= UNROLL_INNER_NODES
 
 
 def _rows_last(kern, n_outer):
