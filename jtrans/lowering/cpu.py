@@ -300,6 +300,10 @@ _EMPTY_MODULE = ""
 # `pool_address()` is 0 and kernels run serially.
 
 _pool = None
+# pause loops (~26 ns each on this project's machines) a worker spins before it sleeps: ~0.5 ms,
+# longer than the serial stretches between two parallel kernels of one call, so a job rarely
+# waits for a futex wake (measured 10-35 us a time; benchmarks/NOTES.md round 4)
+POOL_SPINS = int(os.environ.get("JTRANS_POOL_SPINS", 20000))
 
 
 def _pool_ir():
@@ -374,7 +378,7 @@ def _pool_ir():
     s = b.load(spins)
     b.store(b.add(s, i32(1)), spins)
     spin_more = w.append_basic_block("spin_more")
-    b.cbranch(b.icmp_signed("<", s, i32(2000)), spin_more, sleep)
+    b.cbranch(b.icmp_signed("<", s, i32(POOL_SPINS)), spin_more, sleep)
     b.position_at_end(spin_more)
     b.call(pause, [])
     b.branch(check)

@@ -54,7 +54,9 @@ SMALL_KERNEL = 2048
 # products of per-example gradients) then becomes whole vector stores (SLP) instead of a
 # scalar loop of 10 that the loop vectoriser cannot widen
 UNROLL_INNER_MAX = 16
-UNROLL_INNER_NODES = 256  # at most this many expression nodes in all the unrolled copies
+UNROLL_INNER_NODES = int(
+    os.environ.get("XNODES", 512)
+)  # at most this many expression nodes in all the unrolled copies
 # the module global holding the address of the thread pool's parallel_for (cpu.pool_address)
 PARALLEL_FOR_GLOBAL = "jt_parallel_for_fn"
 # the module global holding the address of the process-wide GEMM routine (cpu.gemm_address)
@@ -225,8 +227,10 @@ class Renderer:
         self.args = {buf.name: a for buf, a in zip(bufs, rows.args)}
         self._range0 = tuple(rows.args[-2:])
         if full_red:
-            self._partials = {buf.name: rows.args[len(bufs) + k]
-                              for k, (buf, _, _) in enumerate(kern.outputs)}  # fmt: skip
+            self._partials = {}
+            for k, (buf, _, monoid) in enumerate(kern.outputs):
+                aty = llvm_type(_acc_dtype(monoid, buf.dtype))
+                self._partials[buf.name] = b.bitcast(rows.args[len(bufs) + k], aty.as_pointer())
         n_outer = len(kern.shape) - len(kern.reduce_axes)
         loop_vars = []
         self._reduction_nest(kern, n_outer, loop_vars)
@@ -266,16 +270,17 @@ class Renderer:
         if not shape:
             body()
             return
-        if unroll_last and len(shape) == 1 and loop_vars:  # copies with a constant index
-            # each output's row is stored as one vector (a loop with vector-typed values is
-            # left alone by the loop vectoriser, which would otherwise widen the outer loop
-            # into scatters; the backend splits the row into whole-register stores)
-            self._row = {}
+        if unroll_last and len(shape) == 1 and (loop_vars or self._range0 is None):
+            # copies of the body with a constant index; "row": each output's row is stored as
+            # one vector (a loop with vector-typed values is left alone by the loop vectoriser,
+            # which would otherwise widen the outer loop into scatters; the backend splits the
+            # row into whole-register stores)
+            self._row = {} if unroll_last == "row" else None
             for k in range(shape[0]):
                 loop_vars.append(i64(k))
                 body()
                 loop_vars.pop()
-            rows, self._row = self._row, None
+            rows, self._row = self._row or {}, None
             b = self.b
             for buf, (off, vals) in rows.items():
                 vty = ir.VectorType(vals[0].type, len(vals))
@@ -337,7 +342,7 @@ class Renderer:
                 kern.shape[:n_outer],
                 loop_vars,
                 lambda: self._outer_body(kern, loop_vars),
-                _unroll_inner(kern),
+                not kern.reduce_axes and _unroll_inner(kern),
             )
 
     def _rows_body(self, kern, outer_vars):
@@ -406,7 +411,7 @@ class Renderer:
                 x = self.convert(self.emit(e), e.dtype, adt)
                 b.store(self.combine(monoid, adt, b.load(acc), x), acc)
 
-        self._nest(kern.shape[n_outer:], inner_vars, inner)
+        self._nest(kern.shape[n_outer:], inner_vars, inner, _unroll_inner(kern))
         self.loop_vals = list(outer_vars)
         out_shape = kern.shape[:n_outer]
         off = K.linearize([K.loop_var(i) for i in range(n_outer)], out_shape)
@@ -767,16 +772,16 @@ ROWS_MAX = 4096
 
 
 def _unroll_inner(kern):
-    """Whether an elementwise kernel's innermost loop is emitted unrolled (UNROLL_INNER_MAX)."""
+    """How a kernel's innermost loop is emitted when its extent is at most UNROLL_INNER_MAX:
+    "row" (an elementwise kernel: unrolled, each output row stored as one vector), "copies"
+    (a kernel compiled for size, SMALL_KERNEL, elementwise or reducing over its innermost axis
+    alone: unrolled, so codegen level 0 keeps the row's values and accumulators in registers
+    instead of a stack round trip per element), or False (a loop)."""
     shape = kern.shape
-    if (
-        kern.reduce_axes
-        or kern.col_outputs
-        or len(shape) < 2
-        or not 2 <= shape[-1] <= UNROLL_INNER_MAX
-    ):
+    small = int(np.prod(shape, dtype=np.int64)) <= SMALL_KERNEL
+    if kern.col_outputs or len(shape) < 2 or not 2 <= shape[-1] <= UNROLL_INNER_MAX:
         return False
-    if int(np.prod(shape, dtype=np.int64)) <= SMALL_KERNEL:
+    if kern.reduce_axes and (not small or tuple(kern.reduce_axes) != (len(shape) - 1,)):
         return False
     seen, stack = set(), [e for _, e, _ in kern.outputs]
     while stack:
@@ -785,7 +790,11 @@ def _unroll_inner(kern):
             continue
         seen.add(e)
         stack.extend(e.args)
-    return len(seen) * shape[-1] <= UNROLL_INNER_NODES
+    if len(seen) * shape[-1] > UNROLL_INNER_NODES:
+        return False
+    if small and any(e.op in mathlib.APPROXIMATED for e in seen):
+        return False  # (each copy of an inlined exp or log costs compile time; NOTES round 4)
+    return "copies" if small else "row"
 
 
 def _rows_last(kern, n_outer):
