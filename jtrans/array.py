@@ -180,6 +180,13 @@ class DeviceArray(Array):
     def __reduce__(self):
         return (Array, (self._value, self.weak_type))
 
+    def __del__(self):
+        # the buffer goes back to the device pool when nothing else holds it (device.release)
+        try:
+            _dev_mod().release(self._buf, self._dev)
+        except Exception:  # noqa: BLE001, S110  (never fully made; or interpreter shutdown)
+            pass
+
     def __deepcopy__(self, memo):
         return self.copy()
 

@@ -8,6 +8,11 @@ simulated GPU is listed like a real one.
 A device buffer is a flat (1-D, contiguous) Numba device array; the shape lives with the Array.
 """
 
+import collections
+import os
+import sys
+import threading
+
 import numpy as np
 
 
@@ -160,13 +165,91 @@ def context(device):
 def to_device(host, device):
     """A flat device buffer holding a copy of the NumPy array `host` (made contiguous)."""
     host = np.ascontiguousarray(host).reshape(-1)
-    with context(device):
-        return cuda_module().to_device(host)
+    buf = empty(host.size, host.dtype, device)
+    if host.size:
+        with context(device):
+            buf.copy_to_device(host)
+    return buf
+
+
+# Result buffers of dead DeviceArrays wait here, by (device id, length, dtype), for the next
+# result of the same size: a training loop then allocates nothing after its first steps
+# (cudaMalloc of a large buffer costs ~0.1 ms, and Numba frees in batches that synchronise).
+# A buffer comes back only when nothing else refers to it (see `release`); at most POOL_BYTES
+# wait, the oldest leaving first; an allocation that fails for memory empties the pool and
+# tries again. `empty_pool()` gives everything back to the driver.
+POOL_BYTES = int(os.environ.get("JTRANS_GPU_POOL_BYTES", str(2 << 30)))
+_pool = collections.OrderedDict()  # (device id, length, dtype) -> [buffers]
+_pool_bytes = 0
+_pool_lock = threading.Lock()
+
+
+def _nbytes(buf):
+    return buf.shape[0] * buf.dtype.itemsize
 
 
 def empty(size, dtype, device):
+    """A flat device buffer of `size` elements (contents undefined), from the pool if one fits."""
+    global _pool_bytes
+    key = (device.id, int(size), np.dtype(dtype))
+    with _pool_lock:
+        free = _pool.get(key)
+        if free:
+            buf = free.pop()
+            if not free:
+                del _pool[key]
+            _pool_bytes -= _nbytes(buf)
+            return buf
     with context(device):
-        return cuda_module().device_array(int(size), np.dtype(dtype))
+        try:
+            buf = cuda_module().device_array(key[1], key[2])
+        except Exception as e:  # out of memory: give the pool back, retry
+            if "OUT_OF_MEMORY" not in str(e) or not empty_pool():
+                raise
+            buf = cuda_module().device_array(key[1], key[2])
+    data = getattr(buf, "gpu_data", None)
+    try:  # the references its memory has while no view shares it; its address
+        buf._jtrans_refs = sys.getrefcount(data) if data is not None else 0
+        buf._jtrans_ptr = buf.device_ctypes_pointer.value or 0
+    except AttributeError:  # a buffer type without attributes: never pooled
+        pass
+    return buf
+
+
+def release(buf, device):
+    """Called when the only Array holding `buf` dies: `buf` waits in the pool for reuse unless
+    something else still refers to it or to its memory (a view, a user's handle)."""
+    global _pool_bytes
+    base = getattr(buf, "_jtrans_refs", None)
+    # references: the dying Array's slot, this frame's argument and getrefcount's
+    if base is None or sys.getrefcount(buf) > 3:
+        return
+    data = getattr(buf, "gpu_data", None)
+    if data is not None and sys.getrefcount(data) > base:
+        return
+    nb = _nbytes(buf)
+    if nb > POOL_BYTES:
+        return
+    key = (device.id, buf.shape[0], buf.dtype)
+    with _pool_lock:
+        _pool.setdefault(key, []).append(buf)
+        _pool.move_to_end(key)
+        _pool_bytes += nb
+        while _pool_bytes > POOL_BYTES:
+            old_key, old = next(iter(_pool.items()))
+            _pool_bytes -= _nbytes(old.pop(0))
+            if not old:
+                del _pool[old_key]
+
+
+def empty_pool():
+    """Frees every pooled buffer (returns whether there were any)."""
+    global _pool_bytes
+    with _pool_lock:
+        had = bool(_pool)
+        _pool.clear()
+        _pool_bytes = 0
+    return had
 
 
 def to_host(buf, shape):

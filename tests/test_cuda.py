@@ -28,7 +28,9 @@ from .opspecs import ALL_SPECS
 from .test_ops import _close, _leaves, _rng
 
 SIM = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
-sim = pytest.mark.skipif(not SIM, reason="runs in the simulator subprocess (test_simulator_suite)")
+# JTRANS_TEST_GPU=1 runs the same device tests against a real GPU (see test_cuda_real.py)
+ON_DEVICE = SIM or os.environ.get("JTRANS_TEST_GPU") == "1"
+sim = pytest.mark.skipif(not ON_DEVICE, reason="runs in the simulator subprocess (test_simulator_suite)")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 if SIM:
@@ -220,6 +222,50 @@ def test_workspace_reused_across_calls():
     assert all(o1 is not o2 for o1, o2 in zip(first, second))  # results are fresh
     for o, r in zip(second, f(a, b)):
         np.testing.assert_allclose(o.copy_to_host(), np.asarray(r).reshape(-1), rtol=1e-5)
+
+
+@sim
+def test_unrolled_elementwise_loop():
+    """Large elementwise kernels compute several elements per thread per trip (loads first),
+    then a plain grid-stride loop finishes; sizes around the trip boundary, with transposed and
+    broadcast operands, all match NumPy."""
+    from jtrans.lowering import cuda as C
+
+    f = lambda a, b, c: jnp.tanh(a * 2 + b.T) - c
+    rng = np.random.default_rng(0)
+    cfg = C._Config(SIM)
+    big = cfg.unroll * cfg.tpb * 64
+    for rows in (big // 16, big // 16 + 1, big // 16 + 3):
+        a = rng.normal(size=(rows, 16)).astype(np.float32)
+        b = rng.normal(size=(16, rows)).astype(np.float32)
+        c = rng.normal(size=(16,)).astype(np.float32)
+        low = jtrans.jit(f).lower(a, b, c).jaxpr
+        assert "* step < " in C.CudaProgram(low, "f").source  # the unrolled loop is there
+        out = jtrans.jit(f, device=_gpu())(a, b, c)
+        np.testing.assert_allclose(np.asarray(out), np.tanh(a * 2 + b.T) - c, rtol=2e-6,
+                                   atol=2e-6)  # fmt: skip
+
+
+@sim
+def test_results_return_to_the_device_pool():
+    """A dead result's buffer serves the next result of its size; one still referred to (a
+    handle on the buffer) does not."""
+    from jtrans import device as D
+
+    f = jtrans.jit(lambda a: a * 2 + 1)
+    x = jtrans.device_put(np.arange(100, dtype=np.float32), _gpu())
+    y = f(x)
+    first = id(y._buf)
+    del y
+    y = f(x)
+    assert id(y._buf) == first
+    np.testing.assert_array_equal(np.asarray(y), np.arange(100) * 2 + 1)
+    handle = y._buf
+    del y
+    z = f(x)
+    assert z._buf is not handle
+    np.testing.assert_array_equal(handle.copy_to_host(), np.arange(100) * 2 + 1)
+    D.empty_pool()
 
 
 @sim

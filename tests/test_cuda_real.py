@@ -166,3 +166,29 @@ def test_opspec_on_real_gpu(spec):
     for o, r in zip(_leaves(out), _leaves(ref)):
         assert o.device == _gpu()
         _close(o, r, max(spec.tol, 1e-5), dtype)
+
+
+def test_kernels_launch_through_the_driver():
+    """Kernels and GEMMs launch through cuLaunchKernel (jtrans packs their parameters), and
+    give the same results as Numba's own launch (JTRANS_CUDA_LAUNCH=numba)."""
+    from jtrans.lowering import cuda as C
+
+    rng = np.random.default_rng(7)
+    a = rng.normal(size=(64, 48)).astype(np.float32)
+    b = rng.normal(size=(48, 32)).astype(np.float32)
+    f = lambda p, q: (jnp.tanh(p @ q) * 2, (p * p).sum(axis=0))
+    closed = jtrans.jit(f).lower(a, b).jaxpr
+    bufs = [jtrans.device_put(v, _gpu())._buf for v in (a, b)]
+    outs = {}
+    for how in ("driver", "numba"):
+        os.environ["JTRANS_CUDA_LAUNCH"] = how
+        try:
+            exe = C.CudaExecutable(C.CudaProgram(closed, "f"), _gpu())
+            outs[how] = [o.copy_to_host() for o in exe(bufs)]
+        finally:
+            del os.environ["JTRANS_CUDA_LAUNCH"]
+        driver = [x for x in exe._launchers.values() if isinstance(x, C._DriverLaunch)]
+        assert len(driver) == (len(exe._launchers) if how == "driver" else 0)
+    for o, r, ref in zip(outs["driver"], outs["numba"], f(a, b)):
+        np.testing.assert_array_equal(o, r)
+        np.testing.assert_allclose(o, np.asarray(ref).reshape(-1), rtol=1e-5, atol=1e-5)

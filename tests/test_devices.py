@@ -16,7 +16,9 @@ import jtrans.numpy as jnp
 from jtrans.array import Array, DeviceArray
 
 SIM = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
-sim = pytest.mark.skipif(not SIM, reason="runs in the simulator subprocess (test_cuda.py)")
+# JTRANS_TEST_GPU=1 runs the same device tests against a real GPU (see test_cuda_real.py)
+ON_DEVICE = SIM or os.environ.get("JTRANS_TEST_GPU") == "1"
+sim = pytest.mark.skipif(not ON_DEVICE, reason="runs in the simulator subprocess (test_cuda.py)")
 
 
 def test_import_needs_no_cuda():
@@ -88,7 +90,7 @@ def test_grad_of_jit_with_device_inputs():
     np.testing.assert_allclose(np.asarray(g), np.sin(2 * np.asarray(x)), rtol=1e-5)
 
 
-@sim
+@pytest.mark.skipif(not SIM, reason="about the simulator itself")
 def test_simulator_shared_arrays_are_locked():
     """jtrans installs a locked lookup for the simulator's `cuda.shared.array` (its own races:
     two threads of a block could each get a private "shared" array)."""

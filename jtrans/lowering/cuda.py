@@ -325,29 +325,173 @@ class _Config:
         self.split_rows = 4 if sim else 128  # fewer output rows than this: split long rows
         self.max_split = 4 if sim else 64
         self.tile = 2 if sim else 16  # GEMM tile edge
+        self.unroll = 4  # elements per thread per trip of an elementwise loop (when large)
+        self.unroll_lines = 160  # longest unrolled loop body (source lines)
 
 
 class _Launch:
-    """One kernel launch: fn name, buffer argument names, grid and block."""
+    """One kernel launch: fn name, buffer argument names, grid and block; `sig` the kernel's
+    Numba signature (one flat array type per buffer)."""
 
     def __init__(self, fn, args, grid, block, sig_args):
         self.fn, self.args, self.grid, self.block, self.sig_args = fn, args, grid, block, sig_args
+        self._sig = None
+
+    @property
+    def sig(self):
+        if self._sig is None:
+            self._sig = tuple(_numba_type(b) for b in self.sig_args)
+        return self._sig
+
+
+def _compile(disp, sig):
+    """disp.compile(sig), with a clear error where Numba's CUDA target cannot load its NumPy
+    support (seen: numba-cuda 0.30.4 registers np.row_stack, which NumPy 2.5 removed)."""
+    try:
+        return disp.compile(sig)
+    except AttributeError as e:
+        if "module 'numpy'" not in str(e):
+            raise
+        from importlib import metadata
+
+        try:
+            which = f"numba-cuda {metadata.version('numba-cuda')}"
+        except metadata.PackageNotFoundError:
+            which = "Numba's CUDA target"
+        raise RuntimeError(
+            f"{which} cannot compile kernels with NumPy {np.__version__} ({e}): it uses a NumPy "
+            "name this NumPy no longer has. Install a NumPy release that it supports (for "
+            "numba-cuda 0.30.4: numpy<2.5) or a numba-cuda release made for this NumPy."
+        ) from e
+
+
+def _numba_launch(disp, kern):
+    """Numba's kernel-level launch (no argument typing), on the dispatcher's default stream."""
+    launch = getattr(kern, "launch", None)
+    if launch is None:
+        return None
+    stream = getattr(disp[1, 1], "stream", 0)
+    return lambda args, grid, block: launch(args, _dims(grid), _dims(block), stream)
+
+
+class _DriverLaunch:
+    """Launches one compiled kernel through cuLaunchKernel on the legacy default stream (the
+    stream Numba's own launches and copies use, so the order of work is unchanged).
+
+    Numba passes a 1-D array as seven 8-byte parameters (meminfo, parent, nitems, itemsize,
+    data, shape, stride); jtrans's kernels take only flat arrays and int64 scalars, so the
+    parameter block is an int64 array refilled on each launch (the driver copies it at launch)."""
+
+    _cuda = None  # libcuda's cuLaunchKernel
+
+    @classmethod
+    def make(cls, kern, sig):
+        """A launcher, or None where this Numba or driver does not allow it."""
+        import os
+
+        from numba import types
+
+        if os.environ.get("JTRANS_CUDA_LAUNCH", "driver") != "driver":
+            return None
+        try:
+            if cls._cuda is None:
+                import ctypes
+
+                f = ctypes.CDLL("libcuda.so.1").cuLaunchKernel
+                f.restype = ctypes.c_int
+                f.argtypes = [ctypes.c_void_p] + [ctypes.c_uint] * 7 + [ctypes.c_void_p] * 3
+                cls._cuda = f
+            kinds = []
+            for t in sig:
+                if isinstance(t, types.Array) and t.ndim == 1:
+                    kinds.append(True)
+                elif t == types.int64:
+                    kinds.append(False)
+                else:
+                    return None
+            handle = kern._codelibrary.get_cufunc().handle
+            return cls(int(getattr(handle, "value", None) or int(handle)), kinds)
+        except Exception:  # noqa: BLE001  (another Numba's internals: its own launch then)
+            return None
+
+    def __init__(self, func, kinds):
+        import ctypes
+
+        self.func, self.kinds = func, kinds
+        n = sum(7 if k else 1 for k in kinds)
+        self.vals = (ctypes.c_int64 * n)()
+        base = ctypes.addressof(self.vals)
+        self.params = (ctypes.c_void_p * n)(*[base + 8 * i for i in range(n)])
+        self.lock = threading.Lock()
+
+    def __call__(self, args, grid, block):
+        flat = []
+        for is_array, a in zip(self.kinds, args):
+            if is_array:
+                size, isz = a.shape[0], a.dtype.itemsize
+                flat += (0, 0, size, isz, _device_pointer(a), size, isz)
+            else:
+                flat.append(int(a))
+        gx, gy, gz = _dims(grid)
+        bx, by, bz = _dims(block)
+        with self.lock:
+            self.vals[:] = flat
+            err = self._cuda(self.func, gx, gy, gz, bx, by, bz, 0, None, self.params, None)
+        if err:
+            raise RuntimeError(
+                f"cuLaunchKernel failed (CUresult {err}) for a {gx}x{gy}x{gz} grid of "
+                f"{bx}x{by}x{bz} threads; JTRANS_CUDA_LAUNCH=numba launches through Numba instead"
+            )
+
+
+def _device_pointer(buf):
+    p = getattr(buf, "_jtrans_ptr", None)
+    if p is None:
+        p = buf.device_ctypes_pointer.value or 0
+    return p
+
+
+def _dims(d):
+    """A launch dimension as CUDA's (x, y, z)."""
+    return (d, 1, 1) if isinstance(d, int) else tuple(d) + (1,) * (3 - len(d))
 
 
 def _render_elementwise(src, kern, cfg):
+    """A grid-stride loop. Large kernels with short bodies first run an unrolled loop: each
+    thread computes `cfg.unroll` elements one grid stride apart, every load before any store, so
+    that several loads per thread are in flight (one at a time leaves memory bandwidth unused);
+    the plain loop then finishes the last strides."""
     bufs = kern.inputs + kern.out_buffers
     n = int(np.prod(kern.shape, dtype=np.int64))
-    src.lines.append(f"def {kern.name}({', '.join(b.name for b in bufs)}):")
-    src.lines.append("    n = np.int64(cuda.grid(1))")
-    src.lines.append("    step = np.int64(cuda.gridsize(1))")
-    src.lines.append(f"    while n < {n}:")
+    L = src.lines
+    L.append(f"def {kern.name}({', '.join(b.name for b in bufs)}):")
+    L.append("    n = np.int64(cuda.grid(1))")
+    L.append("    step = np.int64(cuda.gridsize(1))")
+    u = cfg.unroll if n >= cfg.unroll * cfg.tpb * 64 else 1
+    blocks = max(1, min(-(-n // (cfg.tpb * u)), cfg.max_blocks))
+    if u > 1:
+        start = len(L)
+        L.append(f"    while n + {u - 1} * step < {n}:")
+        stores = []
+        for j in range(u):
+            flat = "n" if j == 0 else f"n{j}"
+            if j:
+                L.append(f"        n{j} = n + {j} * step")
+            names = _delinearize(src, flat, kern.shape, 8, f"i{j}_", 0)
+            body = _Body(src, 8, names, tag=f"u{j}_")
+            stores += [f"{b.name}[{flat}] = {_store(b, body.val(e))}" for b, e, _ in kern.outputs]
+        L.extend(" " * 8 + line for line in stores)
+        L.append(f"        n += {u} * step")
+        if len(L) - start > cfg.unroll_lines:  # a long body: not worth the code size
+            del L[start:]
+            blocks = max(1, min(-(-n // cfg.tpb), cfg.max_blocks))
+    L.append(f"    while n < {n}:")
     names = _delinearize(src, "n", kern.shape, 8, "i", 0)
     body = _Body(src, 8, names)
     for buf, e, _ in kern.outputs:
         body.emit(f"{buf.name}[n] = {_store(buf, body.val(e))}")
     body.emit("n += step")
-    src.lines.append("")
-    blocks = max(1, min(-(-n // cfg.tpb), cfg.max_blocks))
+    L.append("")
     return [_Launch(kern.name, [b.name for b in bufs], blocks, cfg.tpb, bufs)]
 
 
@@ -878,12 +1022,12 @@ def _gemm_source(dt, tile):
         for t in range((k + {tile - 1}) // {tile}):
             kk = t * {tile} + tx
             if row < m and kk < k:
-                sA[ty, tx] = A[abase + kk * m + row] if ta else A[abase + row * k + kk]
+                sA[ty, tx] = A[abase + kk * m + row] if ta != 0 else A[abase + row * k + kk]
             else:
                 sA[ty, tx] = {T}(0)
             kk = t * {tile} + ty
             if kk < k and col < n:
-                sB[ty, tx] = B[bbase + col * k + kk] if tb else B[bbase + kk * n + col]
+                sB[ty, tx] = B[bbase + col * k + kk] if tb != 0 else B[bbase + kk * n + col]
             else:
                 sB[ty, tx] = {T}(0)
             cuda.syncthreads()
@@ -933,6 +1077,13 @@ def _numba_type(buf):
     from numba import from_dtype
 
     return from_dtype(buf.dtype)[::1]
+
+
+def _gemm_sig(dt):
+    from numba import from_dtype, types
+
+    t, i = from_dtype(np.dtype(dt))[::1], types.int64
+    return (t, t, t) + (i,) * 8  # m, n, k, trans_a, trans_b, a_bstride, b_bstride, batch
 
 
 def _step_renderers():
@@ -1131,21 +1282,15 @@ class CudaProgram:
 
     def kernels(self):
         """(name, Python function, Numba signature) for every kernel, for `compile_ptx`."""
-        from numba import from_dtype, types
-
         out, seen = [], set()
         for kind, step, launches in self.plan.walk():
             if kind == "launch":
                 for ln in launches:
-                    sig = tuple(_numba_type(b) for b in ln.sig_args)
-                    out.append((ln.fn, self.functions[ln.fn], sig))
+                    out.append((ln.fn, self.functions[ln.fn], ln.sig))
             elif kind == "gemm" and step.c.dtype not in seen:
                 seen.add(step.c.dtype)
-                t = from_dtype(step.c.dtype)[::1]
-                i = types.int64
-                sig = (t, t, t, i, i, i, types.boolean, types.boolean, i, i, i)
                 name = f"gemm_{step.c.dtype}"
-                out.append((name, self.functions[name], sig))
+                out.append((name, self.functions[name], _gemm_sig(step.c.dtype)))
         return out
 
     def host_steps(self):
@@ -1185,7 +1330,7 @@ class CudaExecutable:
         from numba import cuda
 
         self.prog, self.device, self.cuda = prog, device, cuda
-        self._jit = {}
+        self._jit, self._launchers = {}, {}
         self._lock = threading.Lock()
         self._pool = []
         self.consts = {b.name: D.to_device(c, device) for b, c in prog.program.consts}
@@ -1196,6 +1341,29 @@ class CudaExecutable:
             with self._lock:
                 k = self._jit[name] = self.cuda.jit(self.prog.functions[name])
         return k
+
+    def launcher(self, name, sig):
+        """launch(args, grid, block) for kernel `name` compiled for `sig` (Numba types).
+
+        On a GPU the compiled kernel is launched through the driver's cuLaunchKernel with its
+        parameters packed here (`_DriverLaunch`): Numba's dispatcher types every argument again
+        and marshals each one through several layers on every launch, ~60 us of host time per
+        kernel, which made an MLP step host-bound. JTRANS_CUDA_LAUNCH=numba keeps Numba's
+        kernel-level launch; where neither is available (the simulator), the dispatcher."""
+        key = (name, sig)
+        fn = self._launchers.get(key)
+        if fn is None:
+            disp = self.kernel(name)
+
+            def fn(args, grid, block):
+                disp[grid, block](*args)
+
+            if not self.prog.sim:
+                with self._lock:
+                    kern = _compile(disp, sig)
+                fn = _DriverLaunch.make(kern, sig) or _numba_launch(disp, kern) or fn
+            self._launchers[key] = fn
+        return fn
 
     def __call__(self, args):
         with self._lock:
@@ -1248,7 +1416,7 @@ class CudaExecutable:
                 ):
                     continue
                 for ln in x:
-                    self.kernel(ln.fn)[ln.grid, ln.block](*[env[n] for n in ln.args])
+                    self.launcher(ln.fn, ln.sig)([env[n] for n in ln.args], ln.grid, ln.block)
             elif kind == "gemm":
                 self._gemm(step, env)
             elif kind == "host":
@@ -1338,12 +1506,26 @@ class CudaExecutable:
         if g.batch * g.m * g.n == 0:
             return
         t = self.prog.cfg.tile
-        fn = self.kernel(f"gemm_{g.c.dtype}")
+        fn = self.launcher(f"gemm_{g.c.dtype}", _gemm_sig(g.c.dtype))
         tiles = g.batch * -(-g.m // t) * -(-g.n // t)
         grid = max(1, min(tiles, self.prog.cfg.max_blocks))
-        fn[grid, (t, t)](env[g.a.name], env[g.b.name], env[g.c.name], g.m, g.n, g.k,
-                         bool(g.trans_a), bool(g.trans_b), g.a_bstride, g.b_bstride,
-                         g.batch)  # fmt: skip
+        fn(
+            [
+                env[g.a.name],
+                env[g.b.name],
+                env[g.c.name],
+                g.m,
+                g.n,
+                g.k,
+                int(bool(g.trans_a)),
+                int(bool(g.trans_b)),
+                g.a_bstride,
+                g.b_bstride,
+                g.batch,
+            ],
+            grid,
+            (t, t),
+        )
 
     def _host(self, step, env):
         """A call-out: its operands come back to the host, its NumPy impl runs, its results go
