@@ -26,6 +26,7 @@ in float32 registers, rounded after each op); every op result is cast back to it
 Numba widens small integers.
 """
 
+import functools
 import linecache
 import math
 import re
@@ -1079,6 +1080,7 @@ def _numba_type(buf):
     return from_dtype(buf.dtype)[::1]
 
 
+@functools.cache
 def _gemm_sig(dt):
     from numba import from_dtype, types
 
@@ -1350,7 +1352,7 @@ class CudaExecutable:
         and marshals each one through several layers on every launch, ~60 us of host time per
         kernel, which made an MLP step host-bound. JTRANS_CUDA_LAUNCH=numba keeps Numba's
         kernel-level launch; where neither is available (the simulator), the dispatcher."""
-        key = (name, sig)
+        key = name  # a kernel name has one signature (gemm_<dtype> too)
         fn = self._launchers.get(key)
         if fn is None:
             disp = self.kernel(name)
@@ -1552,7 +1554,7 @@ def _copy_into(dst, src):
 
 
 def _size(b):
-    return int(np.prod(b.shape, dtype=np.int64))
+    return math.prod(b.shape)
 
 
 # ---------------------------------------------------------------------------------------------
