@@ -300,10 +300,14 @@ _EMPTY_MODULE = ""
 # `pool_address()` is 0 and kernels run serially.
 
 _pool = None
-# pause loops (~26 ns each on this project's machines) a worker spins before it sleeps: ~0.5 ms,
-# longer than the serial stretches between two parallel kernels of one call, so a job rarely
-# waits for a futex wake (measured 10-35 us a time; benchmarks/NOTES.md round 4)
-POOL_SPINS = int(os.environ.get("JTRANS_POOL_SPINS", 20000))
+# An idle worker first spins POOL_SPINS pause loops (~26 ns each on this project's machines),
+# then, up to POOL_YIELDS times, gives its core away (sched_yield) and looks again, then sleeps
+# on the futex. The yielding stretch (~0.3-0.5 ms) outlasts the serial stretches between two
+# parallel kernels of a call and the Python between two calls, so a job rarely waits for a
+# futex wake (10-35 us each here), while another process that needs the core still gets it
+# (benchmarks/NOTES.md round 4).
+POOL_SPINS = int(os.environ.get("JTRANS_POOL_SPINS", 2000))
+POOL_YIELDS = int(os.environ.get("JTRANS_POOL_YIELDS", 400))
 
 
 def _pool_ir():
@@ -378,9 +382,16 @@ def _pool_ir():
     s = b.load(spins)
     b.store(b.add(s, i32(1)), spins)
     spin_more = w.append_basic_block("spin_more")
-    b.cbranch(b.icmp_signed("<", s, i32(POOL_SPINS)), spin_more, sleep)
+    yield_ = w.append_basic_block("yield")
+    b.cbranch(b.icmp_signed("<", s, i32(POOL_SPINS)), spin_more, yield_)
     b.position_at_end(spin_more)
     b.call(pause, [])
+    b.branch(check)
+    b.position_at_end(yield_)
+    yield_more = w.append_basic_block("yield_more")
+    b.cbranch(b.icmp_signed("<", s, i32(POOL_SPINS + POOL_YIELDS)), yield_more, sleep)
+    b.position_at_end(yield_more)
+    b.call(syscall, [i64(24)])  # sched_yield
     b.branch(check)
     b.position_at_end(sleep)
     rmw(b, "add", sleeping, i32(1))
