@@ -961,9 +961,9 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
         statics, dyn_args, dyn_kwargs = _split(args, kwargs)
         (closed, const_args, out_tree), flat = _trace(statics, dyn_args, dyn_kwargs, len(args))
         if device is not None or _array_mod.device_arrays_made:  # a GPU, or GPU arguments
-            from .lowering import cuda
+            from .lowering import cuda_exec
 
-            outs = cuda.jit_call(device, closed, name, [*const_args, *flat])
+            outs = cuda_exec.jit_call(device, closed, name, [*const_args, *flat])
             if outs is not None:
                 return tree_unflatten(out_tree, outs)
         outs = jit_p.bind(*const_args, *flat, name=name, jaxpr=closed)

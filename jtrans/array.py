@@ -212,9 +212,9 @@ def _first_device_array():
     from .interpreters import jit
 
     def dispatch(args, jaxpr, name):
-        from .lowering import cuda
+        from .lowering import cuda_exec
 
-        return cuda.jit_dispatch(args, jaxpr, name)
+        return cuda_exec.jit_dispatch(args, jaxpr, name)
 
     jit.device_dispatch = dispatch
     device_arrays_made = True

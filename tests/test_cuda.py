@@ -30,7 +30,9 @@ from .test_ops import _close, _leaves, _rng
 SIM = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
 # JTRANS_TEST_GPU=1 runs the same device tests against a real GPU (see test_cuda_real.py)
 ON_DEVICE = SIM or os.environ.get("JTRANS_TEST_GPU") == "1"
-sim = pytest.mark.skipif(not ON_DEVICE, reason="runs in the simulator subprocess (test_simulator_suite)")
+sim = pytest.mark.skipif(
+    not ON_DEVICE, reason="runs in the simulator subprocess (test_simulator_suite)"
+)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 if SIM:
@@ -173,6 +175,7 @@ def test_step_without_cuda_rendering_runs_on_host(monkeypatch):
     """A Kernel IR step type the renderer does not know runs on the CPU compiled path inside
     the program (top level and loop bodies), listed as such; never an error at run time."""
     from jtrans.lowering import cuda as C
+    from jtrans.lowering import cuda_exec as X
     from jtrans.lowering import indexing
 
     renderers = dict(C.STEP_RENDERERS or C._step_renderers())
@@ -192,7 +195,7 @@ def test_step_without_cuda_rendering_runs_on_host(monkeypatch):
     text = prog.listing()
     assert text.count("host cumulative (CumulativeStep)") == 3, text
     assert len(prog.host_steps()) == 3
-    exe = C.CudaExecutable(prog, _gpu())
+    exe = X.CudaExecutable(prog, _gpu())
     bufs = [jtrans.device_put(a, _gpu())._buf for a in (x, y)]
     for _ in range(2):
         outs = [np.asarray(b.copy_to_host()) for b in exe(bufs)]
@@ -203,6 +206,7 @@ def test_step_without_cuda_rendering_runs_on_host(monkeypatch):
 @sim
 def test_workspace_reused_across_calls():
     from jtrans.lowering import cuda as C
+    from jtrans.lowering import cuda_exec as X
 
     def f(a, b):
         h = jnp.tanh(a @ b)
@@ -210,7 +214,7 @@ def test_workspace_reused_across_calls():
 
     a = np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)
     b = np.linspace(0, 2, 8, dtype=np.float32).reshape(4, 2)
-    exe = C.CudaExecutable(C.CudaProgram(jtrans.jit(f).lower(a, b).jaxpr, "f"), _gpu())
+    exe = X.CudaExecutable(C.CudaProgram(jtrans.jit(f).lower(a, b).jaxpr, "f"), _gpu())
     bufs = [jtrans.device_put(v, _gpu())._buf for v in (a, b)]
     first = exe(bufs)
     (ws,) = exe._pool
@@ -332,6 +336,7 @@ def test_mlp_grad_bias_sums_on_device(monkeypatch):
     Fused column outputs, should fusion hand them to this renderer, split into the loop and a
     reduction kernel per column."""
     from jtrans.lowering import cuda as C
+    from jtrans.lowering import cuda_exec as X
     from jtrans.lowering import fusion
 
     gpu = _gpu()
@@ -349,7 +354,7 @@ def test_mlp_grad_bias_sums_on_device(monkeypatch):
     assert any(getattr(s, "col_outputs", None) for s in prog.program.steps)
     assert "_col0" in prog.listing(), prog.listing()
     bufs = [jtrans.device_put(a, gpu)._buf for a in _leaves((params, x, y))]
-    outs = [o.copy_to_host() for o in C.CudaExecutable(prog, gpu)(bufs)]
+    outs = [o.copy_to_host() for o in X.CudaExecutable(prog, gpu)(bufs)]
     _close_trees([o.reshape(np.shape(r)) for o, r in zip(outs, _leaves(g))], g)
 
 

@@ -103,6 +103,7 @@ def test_cumulative_and_pool_grads_at_scale():
 
 def test_training_step_and_workspace_reuse():
     from jtrans.lowering import cuda as C
+    from jtrans.lowering import cuda_exec as X
 
     rng = np.random.default_rng(4)
     w = (rng.normal(size=(784, 512)) * 0.05).astype(np.float32)
@@ -118,7 +119,7 @@ def test_training_step_and_workspace_reuse():
     new_w, loss = jtrans.jit(step)(wd, xd, yd)
     np.testing.assert_allclose(float(loss), float(ref_loss), rtol=1e-5)
     np.testing.assert_allclose(np.asarray(new_w), np.asarray(ref_w), rtol=1e-4, atol=1e-6)
-    exe = C.CudaExecutable(C.CudaProgram(jtrans.jit(step).lower(w, x, y).jaxpr, "step"), _gpu())
+    exe = X.CudaExecutable(C.CudaProgram(jtrans.jit(step).lower(w, x, y).jaxpr, "step"), _gpu())
     bufs = [a._buf for a in (wd, xd, yd)]
     exe(bufs)
     held = {k: id(v) for k, v in exe._pool[0].items()}
@@ -172,6 +173,7 @@ def test_kernels_launch_through_the_driver():
     """Kernels and GEMMs launch through cuLaunchKernel (jtrans packs their parameters), and
     give the same results as Numba's own launch (JTRANS_CUDA_LAUNCH=numba)."""
     from jtrans.lowering import cuda as C
+    from jtrans.lowering import cuda_exec as X
 
     rng = np.random.default_rng(7)
     a = rng.normal(size=(64, 48)).astype(np.float32)
@@ -183,11 +185,11 @@ def test_kernels_launch_through_the_driver():
     for how in ("driver", "numba"):
         os.environ["JTRANS_CUDA_LAUNCH"] = how
         try:
-            exe = C.CudaExecutable(C.CudaProgram(closed, "f"), _gpu())
+            exe = X.CudaExecutable(C.CudaProgram(closed, "f"), _gpu())
             outs[how] = [o.copy_to_host() for o in exe(bufs)]
         finally:
             del os.environ["JTRANS_CUDA_LAUNCH"]
-        driver = [x for x in exe._launchers.values() if isinstance(x, C._DriverLaunch)]
+        driver = [x for x in exe._launchers.values() if isinstance(x, X._DriverLaunch)]
         assert len(driver) == (len(exe._launchers) if how == "driver" else 0)
     for o, r, ref in zip(outs["driver"], outs["numba"], f(a, b)):
         np.testing.assert_array_equal(o, r)

@@ -20,8 +20,8 @@ BUDGETS = {
     # raised: the LLVM renderer also holds the native call path, the parallel-chunk driver and
     # the process-wide GEMM routine (compile-time work); next: move the drivers to their module
     "lowering/llvm.py": 1000,
-    # raised: the CUDA renderer carries the simulator spelling of every math function and the
-    # host-side launch code for each step kind
+    # raised: the CUDA renderer carries the simulator spelling of every math function and a
+    # renderer per native step kind (running them is lowering/cuda_exec.py's)
     "lowering/cuda.py": 1500,
 }
 
