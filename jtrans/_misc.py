@@ -54,7 +54,12 @@ def process_index():
 
 
 def typeof(x):
-    """The abstract value (shape, dtype, weak type) of x."""
+    """The abstract value (shape, dtype, weak type) of x; for a typed key array,
+    `ShapedArray(shape, key<fry>)` as in JAX."""
+    from .random import PRNGKeyArray
+
+    if isinstance(x, PRNGKeyArray):
+        return core.ShapedArray(x.shape, x.dtype)
     return core.get_aval(x)
 
 

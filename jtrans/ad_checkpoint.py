@@ -101,7 +101,7 @@ def print_saved_residuals(f, *args, **kwargs):
     """Prints one line per value saved for the backward pass of f at args (JAX's
     `jax.ad_checkpoint.print_saved_residuals`), e.g. `f32[3] from the argument x`."""
     for aval, src in saved_residuals(f, *args, **kwargs):
-        print(f"{aval.str_short()} {src}")
+        print(f"{aval.str_short(short_dtypes=True)} {src}")
 
 
 def _register_lowering():

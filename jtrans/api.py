@@ -999,8 +999,8 @@ def _log_compile(name, cache, key):
             diffs.append(f"argument structure changed from {prev[0]} to {key[0]}")
         for i, (a, b) in enumerate(zip(prev[1], key[1])):
             if a != b:
-                diffs.append(f"flat argument {i} changed from {a.str_short()}"
-                             f"{' (weak)' if a.weak_type else ''} to {b.str_short()}"
+                diffs.append(f"flat argument {i} changed from {a.str_short(True)}"
+                             f"{' (weak)' if a.weak_type else ''} to {b.str_short(True)}"
                              f"{' (weak)' if b.weak_type else ''}")  # fmt: skip
         if prev[2] != key[2]:
             diffs.append(f"static arguments changed from {prev[2]} to {key[2]}")

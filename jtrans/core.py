@@ -65,8 +65,13 @@ class ShapedArray:
     def __hash__(self):
         return hash((self.shape, self.dtype, self.weak_type))
 
-    def str_short(self):
-        return f"{dtypes.short_name(self.dtype)}[{','.join(map(str, self.shape))}]"
+    def str_short(self, short_dtypes=False):
+        """`float32[3,4]` (JAX's spelling), or `f32[3,4]` with `short_dtypes` (jaxprs')."""
+        name = dtypes.short_name(self.dtype) if short_dtypes else dtypes.full_name(self.dtype)
+        return f"{name}[{','.join(map(str, self.shape))}]"
+
+    def __str__(self):
+        return ("~" if self.weak_type else "") + self.str_short()
 
     def __repr__(self):
         weak = ", weak_type=True" if self.weak_type else ""

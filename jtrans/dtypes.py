@@ -191,7 +191,19 @@ def _python_type_to_dtype(dtype):
 
 
 def short_name(dtype):
-    return _SHORT[np.dtype(dtype)]
+    """`f32`, `i32`, ...: the names jaxprs print."""
+    try:
+        return _SHORT[np.dtype(dtype)]
+    except TypeError:  # an extended dtype (a typed key's key<fry>): its own name
+        return str(dtype)
+
+
+def full_name(dtype):
+    """`float32`, `int32`, `bfloat16`, ...: the names avals and error messages print."""
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        return str(dtype)
 
 
 def default_float():

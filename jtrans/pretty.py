@@ -46,7 +46,7 @@ def _literal(lit):
         val = val.item() if val.ndim == 0 else val
     if isinstance(val, np.generic):
         val = val.item()
-    return f"{val}:{lit.aval.str_short()}"
+    return f"{val}:{lit.aval.str_short(short_dtypes=True)}"
 
 
 def _used_vars(jaxpr):
@@ -57,12 +57,12 @@ def _used_vars(jaxpr):
 
 
 def _binder(names, v):
-    return f"{names[v]}:{v.aval.str_short()}"
+    return f"{names[v]}:{v.aval.str_short(short_dtypes=True)}"
 
 
 def _out_binder(names, v):
     if names.used is not None and v not in names.used:
-        return f"_:{v.aval.str_short()}"
+        return f"_:{v.aval.str_short(short_dtypes=True)}"
     return _binder(names, v)
 
 

@@ -157,7 +157,7 @@ def test_cond_mismatch_errors_show_both_sides():
     with pytest.raises(TypeError) as e:
         lax.cond(True, lambda x: x, lambda x: jnp.zeros(3), jnp.float32(1.0))
     msg = str(e.value)
-    assert "f32[]" in msg and "f32[3]" in msg
+    assert "float32[]" in msg and "float32[3]" in msg
     with pytest.raises(TypeError, match="scalar"):
         lax.cond(jnp.ones(2) > 0, lambda: 1.0, lambda: 2.0)
 
@@ -212,7 +212,7 @@ def test_scan_carry_type_error():
     with pytest.raises(TypeError) as e:
         lax.scan(lambda c, x: (c + x, x), jnp.int32(0), np.ones(3, np.float32))
     msg = str(e.value)
-    assert "i32[]" in msg and "f32[]" in msg and "carry" in msg
+    assert "int32[]" in msg and "float32[]" in msg and "carry" in msg
     with pytest.raises(TypeError, match="structure"):
         lax.scan(lambda c, x: ((c, c), x), 0.0, np.ones(3, np.float32))
     with pytest.raises(TypeError) as e:
@@ -485,7 +485,7 @@ def test_while_errors():
         lax.while_loop(lambda c: c, lambda c: c + 1, 0.0)
     with pytest.raises(TypeError) as e:
         lax.while_loop(lambda c: c < 3, lambda c: c + 0.5, jnp.int32(0))
-    assert "i32[]" in str(e.value) and "f32[]" in str(e.value)
+    assert "int32[]" in str(e.value) and "float32[]" in str(e.value)
 
 
 # ---------------------------------------------------------------------------------------------
