@@ -323,10 +323,8 @@ class Tracer:
         raise TypeError(f"unhashable type: traced array {self.aval.str_short()}")
 
     def __repr__(self):
-        a = self.aval  # full dtype names, ~ for weak types (JAX 0.10: JitTracer(~int32[]))
-        shape = ",".join(map(str, a.shape))
-        weak = "~" if a.weak_type else ""
-        return f"Traced<{weak}{np.dtype(a.dtype).name}[{shape}]>with<{type(self._trace).__name__}>"
+        # the tracers of jit, vmap and grad print as JAX 0.10's (JitTracer(~int32[]), ...)
+        return f"Traced<{self.aval}>with<{type(self._trace).__name__}>"
 
     def item(self):
         return self._concrete("item() of a traced array").item()

@@ -34,3 +34,17 @@ def test_typeof_typed_key():
 def test_error_messages_use_full_names():
     with pytest.raises(jtrans.errors.ConcretizationTypeError, match=r"of type float32\[\]"):
         jtrans.jit(lambda x: int(x[0]) + x)(jnp.ones(3))
+
+
+def test_tracer_reprs_as_jax():
+    seen = []
+    rec = lambda x: seen.append(repr(x)) or x
+    jtrans.jit(rec)(jnp.ones(3))
+    jtrans.jit(rec)(1.0)
+    jtrans.vmap(rec)(jnp.ones((2, 3)))
+    jtrans.grad(lambda x: rec(x).sum())(jnp.ones(3))
+    jtrans.jit(jtrans.grad(lambda x: rec(x).sum()))(jnp.ones(3))
+    assert seen == ["JitTracer(float32[3])", "JitTracer(~float32[])",
+                    "VmapTracer(aval=float32[3], batched=float32[2,3])",
+                    "GradTracer(primal=[1. 1. 1.], typeof(tangent)=f32[3])",
+                    "GradTracer(primal=JitTracer(float32[3]), typeof(tangent)=f32[3])"]  # fmt: skip

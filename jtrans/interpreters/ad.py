@@ -185,6 +185,13 @@ class JVPTracer(Tracer):
             return p.to_concrete_value()
         return getattr(p, "_value", p)
 
+    def __repr__(self):
+        t = self.tangent
+        ta = t.aval if isinstance(t, Zero) else core.get_aval(t)
+        p = self.primal
+        p = p if isinstance(p, Tracer) else getattr(p, "_value", p)
+        return f"GradTracer(primal={p}, typeof(tangent)={ta.str_short(short_dtypes=True)})"
+
 
 class JVPTrace(core.Trace):
     def __init__(self, parent=None):

@@ -60,6 +60,9 @@ class BatchTracer(Tracer):
         shape = a.shape[: self.bdim] + a.shape[self.bdim + 1 :]
         return core.ShapedArray(shape, a.dtype, a.weak_type)
 
+    def __repr__(self):
+        return f"VmapTracer(aval={self.aval}, batched={core.get_aval(self.val)})"
+
 
 class BatchTrace(core.Trace):
     def __init__(self, axis_size, axis_name=None, parent=None):

@@ -32,6 +32,9 @@ class StagingTracer(Tracer):
     def aval(self):
         return self._aval
 
+    def __repr__(self):
+        return f"JitTracer({self._aval})"
+
 
 def _is_literal_const(x):
     if isinstance(x, (bool, int, float, complex)):
