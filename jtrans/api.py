@@ -75,7 +75,7 @@ def _partial_argnums(fun, args, kwargs, nums):
 def _as_value(x):
     if isinstance(x, (Array, core.Tracer)):
         return x
-    if isinstance(x, (bool, int, float, complex)):
+    if isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
         return Array(np.asarray(x, dtypes.python_scalar_dtype(x)), not isinstance(x, bool))
     from .numpy._util import asarray_any
 

@@ -44,7 +44,7 @@ def as_operand(x, dtype=None):
     pass through."""
     if type(x) is Array or isinstance(x, core.Tracer):
         return x
-    if isinstance(x, (bool, int, float, complex)):
+    if isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
         dt = dtypes.python_scalar_dtype(x) if dtype is None else dtype
         return Array(np.asarray(x, dt), not isinstance(x, bool))
     if isinstance(x, (np.ndarray, np.generic, list, tuple)):

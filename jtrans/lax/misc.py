@@ -157,7 +157,7 @@ def dtype(x, *, canonicalize=False):
     """The dtype of an array, scalar, dtype-like or Python type (JAX's `lax.dtype`)."""
     if isinstance(x, type) and x in (bool, int, float, complex):
         dt = np.dtype(dtypes.python_scalar_dtype(x()))
-    elif isinstance(x, (bool, int, float, complex)):
+    elif isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
         dt = np.dtype(dtypes.python_scalar_dtype(x))
     elif isinstance(x, (str, np.dtype)) or (isinstance(x, type) and issubclass(x, np.generic)):
         dt = np.dtype(x)

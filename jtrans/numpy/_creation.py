@@ -13,7 +13,7 @@ import numpy as np
 from .. import core, dtypes, lax
 from ..array import Array
 from ..errors import JTransTypeError, JTransValueError
-from ._util import asarray_any, broadcast_shapes
+from ._util import asarray_any, broadcast_shapes, dtype_and_weak
 
 _PY = (bool, int, float, complex)
 
@@ -132,7 +132,7 @@ def full(shape, fill_value, dtype=None):
     shape = _shape(shape)
     dt = dtypes.check_dtype(dtype)
     if dt is None:
-        dt, weak = dtypes.dtype_and_weak(fill_value)
+        dt, weak = dtype_and_weak(fill_value)
     else:
         weak = False
     fill = asarray_any(fill_value)

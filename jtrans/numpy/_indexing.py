@@ -14,6 +14,11 @@ from ..array import Array
 from ..errors import ConcretizationTypeError, JTransTypeError, JTransValueError
 from ._util import asarray_any, broadcast_shapes, canonical_axis, check_arraylike
 
+
+class _IndexDtypeError(JTransValueError, JTransTypeError):
+    """Non-integer indices where integers are needed (ValueError in JAX, TypeError in NumPy)."""
+
+
 __all__ = [
     "NonConcreteBooleanIndexError",
     "_extra_methods",
@@ -533,7 +538,10 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
     n = core.get_aval(a).shape[axis]
     indices = asarray_any(indices)
     if not _is_int_dtype(core.get_aval(indices).dtype):
-        raise JTransTypeError(f"take: indices must be integers, got {core.get_aval(indices).dtype}")
+        # JAX raises ValueError here (NumPy TypeError): this error is both
+        raise _IndexDtypeError(
+            f"take: indices must have an integer type, got {core.get_aval(indices).dtype}"
+        )
     if mode == "raise":  # checkable only when the indices are known (JAX: never supported)
         conc = indices._value if not isinstance(indices, core.Tracer) else None
         if conc is None:

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import core, dtypes, lax
 from ..array import Array
-from ..errors import JTransValueError
+from ..errors import JTransTypeError, JTransValueError
 from ._ufuncs import _binary
 from ._util import (
     asarray_any,
@@ -63,6 +63,10 @@ def _bcast(x, shape):
     return lax.broadcast_in_dim(x, shape, tuple(range(len(shape) - len(s), len(shape))))
 
 
+class _WhereArgsError(JTransValueError, JTransTypeError):
+    """jnp.where given x without y or y without x (JAX: TypeError)."""
+
+
 def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
     """x where condition else y (broadcast, promoted). With only a condition: jnp.nonzero
     (concrete conditions only, or give `size`)."""
@@ -75,7 +79,7 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
 
         return _random._map_words(lambda a, b: where(condition, a, b), x, y)
     if x is None or y is None:
-        raise JTransValueError("jnp.where takes either one argument or three, not two")
+        raise _WhereArgsError("jnp.where takes either one argument or three, not two")
     check_arraylike("where", condition, x, y)
     cond = _to_bool(condition)
     x, y = promote_args("where", x, y)

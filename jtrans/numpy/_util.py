@@ -12,11 +12,19 @@ from ..errors import AxisError, JTransTypeError, JTransValueError, ShapeError
 _SCALARS = (bool, int, float, complex)
 
 
+def dtype_and_weak(x):
+    """dtypes.dtype_and_weak, with NumPy scalars strongly typed as in JAX (np.float64 and
+    np.complex128 subclass Python's float and complex, yet JAX gives them no weak type)."""
+    if isinstance(x, np.generic):
+        return dtypes.canonicalize_dtype(x.dtype), False
+    return dtypes.dtype_and_weak(x)
+
+
 def asarray_any(x, dtype=None):
     """Any array-like as a jtrans value (tracers pass through)."""
     if isinstance(x, (Array, core.Tracer)):
         return x if dtype is None else lax.convert_element_type(x, dtype)
-    if isinstance(x, _SCALARS):
+    if isinstance(x, _SCALARS) and not isinstance(x, np.generic):
         dt = dtypes.python_scalar_dtype(x) if dtype is None else dtypes.check_dtype(dtype)
         return Array(np.asarray(x, dt), dtype is None and not isinstance(x, bool))
     if isinstance(x, (list, tuple)) and any(
@@ -106,7 +114,7 @@ def promote_dtypes(*args):
             aa, ba = a.aval, b.aval
             if aa.dtype == ba.dtype and aa.weak_type == ba.weak_type:
                 return [a, b]
-    key = tuple(dtypes.dtype_and_weak(a) for a in args)
+    key = tuple(dtype_and_weak(a) for a in args)
     dt, weak = dtypes.result_type_of_avals_key(key)
     out = []
     for a, (adt, aweak) in zip(args, key):
@@ -197,7 +205,7 @@ def promote_args_inexact(name, *args):
     if len(args) == 1 and isinstance(args[0], _VALUE_TYPES) and dtypes.is_inexact(args[0].dtype):
         return args
     check_arraylike(name, *args)
-    key = tuple(dtypes.dtype_and_weak(a) for a in args)
+    key = tuple(dtype_and_weak(a) for a in args)
     dt, weak = dtypes.result_type_of_avals_key(key)
     if not dtypes.is_inexact(dt):
         to = dtypes.to_inexact_dtype(dt)

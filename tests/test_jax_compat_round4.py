@@ -1,0 +1,59 @@
+"""Behaviours that differ(ed) from JAX, found by differential testing (round 4). Each test
+asserts JAX 0.10.2's behaviour with hard-coded expected values."""
+
+import numpy as np
+import pytest
+
+import jtrans
+import jtrans.numpy as jnp
+from jtrans import lax
+
+
+def _weak(x):
+    return x.aval.weak_type if hasattr(x, "aval") else x.weak_type
+
+
+# ---------------------------------------------------------------------------------------------
+# error types
+
+
+def test_take_float_indices_is_value_error():
+    with pytest.raises(ValueError, match="integer"):
+        jnp.take(jnp.ones(3), 1.0)
+    with pytest.raises(ValueError, match="integer"):
+        jnp.take(jnp.ones(3), jnp.array([1.0]))
+
+
+def test_where_two_arguments_is_type_error():
+    with pytest.raises(TypeError):
+        jnp.where(jnp.ones(3) > 0, jnp.ones(3))
+
+
+# ---------------------------------------------------------------------------------------------
+# NumPy scalars are strongly typed (np.float64 subclasses float, np.complex128 complex)
+
+
+@pytest.mark.parametrize(
+    "x, s, dt",
+    [
+        (np.arange(3, dtype=np.int32), np.float64(2.0), "float32"),
+        (np.ones(3, np.float16), np.float64(2.0), "float32"),
+        (np.ones(3, np.float16), np.float32(2.0), "float32"),
+        (np.ones(3, np.float16), 2.0, "float16"),
+        (np.array([True, False]), np.float64(2.0), "float32"),
+        (np.ones(3, np.float32), np.complex128(1j), "complex64"),
+    ],
+)
+def test_numpy_scalar_is_strong(x, s, dt):
+    x = jnp.asarray(x)
+    for out in (x + s, s * x, jtrans.jit(lambda a: a - s)(x), jtrans.vmap(lambda a: a / s)(x)):
+        assert out.dtype == dt
+        assert not _weak(out)
+
+
+def test_numpy_scalar_asarray_not_weak():
+    assert not _weak(jnp.asarray(np.float64(2.0)))
+    assert not _weak(lax.add(np.float64(2.0), np.float64(1.0)))
+    assert _weak(jnp.asarray(2.0))
+    assert not _weak(jnp.full((2,), np.float64(2.0)))
+    assert lax.dtype(np.float64(1.0)) == np.float64
