@@ -56,4 +56,7 @@ def test_numpy_scalar_asarray_not_weak():
     assert not _weak(lax.add(np.float64(2.0), np.float64(1.0)))
     assert _weak(jnp.asarray(2.0))
     assert not _weak(jnp.full((2,), np.float64(2.0)))
-    assert lax.dtype(np.float64(1.0)) == np.float64
+    assert lax.dtype(np.float64(1.0)) == np.float32  # canonical, as JAX's (x64 off)
+    assert lax.dtype(np.float64) == np.float32
+    assert lax.dtype(np.int64(1)) == np.int32
+    assert lax.dtype(np.zeros(2)) == np.float32

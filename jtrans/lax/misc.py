@@ -154,7 +154,7 @@ ConvGeneralDilatedDimensionNumbers = None | ConvDimensionNumbers | tuple
 
 
 def dtype(x, *, canonicalize=False):
-    """The dtype of an array, scalar, dtype-like or Python type (JAX's `lax.dtype`)."""
+    """The (canonical) dtype of an array, scalar, dtype-like or Python type (JAX's `lax.dtype`)."""
     if isinstance(x, type) and x in (bool, int, float, complex):
         dt = np.dtype(dtypes.python_scalar_dtype(x()))
     elif isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
@@ -165,7 +165,8 @@ def dtype(x, *, canonicalize=False):
         dt = np.dtype(x.dtype)
     else:
         dt = np.asarray(x).dtype
-    return dtypes.canonicalize_dtype(dt) if canonicalize else dt
+    # JAX 0.10 canonicalizes whatever `canonicalize` says (float64 -> float32 without x64)
+    return dtypes.canonicalize_dtype(dt)
 
 
 # ---------------------------------------------------------------------------------------------
