@@ -60,3 +60,48 @@ def test_numpy_scalar_asarray_not_weak():
     assert lax.dtype(np.float64) == np.float32
     assert lax.dtype(np.int64(1)) == np.int32
     assert lax.dtype(np.zeros(2)) == np.float32
+
+
+# ---------------------------------------------------------------------------------------------
+# out= is refused (JAX: NotImplementedError; quantiles: ValueError), never silently ignored
+
+
+@pytest.mark.parametrize(
+    "name",
+    "sum prod max min mean var std any all argmax argmin ptp cumsum cumprod nansum nanprod "
+    "nanmax nanmin nanmean nanvar nanstd nanargmax nancumsum trace round".split(),
+)
+def test_out_argument_not_implemented(name):
+    with pytest.raises(NotImplementedError, match="out"):
+        getattr(jnp, name)(jnp.ones((2, 2)), out=np.zeros(2))
+
+
+def test_out_argument_products_and_stack():
+    a = jnp.ones(2)
+    with pytest.raises(NotImplementedError):
+        jnp.outer(a, a, out=np.zeros((2, 2)))
+    with pytest.raises(NotImplementedError):
+        jnp.einsum("i,i", a, a, out=np.zeros(()))
+    with pytest.raises(NotImplementedError):
+        jnp.stack([a, a], out=np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+def test_out_argument_quantiles_value_error(name):
+    with pytest.raises(ValueError, match="overwrite_input"):
+        getattr(jnp, name)(jnp.ones(3), out=np.zeros(()))
+    with pytest.raises(ValueError):
+        getattr(jnp, name)(jnp.ones(3), overwrite_input=True)
+    with pytest.raises(ValueError):
+        jnp.quantile(jnp.ones(3), 0.5, out=np.zeros(()))
+
+
+def test_max_min_positional_signature():
+    x = jnp.array([[1.0, 5.0], [3.0, 2.0]])
+    # JAX: max(a, axis, out, keepdims, initial, where): no dtype parameter
+    r = jnp.max(x, 1, None, True)
+    assert r.shape == (2, 1) and r.tolist() == [[5.0], [3.0]]
+    assert jnp.min(x, 0, None, False, 2.5).tolist() == [1.0, 2.0]
+    assert jnp.amax(x, None, None, True).shape == (1, 1)
+    with pytest.raises(TypeError):
+        jnp.max(x, dtype=jnp.float32)

@@ -181,6 +181,8 @@ def inner(a, b, *, precision=None, preferred_element_type=None):
 
 def outer(a, b, out=None):
     """Outer product of the flattened arrays."""
+    if out is not None:
+        raise NotImplementedError("The 'out' argument to jnp.outer is not supported.")
     a, b = _promote("outer", a, b)
     a = lax.reshape(a, (core.get_aval(a).size,))
     b = lax.reshape(b, (core.get_aval(b).size,))
@@ -303,6 +305,8 @@ def einsum(subscripts, *operands, out=None, optimize="auto", precision=None,
            preferred_element_type=None, _dot_general=None):  # fmt: skip
     """Einstein summation (explicit or implicit output, '...', repeated labels); pairwise
     contractions are dot_generals in a greedy order."""
+    if out is not None:
+        raise NotImplementedError("The 'out' argument to jnp.einsum is not supported.")
     if not isinstance(subscripts, str):
         subscripts, operands = _sublist_to_str((subscripts,) + operands)
     ops = _promote("einsum", *operands)
@@ -443,6 +447,8 @@ def kron(a, b):
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     """Sum along a diagonal (offset above the main one) of the plane (axis1, axis2)."""
+    if out is not None:
+        raise NotImplementedError("The 'out' argument to jnp.trace is not supported.")
     check_arraylike("trace", a)
     a = asarray_any(a)
     aval = core.get_aval(a)

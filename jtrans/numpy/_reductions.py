@@ -18,6 +18,19 @@ def _prep(name, a):
     return a, core.get_aval(a)
 
 
+def _check_out(name, out):
+    if out is not None:  # as in JAX: arrays are immutable, there is no output buffer to fill
+        raise NotImplementedError(f"The 'out' argument to jnp.{name} is not supported.")
+
+
+def _check_quantile_args(out, overwrite_input):
+    if out is not None or overwrite_input:  # JAX raises ValueError here
+        raise JTransValueError(
+            "jnp.quantile (and percentile, median) does not support overwrite_input=True or "
+            "out != None: arrays are immutable, use the returned value"
+        )
+
+
 def _promote_integer_dtype(dt):
     if dt == dtypes.bool_:
         return dtypes.default_int()
@@ -109,12 +122,26 @@ def _extreme(dt, name):
 
 sum = _reduction("sum", lax.reduce_sum, 0, promote_int=True)
 prod = _reduction("prod", lax.reduce_prod, 1, promote_int=True)
-max = amax = _reduction("max", lax.reduce_max, None)
-min = amin = _reduction("min", lax.reduce_min, None)
+_max = _reduction("max", lax.reduce_max, None)
+_min = _reduction("min", lax.reduce_min, None)
+
+
+def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """Maximum along axis (JAX's signature: no dtype, out third)."""
+    return _max(a, axis, out=out, keepdims=keepdims, initial=initial, where=where)
+
+
+def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """Minimum along axis (JAX's signature: no dtype, out third)."""
+    return _min(a, axis, out=out, keepdims=keepdims, initial=initial, where=where)
+
+
+amax, amin = max, min
 
 
 def _bool_reduction(name, lax_fn, identity):
     def f(a, axis=None, out=None, keepdims=False, *, where=None):
+        _check_out(name, out)
         a, aval = _prep(name, a)
         axes = canonical_axes(axis, aval.ndim)
         if aval.dtype != dtypes.bool_:
@@ -138,6 +165,7 @@ def _mean_dtype(dt, dtype):
 
 
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    _check_out("mean", out)
     a, aval = _prep("mean", a)
     axes = canonical_axes(axis, aval.ndim)
     dt = _mean_dtype(aval.dtype, dtype)
@@ -167,6 +195,7 @@ def _given_mean(name, m, aval, dt):
 
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):  # fmt: skip
+    _check_out("var", out)
     if correction is not None:
         ddof = correction
     a, aval = _prep("var", a)
@@ -200,16 +229,19 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):  # fmt: skip
+    _check_out("std", out)
     return lax.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
                         correction=correction))  # fmt: skip
 
 
 def ptp(a, axis=None, out=None, keepdims=False):
+    _check_out("ptp", out)
     return lax.sub(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
 
 
 def _arg_reduction(name, lax_fn):
     def f(a, axis=None, out=None, keepdims=False):
+        _check_out(name, out)
         a, aval = _prep(name, a)
         shape = aval.shape
         if axis is None:
@@ -239,6 +271,7 @@ argmin = _arg_reduction("argmin", lax.argmin)
 
 def _cumulative(name, lax_fn, promote=True):
     def f(a, axis=None, dtype=None, out=None):
+        _check_out(name, out)
         a, aval = _prep(name, a)
         if axis is None:
             a = lax.reshape(a, (aval.size,))
@@ -337,6 +370,7 @@ def _isnan(x):
 
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False,
              *, weights=None, interpolation=None):  # fmt: skip
+    _check_quantile_args(out, overwrite_input)
     if interpolation is not None:
         method = interpolation
     return _quantile("quantile", a, q, axis, method, keepdims, False, weights=weights)
@@ -344,12 +378,14 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
 
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                keepdims=False, *, weights=None, interpolation=None):  # fmt: skip
+    _check_quantile_args(out, overwrite_input)
     if interpolation is not None:
         method = interpolation
     return _quantile("percentile", a, q, axis, method, keepdims, True, weights=weights)
 
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    _check_quantile_args(out, overwrite_input)
     return _quantile("median", a, 0.5, axis, "linear", keepdims, False)
 
 
@@ -528,15 +564,18 @@ def _nan_to(a, value):
 
 
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    _check_out("nansum", out)
     return sum(_nan_to(a, 0), axis, dtype, keepdims=keepdims, initial=initial, where=where)
 
 
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    _check_out("nanprod", out)
     return prod(_nan_to(a, 1), axis, dtype, keepdims=keepdims, initial=initial, where=where)
 
 
 def _nan_extremum(name, fn, fill):
     def f(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+        _check_out(name, out)
         a, aval = _prep(name, a)
         if not dtypes.is_inexact(aval.dtype):
             return fn(a, axis, keepdims=keepdims, initial=initial, where=where)
@@ -558,6 +597,7 @@ def _nan_count(a, axis, keepdims, dt):
 
 
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
+    _check_out("nanmean", out)
     a, aval = _prep("nanmean", a)
     if not dtypes.is_inexact(aval.dtype):
         return mean(a, axis, dtype, keepdims=keepdims, where=where)
@@ -572,6 +612,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
 
 
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, mean=None):
+    _check_out("nanvar", out)
     a, aval = _prep("nanvar", a)
     if not dtypes.is_inexact(aval.dtype):
         return var(a, axis, dtype, ddof=ddof, keepdims=keepdims, where=where, mean=mean)
@@ -595,11 +636,13 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=Non
 
 
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, mean=None):
+    _check_out("nanstd", out)
     return lax.sqrt(nanvar(a, axis, dtype, ddof=ddof, keepdims=keepdims, where=where, mean=mean))
 
 
 def _nan_arg(name, fn, fill):
     def f(a, axis=None, out=None, keepdims=False):
+        _check_out(name, out)
         a, aval = _prep(name, a)
         if not dtypes.is_inexact(aval.dtype):
             return fn(a, axis, keepdims=keepdims)
@@ -617,24 +660,29 @@ nanargmin = _nan_arg("nanargmin", argmin, np.inf)
 
 
 def nancumsum(a, axis=None, dtype=None, out=None):
+    _check_out("nancumsum", out)
     return cumsum(_nan_to(a, 0), axis, dtype)
 
 
 def nancumprod(a, axis=None, dtype=None, out=None):
+    _check_out("nancumprod", out)
     return cumprod(_nan_to(a, 1), axis, dtype)
 
 
 def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    _check_quantile_args(out, overwrite_input)
     return _quantile("nanmedian", a, 0.5, axis, "linear", keepdims, False, ignore_nan=True)
 
 
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                 keepdims=False, *, weights=None):  # fmt: skip
+    _check_quantile_args(out, overwrite_input)
     return _quantile("nanquantile", a, q, axis, method, keepdims, False, True, weights)
 
 
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                   keepdims=False, *, weights=None):  # fmt: skip
+    _check_quantile_args(out, overwrite_input)
     return _quantile("nanpercentile", a, q, axis, method, keepdims, True, True, weights)
 
 

@@ -323,6 +323,8 @@ concat = concatenate
 
 def stack(arrays, axis=0, out=None, dtype=None):
     """Joins same-shape arrays along a new axis."""
+    if out is not None:
+        raise NotImplementedError("The 'out' argument to jnp.stack is not supported.")
     arrays = _seq(arrays, "stack")
     if any(_is_key(a) for a in arrays):  # typed PRNG key arrays: word by word
         from .. import random as _random

@@ -522,7 +522,7 @@ rint = _rounding("rint", lambda x: lax.round(x, lax.RoundingMethod.TO_NEAREST_EV
 def round(a, decimals=0, out=None):
     """Rounds half to even (NumPy), to `decimals` places (negative: tens, hundreds...)."""
     if out is not None:
-        raise JTransValueError("jnp.round does not support out=; arrays are immutable")
+        raise NotImplementedError("The 'out' argument to jnp.round is not supported.")
     (a,) = promote_args("round", a)
     decimals = int(decimals)
     if _is_bool(a):
