@@ -88,3 +88,43 @@ def test_chunked_kernels_with_noalias_rows():
     np.testing.assert_array_equal(np.asarray(y), np.max(m * 2.0, axis=1))
     z = jtrans.jit(lambda m: jnp.sin(m) + m)(m)
     np.testing.assert_allclose(np.asarray(z), np.sin(m) + m, rtol=1e-5, atol=1e-6)
+
+
+def test_idle_pool_workers_sleep_soon_under_contention():
+    """After a parallel kernel, idle workers spin, yield their core, then sleep on the futex
+    within a bounded time (POOL_IDLE_CYCLES), also while other threads want the cores: a bound
+    on the number of yields let them stay runnable for tens of ms there, slowing the BLAS
+    threads of NumPy code that ran next."""
+    import ctypes
+    import threading
+    import time
+
+    from jtrans.lowering import cpu
+
+    if not cpu.pool_address():
+        pytest.skip("no thread pool on this machine")
+    engine = cpu._pool[0]
+    sleeping = ctypes.c_int32.from_address(engine.get_global_value_address("jt_pool_sleeping"))
+    nworkers = ctypes.c_int32.from_address(engine.get_global_value_address("jt_pool_nworkers"))
+    stop = threading.Event()
+    a = np.ones((400, 400), np.float32)
+
+    def busy():  # BLAS threads wanting the cores while the workers go idle
+        while not stop.is_set():
+            a @ a
+
+    f = jtrans.jit(lambda x: jnp.sin(x) * 2 + 1)
+    x = np.ones(1 << 20, np.float32)
+    t = threading.Thread(target=busy)
+    t.start()
+    try:
+        for _ in range(3):
+            f(x).block_until_ready()
+            t0 = time.perf_counter()
+            while sleeping.value < nworkers.value and time.perf_counter() - t0 < 2.0:
+                time.sleep(0.001)
+            assert sleeping.value == nworkers.value
+            assert time.perf_counter() - t0 < 0.1, "idle workers stayed awake"
+    finally:
+        stop.set()
+        t.join()

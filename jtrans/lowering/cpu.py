@@ -301,13 +301,16 @@ _EMPTY_MODULE = ""
 
 _pool = None
 # An idle worker first spins POOL_SPINS pause loops (~26 ns each on this project's machines),
-# then, up to POOL_YIELDS times, gives its core away (sched_yield) and looks again, then sleeps
-# on the futex. The yielding stretch (~0.3-0.5 ms) outlasts the serial stretches between two
-# parallel kernels of a call and the Python between two calls, so a job rarely waits for a
-# futex wake (10-35 us each here), while another process that needs the core still gets it
-# (benchmarks/NOTES.md round 4).
+# then gives its core away (sched_yield) and looks again until POOL_IDLE_CYCLES time-stamp
+# counter ticks (~0.4 ms at 2.4 GHz) have passed since it went idle, then sleeps on the futex.
+# The idle stretch outlasts the serial stretches between two parallel kernels of a call and the
+# Python between two calls, so a job rarely waits for a futex wake (10-35 us each here), while
+# another thread that needs the core still gets it (benchmarks/NOTES.md round 4). The bound is
+# time, not a number of yields: under contention one sched_yield can last a whole time slice,
+# and 400 of them kept the workers runnable for tens of ms, slowing NumPy's BLAS threads that
+# ran next by up to 200x (the demo's NumPy timings).
 POOL_SPINS = int(os.environ.get("JTRANS_POOL_SPINS", 2000))
-POOL_YIELDS = int(os.environ.get("JTRANS_POOL_YIELDS", 400))
+POOL_IDLE_CYCLES = int(os.environ.get("JTRANS_POOL_IDLE_CYCLES", 1_000_000))
 
 
 def _pool_ir():
@@ -363,15 +366,18 @@ def _pool_ir():
 
     # worker loop
     w = ir.Function(m, ir.FunctionType(ir.VoidType(), []), "jt_pool_worker")
+    rdtsc = ir.Function(m, ir.FunctionType(i64, []), "llvm.readcyclecounter")
     b = ir.IRBuilder(w.append_basic_block("entry"))
     seen = b.alloca(i32)
     spins = b.alloca(i32)
+    idle_since = b.alloca(i64)
     b.store(atomic_load(b, gen), seen)
     wait, check, spin, sleep, run, leave = (w.append_basic_block(x) for x in
                                             ("wait", "check", "spin", "sleep", "run", "leave"))  # fmt: skip
     b.branch(wait)
     b.position_at_end(wait)
     b.store(i32(0), spins)
+    b.store(b.call(rdtsc, []), idle_since)
     b.branch(check)
     b.position_at_end(check)
     g = atomic_load(b, gen)
@@ -389,7 +395,8 @@ def _pool_ir():
     b.branch(check)
     b.position_at_end(yield_)
     yield_more = w.append_basic_block("yield_more")
-    b.cbranch(b.icmp_signed("<", s, i32(POOL_SPINS + POOL_YIELDS)), yield_more, sleep)
+    idle = b.sub(b.call(rdtsc, []), b.load(idle_since))
+    b.cbranch(b.icmp_signed("<", idle, i64(POOL_IDLE_CYCLES)), yield_more, sleep)
     b.position_at_end(yield_more)
     b.call(syscall, [i64(24)])  # sched_yield
     b.branch(check)
