@@ -18,6 +18,16 @@ class _NodeKind:
     __slots__ = ()
 
 
+class _Children(tuple):
+    """A PyTreeDef's child structures: a tuple that is also callable, as JAX's
+    `PyTreeDef.children()` method (returning a list)."""
+
+    __slots__ = ()
+
+    def __call__(self):
+        return list(self)
+
+
 class PyTreeDef:
     """The structure of a pytree: node type, auxiliary data and child structures."""
 
@@ -26,7 +36,7 @@ class PyTreeDef:
     def __init__(self, kind, aux, children):
         self.kind = kind  # None for a leaf, else the node's type
         self.aux = aux
-        self.children = tuple(children)
+        self.children = _Children(children)
         self.num_leaves = 1 if kind is None else sum(c.num_leaves for c in children)
         self._hash = None
 
@@ -49,6 +59,10 @@ class PyTreeDef:
 
     def unflatten(self, leaves):
         return tree_unflatten(self, leaves)
+
+    def node_data(self):
+        """(node type, auxiliary data) of the root node; None for a leaf."""
+        return None if self.kind is None else (self.kind, self.aux)
 
     def __repr__(self):
         return f"PyTreeDef({_show(self)})"
@@ -80,6 +94,7 @@ def _show(td):
 
 
 _LEAF = PyTreeDef(None, None, ())
+_NO_INITIALIZER = object()  # tree_reduce's "no initializer given" (None is a valid one)
 
 
 def _dict_flatten(d):
@@ -131,19 +146,47 @@ def register_pytree_with_keys_class(cls):
     return cls
 
 
-def register_dataclass(cls=None, data_fields=None, meta_fields=None):
+def register_dataclass(nodetype=None, data_fields=None, meta_fields=None, drop_fields=()):
     """Registers a dataclass: `data_fields` are children, `meta_fields` static (part of the
-    structure). Without them, every field is a data field."""
+    structure), `drop_fields` neither. Without them, every field is a data field except those
+    marked static (`jtrans.tree.static()` / metadata static=True)."""
+    cls = nodetype
     if cls is None:
         return functools.partial(register_dataclass, data_fields=data_fields,
-                                 meta_fields=meta_fields)  # fmt: skip
+                                 meta_fields=meta_fields, drop_fields=drop_fields)  # fmt: skip
+    if (data_fields is None) != (meta_fields is None):
+        raise JTransTypeError(
+            "register_dataclass: data_fields and meta_fields must both be specified when either "
+            f"is specified. Got data_fields={data_fields!r} meta_fields={meta_fields!r}."
+        )
     if data_fields is None:
+        if not dataclasses.is_dataclass(cls):
+            raise JTransTypeError(
+                "register_dataclass: data_fields and meta_fields are required when nodetype is "
+                f"not a dataclass. Got nodetype={cls!r}."
+            )
         # fields marked dataclasses.field(metadata=dict(static=True)) are static, as in JAX
-        meta_fields = list(meta_fields or ()) + [
-            f.name for f in dataclasses.fields(cls) if f.init and f.metadata.get("static", False)
+        meta_fields = [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.init and f.metadata.get("static", False) and f.name not in drop_fields
         ]
         data_fields = [f.name for f in dataclasses.fields(cls)
-                       if f.init and f.name not in meta_fields]  # fmt: skip
+                       if f.init and f.name not in meta_fields and f.name not in drop_fields]  # fmt: skip
+    elif dataclasses.is_dataclass(cls):
+        init = {f.name for f in dataclasses.fields(cls) if f.init} - set(drop_fields)
+        given = set(data_fields) | set(meta_fields)
+        if given != init:
+            what = []
+            if init - given:
+                what.append(f"Missing fields: {init - given}.")
+            if given - init:
+                what.append(f"Unexpected fields: {given - init}.")
+            raise JTransValueError(
+                "data_fields and meta_fields must include all dataclass fields with "
+                "``init=True`` and only them. " + " ".join(what) + " Add missing fields to "
+                "drop_fields to exclude them from the pytree."
+            )
     meta_fields = tuple(meta_fields or ())
     data_fields = tuple(data_fields)
 
@@ -242,12 +285,13 @@ def tree_structure(tree, is_leaf=None):
     return tree_flatten(tree, is_leaf)[1]
 
 
-def treedef_is_leaf(td):
-    return td.kind is None
+def treedef_is_leaf(treedef):
+    """True if the structure has a single node: a leaf, None or an empty container (JAX)."""
+    return treedef.num_nodes == 1
 
 
-def treedef_children(td):
-    return list(td.children)
+def treedef_children(treedef):
+    return list(treedef.children)
 
 
 def tree_map(f, tree, *rest, is_leaf=None):
@@ -268,18 +312,23 @@ def tree_map(f, tree, *rest, is_leaf=None):
     return tree_unflatten(td, [f(*xs) for xs in zip(*all_leaves)])
 
 
+class _StructureMismatch(JTransValueError, JTransTypeError):
+    """A tree not matching an expected structure (JAX: ValueError, TypeError in
+    tree_transpose)."""
+
+
 def flatten_up_to(td, tree):
     """The subtrees of `tree` at the leaf positions of `td` (tree must extend td's structure)."""
     if td.kind is None:
         return [tree]
     t, entry = _lookup(tree)
     if t is not td.kind:
-        raise JTransValueError(
+        raise _StructureMismatch(
             f"pytree structure mismatch: expected {_show(td)}, got {type(tree).__name__}: {tree!r}"
         )
     children, aux = entry[0](tree)
     if aux != td.aux or len(children) != len(td.children):
-        raise JTransValueError(f"pytree structure mismatch: expected {_show(td)}, got {tree!r}")
+        raise _StructureMismatch(f"pytree structure mismatch: expected {_show(td)}, got {tree!r}")
     out = []
     for c, ctd in zip(children, td.children):
         out.extend(flatten_up_to(ctd, c))
@@ -289,17 +338,15 @@ def flatten_up_to(td, tree):
 PyTreeDef.flatten_up_to = flatten_up_to
 
 
-def tree_all(tree):
-    return all(tree_leaves(tree))
+def tree_all(tree, *, is_leaf=None):
+    return all(tree_leaves(tree, is_leaf))
 
 
-def tree_reduce(f, tree, initializer=None):
-    leaves = tree_leaves(tree)
-    return (
-        functools.reduce(f, leaves)
-        if initializer is None
-        else functools.reduce(f, leaves, initializer)
-    )
+def tree_reduce(function, tree, initializer=_NO_INITIALIZER, is_leaf=None):
+    leaves = tree_leaves(tree, is_leaf)
+    if initializer is _NO_INITIALIZER:
+        return functools.reduce(function, leaves)
+    return functools.reduce(function, leaves, initializer)
 
 
 def tree_transpose(outer_treedef, inner_treedef, pytree_to_transpose):
@@ -316,8 +363,12 @@ def tree_transpose(outer_treedef, inner_treedef, pytree_to_transpose):
     return tree_unflatten(inner_treedef, cols)
 
 
-def all_leaves(iterable):
-    return all(tree_structure(x).kind is None for x in iterable)
+def all_leaves(iterable, is_leaf=None):
+    """True if every element of `iterable` is a leaf (under `is_leaf`, if given)."""
+    if is_leaf is None:
+        return all(tree_structure(x).kind is None for x in iterable)
+    lst = list(iterable)  # as JAX: the list is its own leaves when flattened under is_leaf
+    return lst == tree_leaves(lst, is_leaf)
 
 
 class Partial(functools.partial):
@@ -422,33 +473,38 @@ def _children_with_keys(x, t, entry):
     return [(FlattenedIndexKey(i), c) for i, c in enumerate(children)]
 
 
-def _flatten_with_path(x, path, is_leaf, out):
-    # module-level recursion (see _flatten)
-    if is_leaf is not None and is_leaf(x):
+def _flatten_with_path(x, path, is_leaf, out, takes_path):
+    # module-level recursion (see _flatten); returns x's PyTreeDef
+    if is_leaf is not None and (is_leaf(path, x) if takes_path else is_leaf(x)):
         out.append((path, x))
-        return
+        return _LEAF
     t, entry = _lookup(x)
     if entry is None:
         out.append((path, x))
-        return
-    for k, c in _children_with_keys(x, t, entry):
-        _flatten_with_path(c, path + (k,), is_leaf, out)
+        return _LEAF
+    _, aux = entry[0](x)
+    kids = [
+        _flatten_with_path(c, path + (k,), is_leaf, out, takes_path)
+        for k, c in _children_with_keys(x, t, entry)
+    ]
+    return PyTreeDef(t, aux, kids)
 
 
-def tree_flatten_with_path(tree, is_leaf=None):
-    """([(key_path, leaf), ...], treedef) of `tree`."""
+def tree_flatten_with_path(tree, is_leaf=None, is_leaf_takes_path=False):
+    """([(key_path, leaf), ...], treedef) of `tree`. With is_leaf_takes_path=True, is_leaf is
+    called as is_leaf(key_path, x)."""
     out = []
-    _flatten_with_path(tree, (), is_leaf, out)
-    return out, tree_structure(tree, is_leaf)
+    td = _flatten_with_path(tree, (), is_leaf, out, is_leaf_takes_path)
+    return out, td
 
 
-def tree_leaves_with_path(tree, is_leaf=None):
-    return tree_flatten_with_path(tree, is_leaf)[0]
+def tree_leaves_with_path(tree, is_leaf=None, is_leaf_takes_path=False):
+    return tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)[0]
 
 
-def tree_map_with_path(f, tree, *rest, is_leaf=None):
+def tree_map_with_path(f, tree, *rest, is_leaf=None, is_leaf_takes_path=False):
     """Applies f(key_path, leaf, *others) leafwise; `rest` trees must extend tree's structure."""
-    pairs, td = tree_flatten_with_path(tree, is_leaf)
+    pairs, td = tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)
     others = [flatten_up_to(td, r) for r in rest]
     vals = [f(p, x, *xs) for (p, x), *xs in zip(pairs, *others)]
     return tree_unflatten(td, vals)

@@ -105,3 +105,81 @@ def test_max_min_positional_signature():
     assert jnp.amax(x, None, None, True).shape == (1, 1)
     with pytest.raises(TypeError):
         jnp.max(x, dtype=jnp.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# tree_util
+
+
+def test_tree_reduce_is_leaf_and_none_initializer():
+    tu = jtrans.tree_util
+    assert tu.tree_reduce(lambda a, b: a + len(b), [(1, 2), (3,)], 0, is_leaf=lambda x:
+                          isinstance(x, tuple)) == 3  # fmt: skip
+    # None is a real initializer (JAX): ((None, 1), 2)
+    assert tu.tree_reduce(lambda a, b: (a, b), [1, 2], None) == ((None, 1), 2)
+    with pytest.raises(TypeError):
+        tu.tree_reduce(lambda a, b: a + b, [])
+
+
+def test_tree_all_and_all_leaves_is_leaf():
+    tu = jtrans.tree_util
+    assert tu.tree_all([(), 1], is_leaf=lambda x: x == ()) is False
+    assert jtrans.tree.all([1, [2]], is_leaf=None) is True
+    assert tu.all_leaves([1, 2]) and not tu.all_leaves([1, [2]])
+    assert tu.all_leaves([1, [2]], is_leaf=lambda x: isinstance(x, list)) is False
+    assert tu.all_leaves([1, [2]], is_leaf=lambda x: isinstance(x, list) and len(x) == 1)
+
+
+def test_treedef_is_leaf_children_node_data():
+    tu = jtrans.tree_util
+    assert [tu.treedef_is_leaf(tu.tree_structure(x)) for x in (1, None, [], [1])] == [
+        True, True, True, False]  # fmt: skip
+    td = tu.tree_structure([1, (2, 3)])
+    kids = td.children()
+    assert isinstance(kids, list) and len(kids) == 2 and kids[1] == tu.tree_structure((0, 0))
+    assert tu.treedef_children(td) == kids
+    assert td.node_data()[0] is list
+    assert tu.tree_structure(1).node_data() is None
+
+
+def test_tree_transpose_mismatch_is_type_error():
+    tu = jtrans.tree_util
+    with pytest.raises(TypeError):
+        tu.tree_transpose(tu.tree_structure([0, 0]), tu.tree_structure((0, 0)),
+                          [(1, 2, 3), (4, 5, 6)])  # fmt: skip
+
+
+def test_register_dataclass_checks_and_drop_fields():
+    import dataclasses
+
+    tu = jtrans.tree_util
+
+    def mk():
+        return dataclasses.make_dataclass("D", [("x", object), ("y", object), ("n", int, 0)])
+
+    with pytest.raises(ValueError, match="Missing fields"):
+        tu.register_dataclass(mk(), data_fields=["x"], meta_fields=["n"])
+    with pytest.raises(ValueError, match="Unexpected fields"):
+        tu.register_dataclass(mk(), data_fields=["x", "y"], meta_fields=["n", "z"])
+    with pytest.raises(TypeError, match="both"):
+        tu.register_dataclass(mk(), data_fields=["x"])
+    with pytest.raises(TypeError):
+        tu.register_dataclass(type("P", (), {}))
+    c = mk()
+    tu.register_dataclass(nodetype=c, data_fields=["x"], meta_fields=[], drop_fields=["y", "n"])
+    leaves, td = tu.tree_flatten(c(1, 2, 3))
+    assert leaves == [1] and td.num_leaves == 1
+
+
+def test_flatten_with_path_is_leaf_takes_path():
+    tu = jtrans.tree_util
+    tree = {"a": [1, (2, 3)], "b": 4}
+    pairs, td = tu.tree_flatten_with_path(tree, lambda p, x: len(p) == 2, is_leaf_takes_path=True)
+    assert [(tu.keystr(p), v) for p, v in pairs] == [("['a'][0]", 1), ("['a'][1]", (2, 3)),
+                                                    ("['b']", 4)]  # fmt: skip
+    assert td.num_leaves == 3
+    out = tu.tree_map_with_path(lambda p, x: len(p), tree, is_leaf=lambda p, x: len(p) == 2,
+                                is_leaf_takes_path=True)  # fmt: skip
+    assert out == {"a": [2, 2], "b": 1}
+    assert len(tu.tree_leaves_with_path(tree, lambda p, x: len(p) == 1, True)) == 2
+    assert tu.tree_flatten_with_path(tree)[1] == tu.tree_structure(tree)
