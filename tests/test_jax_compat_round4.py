@@ -183,3 +183,20 @@ def test_flatten_with_path_is_leaf_takes_path():
     assert out == {"a": [2, 2], "b": 1}
     assert len(tu.tree_leaves_with_path(tree, lambda p, x: len(p) == 1, True)) == 2
     assert tu.tree_flatten_with_path(tree)[1] == tu.tree_structure(tree)
+
+
+# ---------------------------------------------------------------------------------------------
+# jax.nn
+
+
+def test_relu6_derivative_zero_at_kinks():
+    g = jtrans.vmap(jtrans.grad(jtrans.nn.relu6))(jnp.array([-1.0, 0.0, 3.0, 6.0, 7.0]))
+    assert g.tolist() == [0.0, 0.0, 1.0, 0.0, 0.0]
+    assert jtrans.grad(jtrans.nn.hard_sigmoid)(3.0) == 0.0  # relu6 at 6
+
+
+def test_softmax_where_fully_masked_row_is_zero():
+    x = jnp.arange(8.0).reshape(2, 4)
+    where = jnp.array([[False] * 4, [True, True, False, False]])
+    out = jtrans.nn.softmax(x, where=where)
+    np.testing.assert_allclose(out, [[0, 0, 0, 0], [0.26894143, 0.7310586, 0, 0]], rtol=1e-6)

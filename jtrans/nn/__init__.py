@@ -71,9 +71,19 @@ def relu(x):
 relu.defjvps(lambda g, ans, x: lax.select(lax.gt(x, lax.full_like(x, 0)), g, lax.full_like(g, 0)))
 
 
+@custom_jvp
 def relu6(x):
-    """min(max(x, 0), 6)."""
-    return jnp.minimum(relu(x), 6.0)
+    """min(max(x, 0), 6); its derivative is 0 at 0 and at 6 (as in JAX)."""
+    return jnp.minimum(jnp.maximum(x, 0), 6.0)
+
+
+relu6.defjvps(
+    lambda g, ans, x: lax.select(
+        lax.bitwise_and(lax.gt(x, lax.full_like(x, 0)), lax.lt(x, lax.full_like(x, 6))),
+        g,
+        lax.full_like(g, 0),
+    )
+)
 
 
 def sigmoid(x):
@@ -258,7 +268,8 @@ def softmax(x, axis=-1, where=None):
     if where is not None:
         e = jnp.where(where, jnp.exp(x - stop_gradient(jnp.max(jnp.where(where, x, -np.inf),
                       axis=axes, keepdims=True))), 0.0)  # fmt: skip
-        return e / jnp.sum(e, axis=axes, keepdims=True)
+        # as JAX: entries outside `where` are 0, also in a fully masked row (0/0 there)
+        return jnp.where(where, e / jnp.sum(e, axis=axes, keepdims=True), 0.0)
     if axes not in _softmax_cache:
         _softmax_cache[axes] = _make_softmax(axes)
     return _softmax_cache[axes](x)
