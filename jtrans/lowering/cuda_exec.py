@@ -346,16 +346,7 @@ class CudaExecutable:
     def _host(self, step, env):
         """A call-out: its operands come back to the host, its NumPy impl runs, its results go
         to the device."""
-        vals = []
-        for x in step.operands:
-            if isinstance(x, K.Buffer):
-                vals.append(D.to_host(env[x.name], x.shape))
-            else:  # a Literal
-                vals.append(np.asarray(x.val, x.aval.dtype))
-        with core.set_current_trace(core.eval_trace):
-            res = core.impl_rules[step.prim](*vals, **step.params)
-        if not step.prim.multiple_results:
-            res = [res]
+        res = step.run(lambda x: D.to_host(env[x.name], x.shape))
         for buf, r in zip(step.out_buffers, res):
             r = np.ascontiguousarray(np.asarray(r).astype(buf.dtype, copy=False)).reshape(-1)
             if r.size:

@@ -223,6 +223,17 @@ class CallOut:
         self.operands, self.out_buffers, self.reason = list(operands), list(outputs), reason
         self.inputs = [x for x in operands if isinstance(x, Buffer)]
 
+    def run(self, read):
+        """The primitive's NumPy impl on the operands (`read(buffer)` gives a Buffer's value
+        as an array of its shape): a list of results, one per output buffer."""
+        from .. import core
+
+        vals = [read(x) if isinstance(x, Buffer) else np.asarray(x.val, x.aval.dtype)
+                for x in self.operands]  # fmt: skip
+        with core.set_current_trace(core.eval_trace):
+            res = core.impl_rules[self.prim](*vals, **self.params)
+        return list(res) if self.prim.multiple_results else [res]
+
 
 class Program:
     """inputs/outputs: Buffers per jaxpr invar/outvar (an output may be an input, a const or a

@@ -13,7 +13,6 @@ import threading
 
 import numpy as np
 
-from .. import core
 from . import cpu
 from . import kernel as K
 
@@ -384,16 +383,7 @@ class Executable:
                 control.run_nested_callout(self, idx)
                 return 0
             ins, outs, ws, base = self._tls.stack[-1]
-            vals = []
-            for x in step.operands:
-                if isinstance(x, K.Buffer):
-                    vals.append(self._view(x, ins, outs, ws, base))
-                else:  # a Literal
-                    vals.append(np.asarray(x.val, x.aval.dtype))
-            with core.set_current_trace(core.eval_trace):
-                res = core.impl_rules[step.prim](*vals, **step.params)
-            if not step.prim.multiple_results:
-                res = [res]
+            res = step.run(lambda x: self._view(x, ins, outs, ws, base))
             for buf, r in zip(step.out_buffers, res):
                 np.copyto(self._view(buf, ins, outs, ws, base), np.asarray(r), casting="unsafe")
             return 0
