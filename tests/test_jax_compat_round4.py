@@ -200,3 +200,26 @@ def test_softmax_where_fully_masked_row_is_zero():
     where = jnp.array([[False] * 4, [True, True, False, False]])
     out = jtrans.nn.softmax(x, where=where)
     np.testing.assert_allclose(out, [[0, 0, 0, 0], [0.26894143, 0.7310586, 0, 0]], rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# random
+
+
+def test_prngkey_large_seed_without_x64_keeps_low_word():
+    # JAX without x64: the seed is a 32-bit integer, the high word 0
+    assert jtrans.random.PRNGKey(2**40 + 7).tolist() == [0, 7]
+    assert jtrans.random.PRNGKey(2**32 + 5).tolist() == [0, 5]
+    assert jtrans.random.PRNGKey(np.int64(2**40 + 7)).tolist() == [0, 7]
+    assert jtrans.random.PRNGKey(-1).tolist() == [0, 4294967295]
+    assert jtrans.random.PRNGKey(2**63 - 1).tolist() == [0, 4294967295]
+    with pytest.raises(OverflowError):
+        jtrans.random.PRNGKey(2**64 - 1)
+
+
+def test_prngkey_seed_with_x64_is_64_bit():
+    with jtrans.enable_x64(True):
+        assert jtrans.random.PRNGKey(2**40 + 7).tolist() == [256, 7]
+        assert jtrans.random.PRNGKey(-1).tolist() == [4294967295, 4294967295]
+        assert jtrans.random.PRNGKey(-(2**31)).tolist() == [4294967295, 2147483648]
+        assert jtrans.random.PRNGKey(np.int32(-1)).tolist() == [0, 4294967295]

@@ -140,9 +140,14 @@ def seed_words(seed):
     high and low 32 bits of the seed (the high word is 0 for 32-bit seeds)."""
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         s = int(seed)
-        if not -(2**63) <= s < 2**64:
+        if not -(2**63) <= s < (2**64 if isinstance(seed, np.unsignedinteger) else 2**63):
             raise OverflowError(f"PRNGKey seed {s} does not fit in 64 bits")
-        hi = 0 if -(2**31) <= s < 2**31 else (s >> 32) & 0xFFFFFFFF
+        # as JAX: without x64 the seed is a 32-bit integer (the high word is 0); with x64 a
+        # Python int or a 64-bit NumPy integer is 64-bit (so -1 gives [0xFFFFFFFF, 0xFFFFFFFF])
+        wide = dtypes.config.jax_enable_x64 and (
+            not isinstance(seed, np.integer) or np.dtype(type(seed)).itemsize == 8
+        )
+        hi = (s >> 32) & 0xFFFFFFFF if wide else 0
         return full((), hi, _U32), full((), s & 0xFFFFFFFF, _U32)
     from .. import core
 
