@@ -64,10 +64,17 @@ def typeof(x):
 
 
 def clear_caches():
-    """Drops compiled executables (jit functions retrace and recompile on their next call)."""
+    """Drops compiled executables, the CPU's and the GPU's (jit functions retrace and recompile
+    on their next call)."""
+    import sys
+
     from .interpreters import jit as jit_mod
 
     jit_mod._executables.clear()
+    for name, cache in (("cuda", "_programs"), ("cuda_exec", "_executables")):
+        mod = sys.modules.get(f"jtrans.lowering.{name}")  # only if a GPU program was made
+        if mod is not None:
+            getattr(mod, cache).clear()
 
 
 @contextlib.contextmanager

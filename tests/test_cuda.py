@@ -273,6 +273,20 @@ def test_results_return_to_the_device_pool():
 
 
 @sim
+def test_clear_caches_drops_gpu_programs():
+    from jtrans.lowering import cuda as C
+    from jtrans.lowering import cuda_exec as X
+
+    f = jtrans.jit(lambda a: a * 3)
+    x = jtrans.device_put(np.arange(4, dtype=np.float32), _gpu())
+    np.testing.assert_array_equal(np.asarray(f(x)), np.arange(4) * 3)
+    assert len(C._programs) and len(X._executables)
+    jtrans.clear_caches()
+    assert not len(C._programs) and not len(X._executables)
+    np.testing.assert_array_equal(np.asarray(f(x)), np.arange(4) * 3)
+
+
+@sim
 def test_eager_ops_on_device_arrays():
     """Eager ops read a device array's host copy and give host Arrays (JAX keeps them on the
     device: a documented difference); the values are right, and jit brings them back."""
