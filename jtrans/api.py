@@ -48,12 +48,16 @@ def _check_output(x):
     )
 
 
+class _ArgnumsError(JTransValueError, JTransTypeError):
+    """argnums naming an argument the call does not have (JAX: TypeError)."""
+
+
 def _argnums_tuple(argnums, nargs, what="argnums"):
     single = isinstance(argnums, int)
     nums = (argnums,) if single else tuple(argnums)
     for n in nums:
         if not -nargs <= n < nargs:
-            raise JTransValueError(
+            raise _ArgnumsError(
                 f"{what}={argnums} refers to argument {n}, but the function was called with "
                 f"{nargs} positional argument(s)"
             )
@@ -827,6 +831,28 @@ class Compiled:
         return self.lowered.cost_analysis()
 
 
+def _check_static_args(sig, static_nums, static_names):
+    """As JAX, at jit time: static_argnums within the positional parameters and
+    static_argnames among the parameters (unless the function takes *args / **kwargs)."""
+    kinds = [p.kind for p in sig.parameters.values()]
+    P = inspect.Parameter
+    if P.VAR_POSITIONAL not in kinds:
+        npos = sum(k in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD) for k in kinds)
+        if any(not -npos <= i < npos for i in static_nums):
+            raise JTransValueError(
+                f"Jitted function has static_argnums={tuple(static_nums)}, but only accepts "
+                f"{npos} positional arguments."
+            )
+    if P.VAR_KEYWORD not in kinds:
+        named = {n for n, p in sig.parameters.items() if p.kind != P.POSITIONAL_ONLY}
+        bad = set(static_names) - named
+        if bad:
+            raise JTransValueError(
+                f"Jitted function has invalid argnames {bad} in static_argnames. Function does "
+                "not take these args."
+            )
+
+
 def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), device=None,
         inline=False, **kwargs):  # fmt: skip
     """Compiles `fun`: traced once per argument signature into a jaxpr bound as `jit_p`."""
@@ -845,6 +871,8 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
         sig = inspect.signature(fun)
     except (TypeError, ValueError):
         sig = None
+    if sig is not None:
+        _check_static_args(sig, static_nums, static_names)
     if sig is not None and static_names and not static_nums:
         params = list(sig.parameters)
         static_nums = tuple(params.index(n) for n in static_names if n in params)

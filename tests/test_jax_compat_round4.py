@@ -223,3 +223,42 @@ def test_prngkey_seed_with_x64_is_64_bit():
         assert jtrans.random.PRNGKey(-1).tolist() == [4294967295, 4294967295]
         assert jtrans.random.PRNGKey(-(2**31)).tolist() == [4294967295, 2147483648]
         assert jtrans.random.PRNGKey(np.int32(-1)).tolist() == [0, 4294967295]
+
+
+# ---------------------------------------------------------------------------------------------
+# misuse errors
+
+
+def test_jit_checks_static_args_at_decoration():
+    def f(x):
+        return x
+
+    with pytest.raises(ValueError, match="static_argnums"):
+        jtrans.jit(f, static_argnums=3)
+    with pytest.raises(ValueError, match="static_argnums"):
+        jtrans.jit(f, static_argnums=1)
+    with pytest.raises(ValueError, match="argnames"):
+        jtrans.jit(f, static_argnames="y")
+    # *args / **kwargs accept any
+    assert jtrans.jit(lambda *a: a[0], static_argnums=3)(1.0) == 1.0
+    assert jtrans.jit(lambda x, **k: x, static_argnames="y")(2.0, y=1) == 2.0
+    assert jtrans.jit(lambda x, n: x * n, static_argnums=-1)(2.0, 3) == 6.0
+
+
+def test_grad_argnums_out_of_range_is_type_error():
+    with pytest.raises(TypeError):
+        jtrans.grad(lambda x: x, argnums=1)(1.0)
+
+
+def test_transpose_repeated_axes_is_type_error():
+    with pytest.raises(TypeError):
+        jnp.ones((2, 3)).transpose((0, 0))
+    with pytest.raises(TypeError):
+        jnp.transpose(jnp.ones((2, 3)), (1, -1))
+
+
+def test_asarray_none_is_value_error():
+    with pytest.raises(ValueError):
+        jnp.asarray(None)
+    with pytest.raises(ValueError):
+        jnp.array(None)

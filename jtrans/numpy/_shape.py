@@ -157,6 +157,8 @@ def transpose(a, axes=None):
     axes = tuple(int(x) for x in axes)
     if len(axes) != nd:
         raise ShapeError(f"axes {axes} don't match an array of rank {nd}")
+    if len({x % nd if nd else x for x in axes}) != nd:  # JAX: TypeError, NumPy: ValueError
+        raise ShapeError(f"transpose: axes {axes} are not a permutation of {tuple(range(nd))}")
     return lax.transpose(a, canonical_axes(axes, nd, "axes"))
 
 

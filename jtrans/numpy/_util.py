@@ -33,6 +33,8 @@ def asarray_any(x, dtype=None):
         from ._shape import stack
 
         return stack([asarray_any(e, dtype) for e in x])
+    if x is None:  # JAX: ValueError (NumPy makes an object array)
+        raise ShapeError("None is not a valid value for jnp.array")
     v = np.asarray(x) if dtype is None else np.asarray(x, dtype=dtypes.check_dtype(dtype))
     if v.dtype == object:
         raise JTransTypeError(f"cannot convert {type(x).__name__} to a jtrans array: {x!r}")
