@@ -973,18 +973,4 @@ def hyp2f1(a, b, c, x):
 # complex-valued functions: not implemented
 
 
-def wofz(z):
-    """The Faddeeva function (complex): not implemented in jtrans."""
-    raise NotImplementedError(
-        "jtrans.scipy.special.wofz (the complex Faddeeva function) is not implemented; for "
-        "real arguments, wofz(x).real = exp(-x^2) and wofz(x).imag = 2 dawsn(x) / sqrt(pi), "
-        "and erfcx(x) = wofz(i x): use jtrans.scipy.special.dawsn / erfcx"
-    )
-
-
-def sph_harm_y(n, m, theta, phi, diff_n=None, n_max=None):
-    """The spherical harmonics Y_n^m(theta, phi) (complex): not implemented in jtrans."""
-    raise NotImplementedError(
-        "jtrans.scipy.special.sph_harm_y (complex spherical harmonics) is not implemented; "
-        "compute them outside jtrans (scipy.special.sph_harm_y) and pass the values in"
-    )
+from ._complex_special import sph_harm_y, wofz  # complex-valued: their own module
