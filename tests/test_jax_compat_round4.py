@@ -262,3 +262,22 @@ def test_asarray_none_is_value_error():
         jnp.asarray(None)
     with pytest.raises(ValueError):
         jnp.array(None)
+
+
+def test_array_of_python_ints_out_of_int32_range_overflows():
+    for v in ([2**31], [-(2**31) - 1], [[1], [2**40]]):
+        with pytest.raises(OverflowError, match="out of bounds"):
+            jnp.array(v)
+    assert jnp.array([2**31 - 1, -(2**31)]).tolist() == [2**31 - 1, -(2**31)]
+    assert jnp.array([2**32 - 1], dtype="uint32").tolist() == [2**32 - 1]
+
+
+def test_pad_dict_pad_width_pads():
+    # NumPy 2 semantics (JAX raises TypeError; silently not padding was wrong)
+    a = np.arange(6.0).reshape(2, 3)
+    out = jnp.pad(a, {1: (1, 2)})
+    assert out.shape == (2, 6)
+    np.testing.assert_array_equal(out, np.pad(a, ((0, 0), (1, 2))))
+    np.testing.assert_array_equal(
+        jnp.pad(a, {-2: 1}, mode="edge"), np.pad(a, ((1, 1), (0, 0)), mode="edge")
+    )

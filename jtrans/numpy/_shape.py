@@ -625,7 +625,12 @@ def rot90(m, k=1, axes=(0, 1)):
 
 
 def _pad_pairs(pad_width, nd, what="pad_width"):
-    pw = np.asarray(pad_width if not isinstance(pad_width, dict) else 0)
+    if isinstance(pad_width, dict):  # NumPy 2: {axis: width or (before, after)}, others 0
+        pairs = [(0, 0)] * nd
+        for ax, w in pad_width.items():
+            pairs[canonical_axis(ax, nd)] = _pad_pairs(w, 1, what)[0]
+        return pairs
+    pw = np.asarray(pad_width)
     if pw.dtype == object or (pw.size and pw.dtype.kind not in "iu"):
         if pw.size and pw.dtype.kind == "f" and np.all(pw == np.round(pw)):
             pw = pw.astype(np.int64)

@@ -39,7 +39,19 @@ def asarray_any(x, dtype=None):
     if v.dtype == object:
         raise JTransTypeError(f"cannot convert {type(x).__name__} to a jtrans array: {x!r}")
     dt = dtypes.canonicalize_dtype(v.dtype)
+    if v.dtype != dt and v.dtype.kind in "iu" and isinstance(x, (list, tuple)) and v.size:
+        _check_int_range(v, dt)
     return Array(v if v.dtype == dt else v.astype(dt), False)
+
+
+def _check_int_range(v, dt):
+    """As JAX: Python ints in a list that do not fit the (32-bit) default integer raise instead
+    of wrapping around."""
+    info = np.iinfo(dt)
+    lo, hi = v.min(), v.max()
+    if lo < info.min or hi > info.max:
+        bad = int(hi) if hi > info.max else int(lo)
+        raise OverflowError(f"Python integer {bad} out of bounds for {dt.name}")
 
 
 def _flat_list(x):
