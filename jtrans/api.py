@@ -19,6 +19,7 @@ from .interpreters.jit import jit_p
 from .tree_util import (
     Partial,
     flatten_up_to,
+    register_pytree_node,
     tree_flatten,
     tree_map,
     tree_structure,
@@ -195,9 +196,32 @@ def _aux_fun(fun, has_aux):
             raise JTransTypeError(
                 "a function with has_aux=True must return a pair (output, auxiliary data)"
             )
-        return out
+        # as JAX, aux leaves that are not arrays (strings, None, objects) come back as they are
+        main, aux = out
+        return main, tree_map(lambda v: v if _is_value(v) else _StaticAux(v), aux)
 
     return f
+
+
+def _is_value(v):
+    return isinstance(v, (Array, core.Tracer, bool, int, float, complex, np.ndarray, np.generic))
+
+
+class _StaticAux:
+    """A non-array auxiliary output carried in the tree structure (no leaves)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+register_pytree_node(_StaticAux, lambda s: ((), s.value), lambda v, _: _StaticAux(v))
+
+
+def _unwrap_aux(aux):
+    return tree_map(lambda v: v.value if isinstance(v, _StaticAux) else v, aux,
+                    is_leaf=lambda v: isinstance(v, _StaticAux))  # fmt: skip
 
 
 def _split_aux(tree, leaves, has_aux):
@@ -206,7 +230,7 @@ def _split_aux(tree, leaves, has_aux):
         return tree, leaves, None
     main_tree, aux_tree = tree.children
     n = main_tree.num_leaves
-    return main_tree, leaves[:n], tree_unflatten(aux_tree, leaves[n:])
+    return main_tree, leaves[:n], _unwrap_aux(tree_unflatten(aux_tree, leaves[n:]))
 
 
 def linearize(fun, *primals):
@@ -311,7 +335,14 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
         cts += [ad.Zero(ad.tangent_aval(core.get_aval(o))) for o in out_all[1:]]  # aux
         lin_args = [ad.UndefinedPrimal(v.aval) for v in jaxpr.invars]
         cts_in = ad.backward_pass(jaxpr, consts, lin_args, cts)
-        g, _ = tree_unflatten(in_tree, [ad.instantiate_zeros(c) for c in cts_in])
+        g_flat = [ad.instantiate_zeros(c) for c in cts_in]
+        if allow_int:  # as JAX: integer and bool inputs get float0 zeros (NumPy arrays)
+            g_flat = [
+                g_ if ad.differentiable(core.get_aval(p)) else
+                np.zeros(core.get_aval(p).shape, dtypes.float0)
+                for g_, p in zip(g_flat, p_flat)
+            ]  # fmt: skip
+        g, _ = tree_unflatten(in_tree, g_flat)
         g = g[0] if single else tuple(g)
         out = tree_unflatten(out_tree, out_leaves)
         if has_aux:

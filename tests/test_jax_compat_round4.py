@@ -281,3 +281,24 @@ def test_pad_dict_pad_width_pads():
     np.testing.assert_array_equal(
         jnp.pad(a, {-2: 1}, mode="edge"), np.pad(a, ((1, 1), (0, 0)), mode="edge")
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# transformations
+
+
+def test_has_aux_non_array_leaves_pass_through():
+    g, aux = jtrans.grad(lambda x: (x * 2, {"s": "x", "n": None, "v": x * 3}), has_aux=True)(1.0)
+    assert g == 2.0 and aux["s"] == "x" and aux["n"] is None and aux["v"] == 3.0
+    (v, aux), g = jtrans.value_and_grad(lambda x: (x * 2, "aux"), has_aux=True)(1.0)
+    assert aux == "aux" and v == 2.0 and g == 2.0
+    assert jtrans.vjp(lambda x: (x * 2, ["aux", x]), 1.0, has_aux=True)[2][0] == "aux"
+    assert jtrans.jacrev(lambda x: (x * 2, "aux"), has_aux=True)(1.0)[1] == "aux"
+
+
+def test_grad_allow_int_gives_float0():
+    gx, gn = jtrans.grad(lambda x, n: x * n.sum(), argnums=(0, 1), allow_int=True)(
+        2.0, jnp.arange(3)
+    )
+    assert gx == 3.0
+    assert isinstance(gn, np.ndarray) and gn.dtype == jtrans.dtypes.float0 and gn.shape == (3,)
