@@ -302,3 +302,13 @@ def test_grad_allow_int_gives_float0():
     )
     assert gx == 3.0
     assert isinstance(gn, np.ndarray) and gn.dtype == jtrans.dtypes.float0 and gn.shape == (3,)
+
+
+def test_heaviside_nan_is_nan():
+    out = jnp.heaviside(jnp.array([-1.0, 0.0, 2.0, np.nan]), 0.5)
+    np.testing.assert_array_equal(out, [0.0, 0.5, 1.0, np.nan])
+
+
+def test_integer_negative_power_is_type_error():
+    with pytest.raises(TypeError, match="negative powers"):
+        jnp.arange(3) ** -1

@@ -237,6 +237,10 @@ def _concrete_int(x):
     return None
 
 
+class _NegativePowerError(JTransValueError, JTransTypeError):
+    """An integer raised to a negative power (JAX: TypeError, NumPy: ValueError)."""
+
+
 def power(x1, x2, /):
     """x1 ** x2, with JAX's special cases: a concrete integer exponent becomes lax.integer_pow
     (exact, differentiable); integer bases and exponents use binary exponentiation; float bases
@@ -248,7 +252,7 @@ def power(x1, x2, /):
         if _is_bool(x1):
             x1 = lax.convert_element_type(x1, dtypes.default_int(), core.get_aval(x1).weak_type)
         if _is_int(x1) and n < 0:
-            raise JTransValueError(
+            raise _NegativePowerError(
                 f"Integers cannot be raised to negative powers, got integer_pow({x1.aval}, {n})"
             )
         return lax.integer_pow(x1, n)
@@ -607,7 +611,9 @@ def heaviside(x1, x2, /):
     """0 where x1 < 0, x2 where x1 == 0, 1 where x1 > 0."""
     x1, x2 = promote_args_inexact("heaviside", x1, x2)
     zero, one = _lax_const(x1, 0), _lax_const(x1, 1)
-    return _select(lax.lt(x1, zero), zero, _select(lax.gt(x1, zero), one, x2))
+    # NaN where x1 is NaN (as NumPy and JAX): NaN compares false, so x1 itself is taken
+    return _select(lax.lt(x1, zero), zero, _select(lax.gt(x1, zero), one,
+                                                   _select(lax.eq(x1, zero), x2, x1)))  # fmt: skip
 
 
 def signbit(x, /):
