@@ -312,3 +312,32 @@ def test_heaviside_nan_is_nan():
 def test_integer_negative_power_is_type_error():
     with pytest.raises(TypeError, match="negative powers"):
         jnp.arange(3) ** -1
+
+
+# ---------------------------------------------------------------------------------------------
+# lax
+
+
+def test_top_k_axis():
+    x = jnp.array([[3.0, 1.0, 2.0], [-1.0, 5.0, 0.0]])
+    v, i = lax.top_k(x, 1, axis=0)
+    assert v.tolist() == [[3.0, 5.0, 2.0]] and i.tolist() == [[0, 1, 0]]
+    v, i = lax.top_k(x, 2, axis=-1)
+    assert v.tolist() == [[3.0, 2.0], [5.0, 0.0]] and i.tolist() == [[0, 2], [1, 2]]
+    v, i = jtrans.jit(lambda a: lax.top_k(a, 2, axis=1))(jnp.arange(24.0).reshape(2, 3, 4) % 5)
+    assert v.shape == (2, 2, 4)
+    assert v[0, :, 0].tolist() == [4.0, 3.0] and i[0, :, 0].tolist() == [1, 2]
+
+
+def test_dynamic_slice_allow_negative_indices():
+    x = jnp.arange(5)
+    assert lax.dynamic_slice(x, (-2,), (2,)).tolist() == [3, 4]
+    with pytest.raises(ValueError, match="allow_negative_indices"):
+        lax.dynamic_slice(x, (-2,), (2,), allow_negative_indices=False)
+    # traced negative starts are clamped to 0 instead of wrapping
+    f = jtrans.jit(lambda i: lax.dynamic_slice(x, (i,), (2,), allow_negative_indices=False))
+    assert f(-2).tolist() == [0, 1]
+    g = jtrans.jit(lambda i: lax.dynamic_update_slice(x, jnp.array([9, 9]), (i,),
+                                                      allow_negative_indices=False))  # fmt: skip
+    assert g(-1).tolist() == [9, 9, 2, 3, 4]
+    assert lax.dynamic_index_in_dim(x, -1, keepdims=False).tolist() == 4

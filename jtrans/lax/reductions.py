@@ -620,8 +620,19 @@ def _top_k_abstract(x, k):
 top_k_p = standard_primitive("top_k", _top_k_impl, _top_k_abstract, multiple_results=True)
 
 
-def top_k(operand, k):
-    return tuple(top_k_p.bind(as_operand(operand), k=int(k)))
+def top_k(operand, k, *, axis=-1):
+    """The k largest entries along `axis` (default the last) and their indices."""
+    x = as_operand(operand)
+    nd = _aval(x).ndim
+    if nd == 0:
+        raise JTransValueError("top_k needs an operand of rank 1 or more, got a scalar")
+    ax = canonical_axis(axis, nd)
+    if ax == nd - 1:
+        return tuple(top_k_p.bind(x, k=int(k)))
+    perm = tuple(i for i in range(nd) if i != ax) + (ax,)
+    inv = tuple(int(i) for i in np.argsort(perm))
+    vals, idx = top_k_p.bind(st.transpose(x, perm), k=int(k))
+    return st.transpose(vals, inv), st.transpose(idx, inv)
 
 
 def _take_last(t, idx):

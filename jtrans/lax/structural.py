@@ -11,6 +11,7 @@ from .. import core, dtypes
 from ..array import Array
 from ..errors import (
     JTransTypeError,
+    JTransValueError,
     ShapeError,
 )
 from ..interpreters import ad, batching
@@ -1092,8 +1093,10 @@ def _dynamic_slice_abstract(x, *starts, slice_sizes):
 dynamic_slice_p = standard_primitive("dynamic_slice", _dynamic_slice_impl, _dynamic_slice_abstract)
 
 
-def _normalize_starts(operand, start_indices, what):
-    """Scalar int32 starts, one per axis; negative starts count back from the end."""
+def _normalize_starts(operand, start_indices, what, allow_negative_indices=True):
+    """Scalar int32 starts, one per axis; negative starts count back from the end (unless
+    allow_negative_indices is False for that axis: then they are clamped to 0 as in XLA, and
+    a concrete one is an error, as in JAX)."""
     shape = core.get_aval(operand).shape
     if isinstance(start_indices, (core.Tracer, Array, np.ndarray)):
         a = core.get_aval(start_indices)
@@ -1108,24 +1111,40 @@ def _normalize_starts(operand, start_indices, what):
             f"{what}: got {len(start_indices)} start indices for an operand of shape {shape}; "
             "give one per axis"
         )
+    if isinstance(allow_negative_indices, (bool, np.bool_)):
+        allow = [bool(allow_negative_indices)] * len(shape)
+    else:
+        allow = [bool(b) for b in allow_negative_indices]
+        if len(allow) != len(shape):
+            raise ShapeError(
+                f"{what}: allow_negative_indices has {len(allow)} entries for an operand of "
+                f"rank {len(shape)}"
+            )
     out = []
-    for s, n in zip(start_indices, shape):
+    for s, n, neg_ok in zip(start_indices, shape, allow):
         if isinstance(s, (int, np.integer)):
             s = int(s)
+            if s < 0 and not neg_ok:
+                raise JTransValueError(
+                    f"Index {s} is out of bounds for dimension {n} if allow_negative_indices=False"
+                )
             out.append(as_operand(np.int32(s + n if s < 0 else s)))
             continue
         s = convert_element_type(_int_operand(s, f"{what} start indices"), dtypes.int32)
+        if not neg_ok:
+            out.append(s)
+            continue
         out.append(
             select(ew.lt(s, full((), 0, dtypes.int32)), ew.add(s, full((), n, dtypes.int32)), s)
         )
     return out
 
 
-def dynamic_slice(operand, start_indices, slice_sizes):
+def dynamic_slice(operand, start_indices, slice_sizes, *, allow_negative_indices=True):
     """The slice of `operand` of size `slice_sizes` starting at the (traced) `start_indices`;
     starts are clamped so the slice stays in bounds, as in XLA."""
     operand = as_operand(operand)
-    starts = _normalize_starts(operand, start_indices, "dynamic_slice")
+    starts = _normalize_starts(operand, start_indices, "dynamic_slice", allow_negative_indices)
     return dynamic_slice_p.bind(operand, *starts, slice_sizes=tuple(int(k) for k in slice_sizes))
 
 
@@ -1199,11 +1218,12 @@ dynamic_update_slice_p = standard_primitive(
 )
 
 
-def dynamic_update_slice(operand, update, start_indices):
+def dynamic_update_slice(operand, update, start_indices, *, allow_negative_indices=True):
     """`operand` with `update` written at the (traced, clamped) `start_indices`."""
     operand = as_operand(operand)
     update = as_operand(update, core.get_aval(operand).dtype)
-    starts = _normalize_starts(operand, start_indices, "dynamic_update_slice")
+    starts = _normalize_starts(operand, start_indices, "dynamic_update_slice",
+                               allow_negative_indices)  # fmt: skip
     return dynamic_update_slice_p.bind(operand, update, *starts)
 
 
@@ -1249,7 +1269,8 @@ batch_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch
 fusion.fused_rules[dynamic_update_slice_p] = lower_ix.dynamic_update_slice_rule
 
 
-def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0):
+def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0, *,
+                         allow_negative_indices=True):  # fmt: skip
     operand = as_operand(operand)
     shape = core.get_aval(operand).shape
     axis = canonical_axis(axis, len(shape))
@@ -1257,32 +1278,38 @@ def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0):
     starts[axis] = start_index
     sizes = list(shape)
     sizes[axis] = int(slice_size)
-    return dynamic_slice(operand, starts, sizes)
+    return dynamic_slice(operand, starts, sizes, allow_negative_indices=allow_negative_indices)
 
 
-def dynamic_index_in_dim(operand, index, axis=0, keepdims=True):
+def dynamic_index_in_dim(operand, index, axis=0, keepdims=True, *,
+                         allow_negative_indices=True):  # fmt: skip
     operand = as_operand(operand)
     axis = canonical_axis(axis, core.get_aval(operand).ndim)
-    out = dynamic_slice_in_dim(operand, index, 1, axis)
+    out = dynamic_slice_in_dim(operand, index, 1, axis,
+                               allow_negative_indices=allow_negative_indices)  # fmt: skip
     return out if keepdims else squeeze(out, (axis,))
 
 
-def dynamic_update_slice_in_dim(operand, update, start_index, axis):
+def dynamic_update_slice_in_dim(operand, update, start_index, axis, *,
+                                allow_negative_indices=True):  # fmt: skip
     operand = as_operand(operand)
     nd = core.get_aval(operand).ndim
     axis = canonical_axis(axis, nd)
     starts = [0] * nd
     starts[axis] = start_index
-    return dynamic_update_slice(operand, update, starts)
+    return dynamic_update_slice(operand, update, starts,
+                                allow_negative_indices=allow_negative_indices)  # fmt: skip
 
 
-def dynamic_update_index_in_dim(operand, update, index, axis):
+def dynamic_update_index_in_dim(operand, update, index, axis, *,
+                                allow_negative_indices=True):  # fmt: skip
     operand = as_operand(operand)
     axis = canonical_axis(axis, core.get_aval(operand).ndim)
     update = as_operand(update, core.get_aval(operand).dtype)
     if core.get_aval(update).ndim == core.get_aval(operand).ndim - 1:
         update = expand_dims(update, (axis,))
-    return dynamic_update_slice_in_dim(operand, update, index, axis)
+    return dynamic_update_slice_in_dim(operand, update, index, axis,
+                                       allow_negative_indices=allow_negative_indices)  # fmt: skip
 
 
 def collapse(operand, start_dimension, stop_dimension=None):
