@@ -262,7 +262,7 @@ def test_key_concepts_tracing_prints_a_tracer():
     x = jnp.arange(5)
     result, text = _printed(f, x)
     np.testing.assert_array_equal(result, [1, 2, 3, 4, 5])
-    assert "Traced" in text and "int32[5]" in text
+    assert "JitTracer(int32[5])" in text
 
 
 def test_key_concepts_pytree_structures_print_as_jax():
@@ -307,7 +307,7 @@ def test_jit_print_inside_traced_function_shows_tracer():
         return ln_x / ln_2
 
     jaxpr, text = _printed(jax.make_jaxpr(log2_with_print), 3.0)
-    assert text.startswith("printed x: Traced") and "32[]" in text
+    assert text.startswith("printed x: JitTracer(") and "32[]" in text
     assert "log" in str(jaxpr)
 
 
@@ -457,7 +457,7 @@ def test_control_flow_print_inside_jit_prints_tracers_once():
     out, text = _printed(f, 2)
     assert int(out) == 4
     lines = text.strip().splitlines()
-    assert len(lines) == 2 and all("Traced" in line for line in lines)
+    assert len(lines) == 2 and all("JitTracer(" in line for line in lines)
     assert "int32[]" in lines[0]
     out, text = _printed(f, 3)
     assert int(out) == 6 and text == ""
@@ -1459,7 +1459,7 @@ def test_thinking_prints_inside_jit_show_tracers_and_not_on_cache_hits():
     out, text = _printed(f, x, y)
     assert out.shape == (3,) and out.dtype == jnp.float32
     lines = text.splitlines()
-    assert lines[0] == "Running f():" and all("Traced" in line for line in lines[1:])
+    assert lines[0] == "Running f():" and all("JitTracer(" in line for line in lines[1:])
     x2, y2 = rng.standard_normal((3, 4)), rng.standard_normal(4)
     out2, text2 = _printed(f, x2, y2)
     assert text2 == ""  # nothing printed: the compiled function ran
