@@ -258,7 +258,7 @@ def device_put(x, device=None):
     def put(leaf):
         if isinstance(leaf, core.Tracer):
             return leaf
-        if isinstance(leaf, (bool, int, float, complex)):
+        if isinstance(leaf, (bool, int, float, complex)) and not isinstance(leaf, np.generic):
             leaf = to_array(np.asarray(leaf, dtypes.python_scalar_dtype(leaf)), weak_type=True)
         if device is None and type(leaf) is DeviceArray:
             return leaf

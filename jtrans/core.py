@@ -83,10 +83,10 @@ def get_aval(x):
     aval = getattr(x, "aval", None)
     if aval is not None:
         return aval
+    if isinstance(x, (np.ndarray, np.generic)):  # NumPy scalars (np.float64 too) are strong
+        return ShapedArray(x.shape, dtypes.canonicalize_dtype(x.dtype), False)
     if isinstance(x, (bool, int, float, complex)):
         return ShapedArray((), dtypes.python_scalar_dtype(x), not isinstance(x, bool))
-    if isinstance(x, (np.ndarray, np.generic)):
-        return ShapedArray(x.shape, dtypes.canonicalize_dtype(x.dtype), False)
     raise JTransTypeError(
         f"value of type {type(x).__name__} is not a valid jtrans type: {x!r}. Arguments of "
         "transformed functions must be arrays, scalars, or pytrees (lists, tuples, dicts) of them."

@@ -390,8 +390,9 @@ def python_scalar_dtype(x):
 
 
 def dtype_and_weak(x):
-    """(dtype, weak_type) of any value a jtrans function accepts."""
-    if isinstance(x, (bool, int, float, complex)):
+    """(dtype, weak_type) of any value a jtrans function accepts (NumPy scalars, np.float64
+    included, are strongly typed as in JAX)."""
+    if isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
         return python_scalar_dtype(x), not isinstance(x, bool)
     aval = getattr(x, "aval", None)
     if aval is not None:
@@ -479,7 +480,7 @@ def itemsize_bits(dtype):
 
 def scalar_type_of(x):
     """The Python scalar type (bool, int, float or complex) of a value's dtype."""
-    if isinstance(x, (bool, int, float, complex)):
+    if isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
         return type(x)
     dt = np.dtype(dtype_and_weak(x)[0])
     if dt == bool_:

@@ -341,3 +341,15 @@ def test_dynamic_slice_allow_negative_indices():
                                                       allow_negative_indices=False))  # fmt: skip
     assert g(-1).tolist() == [9, 9, 2, 3, 4]
     assert lax.dynamic_index_in_dim(x, -1, keepdims=False).tolist() == 4
+
+
+def test_numpy_scalars_are_strong_at_every_entry():
+    """np.float64 subclasses float, but JAX treats NumPy scalars as strongly typed: as jit
+    arguments, in typeof / result_type, and through device_put."""
+    x = np.float64(2.0)
+    assert not jtrans.jit(lambda v: v)(x).weak_type
+    assert str(jtrans.typeof(x)) == "float32[]"
+    assert not jtrans.device_put(x).weak_type
+    assert jnp.result_type(x) == jnp.float32
+    assert (jnp.ones(2, jnp.float16) + x).dtype == jnp.float32
+    assert (jnp.ones(2, jnp.float16) + 2.0).dtype == jnp.float16
