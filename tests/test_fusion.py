@@ -222,3 +222,29 @@ def test_hessian_needs_one_matrix_product():
     # the transposed result is written by the GEMM itself (through a unit-axis reshape)
     assert isinstance(prog.steps[-1], K.GemmKernel)
     np.testing.assert_allclose(jtrans.jit(h)(x, w), h(x, w), rtol=1e-5, atol=1e-6)
+
+
+def test_gemm_reads_transposed_operands_in_place():
+    """`a @ b.T`, `a.T @ b` and batched swapaxes become one GEMM with a transposed-operand flag
+    (no transpose copy); a transpose that reorders an operand's free dimensions is kept."""
+    rng = np.random.default_rng(0)
+    a, b = (
+        rng.standard_normal((6, 5)).astype(np.float32),
+        rng.standard_normal((4, 5)).astype(np.float32),
+    )
+    c = rng.standard_normal((6, 3)).astype(np.float32)
+    b3 = rng.standard_normal((2, 4, 5)).astype(np.float32)
+    cases = [
+        (lambda p, q: p @ q.T, (a, b), "op(A)=N op(B)=T"),
+        (lambda p, q: p.T @ q, (a, c), "op(A)=T op(B)=N"),
+        (lambda p, q: p.T @ q.T, (c, a.T.copy()), "op(A)=T op(B)=T"),
+        (lambda q, r: jnp.swapaxes(q, 1, 2) @ r, (b3, b3[:, :, :3].copy()), "op(A)=T op(B)=N"),
+    ]  # fmt: skip
+    for f, args, flags in cases:
+        text = jtrans.jit(f).lower(*args).as_text("kernels")
+        assert flags in text and "fuses: transpose" not in text, text
+        np.testing.assert_allclose(np.asarray(jtrans.jit(f)(*args)), np.asarray(f(*args)),
+                                   rtol=1e-5, atol=1e-5)  # fmt: skip
+    t = rng.standard_normal((3, 4, 5)).astype(np.float32)  # free dims (3, 4) swap: not folded
+    g = lambda p: jnp.einsum("abk,k->ab", jnp.transpose(p, (1, 0, 2)), jnp.ones(5))
+    np.testing.assert_allclose(np.asarray(jtrans.jit(g)(t)), np.asarray(g(t)), rtol=1e-5)

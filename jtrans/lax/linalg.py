@@ -362,7 +362,35 @@ def _is_identity_matrix(v, producer):
     return {iota_dim(a), iota_dim(b)} == {0, 1} or (diff(a) and zero(b)) or (diff(b) and zero(a))
 
 
+def _fold_operand_transposes(eqn, producer):
+    """dot_general(transpose(a), b) -> dot_general(a, b) with a's dimension numbers mapped
+    through the permutation, when a's free dimensions keep their order (so the output is the
+    same): the GEMM then reads `a` with a transposed operand flag instead of a copy."""
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    dims = [[lc, lb], [rc, rb]]
+    invars = list(eqn.invars)
+    for i, x in enumerate(eqn.invars):
+        e = producer(x) if type(x) is core.Var else None
+        if e is None or e.prim is not st.transpose_p:
+            continue
+        perm = e.params["permutation"]
+        c, b = dims[i]
+        free = [perm[d] for d in range(x.aval.ndim) if d not in c and d not in b]
+        if free != sorted(free):
+            continue
+        dims[i] = [tuple(perm[d] for d in c), tuple(perm[d] for d in b)]
+        invars[i] = e.invars[0]
+    if invars == list(eqn.invars):
+        return None
+    (lc, lb), (rc, rb) = dims
+    params = dict(eqn.params, dimension_numbers=((tuple(lc), tuple(rc)), (tuple(lb), tuple(rb))))
+    return eqn.replace(invars=invars, params=params)
+
+
 def _dot_general_simplify(eqn, producer):
+    folded = _fold_operand_transposes(eqn, producer)
+    if folded is not None:
+        return folded
     (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
     out = eqn.outvars[0].aval
     if lb or rb or len(lc) != 1 or eqn.params["preferred_element_type"] not in (None, out.dtype):
