@@ -40,6 +40,25 @@ def run_example(source, ns):
         sys.displayhook = old_hook
 
 
+def to_jtrans(source):
+    """The example's source with every `jax` name rebound to jtrans."""
+    return re.sub(r"\bjax\b", "jtrans", source)
+
+
+def run_doc(doc, lib, ns, reset):
+    """(the docstring's doctest examples, each one's run_example result), run in namespace `ns`
+    by `lib` ("jax", or "jtrans": the sources rebound); `reset()` afterwards."""
+    import doctest
+
+    examples = doctest.DocTestParser().get_examples(doc)
+    try:
+        results = [run_example(ex.source if lib == "jax" else to_jtrans(ex.source), ns)
+                   for ex in examples]  # fmt: skip
+    finally:
+        reset()
+    return examples, results
+
+
 def normalise(text):
     text = re.sub(r"\bjaxlib\b[\w.]*", "LIB", text)
     text = re.sub(r"\bjax\b", "jtrans", text)

@@ -45,7 +45,8 @@ from _doctest_common import (  # noqa: E402
     describe_exc,
     normalise,
     numbers_close,
-    run_example,
+    run_doc,
+    to_jtrans,
 )
 
 warnings.filterwarnings("ignore")
@@ -120,11 +121,6 @@ def collect():
 # running examples
 
 
-def to_jtrans(source):
-    """The example's source with every `jax` name rebound to jtrans."""
-    return re.sub(r"\bjax\b", "jtrans", source)
-
-
 def _module_names(modname):
     try:
         mod = importlib.import_module(modname)
@@ -162,19 +158,6 @@ def reset_config():
                 mod.config.update(flag, val)
     for flag, val in _JTRANS_OPTIONS.items():
         jtrans.config.update(flag, val)
-
-
-def run_doc(doc, lib, modname):
-    examples = doctest.DocTestParser().get_examples(doc)
-    ns = fresh_namespace(lib, modname)
-    results = []
-    try:
-        for ex in examples:
-            src = ex.source if lib == "jax" else to_jtrans(ex.source)
-            results.append(run_example(src, ns))
-    finally:
-        reset_config()
-    return examples, results
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,8 +226,8 @@ def main():
     lines = []
     cascades = 0  # disagreements after an earlier example of the docstring raised on one side
     for qual, doc, modname in docs:
-        examples, jax_res = run_doc(doc, "jax", modname)
-        _, jt_res = run_doc(doc, "jtrans", modname)
+        examples, jax_res = run_doc(doc, "jax", fresh_namespace("jax", modname), reset_config)
+        _, jt_res = run_doc(doc, "jtrans", fresh_namespace("jtrans", modname), reset_config)
         module = qual.rsplit(".", 1)[0]
         diverged = False
         for i, (ex, jr, tr) in enumerate(zip(examples, jax_res, jt_res)):

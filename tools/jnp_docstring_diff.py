@@ -51,7 +51,7 @@ from _doctest_common import (  # noqa: E402
     describe_exc,
     normalise,
     numbers_close,
-    run_example,
+    run_doc,
 )
 import jtrans.numpy
 
@@ -102,11 +102,6 @@ def collect():
 # running examples
 
 
-def to_jtrans(source):
-    """The example's source with every `jax` name rebound to jtrans."""
-    return re.sub(r"\bjax\b", "jtrans", source)
-
-
 def fresh_namespace(lib):
     """The names JAX's doctests assume: jax, jnp, lax, np, and (as doctest runs an example in
     its defining module's globals, which hold them) the public names of jnp, nan and inf."""
@@ -138,19 +133,6 @@ def reset_config():
             with contextlib.suppress(Exception):
                 mod.config.update(flag, val)
     np.set_printoptions()
-
-
-def run_doc(doc, lib):
-    examples = doctest.DocTestParser().get_examples(doc)
-    ns = fresh_namespace(lib)
-    results = []
-    try:
-        for ex in examples:
-            src = ex.source if lib == "jax" else to_jtrans(ex.source)
-            results.append(run_example(src, ns))
-    finally:
-        reset_config()
-    return examples, results
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,8 +203,8 @@ def main():
     per_doc = {}
     lines = []
     for qual, doc in docs:
-        examples, jax_res = run_doc(doc, "jax")
-        _, jt_res = run_doc(doc, "jtrans")
+        examples, jax_res = run_doc(doc, "jax", fresh_namespace("jax"), reset_config)
+        _, jt_res = run_doc(doc, "jtrans", fresh_namespace("jtrans"), reset_config)
         c = per_doc[qual] = collections.Counter()
         for i, (ex, jr, tr) in enumerate(zip(examples, jax_res, jt_res)):
             status = compare(jr, tr)
