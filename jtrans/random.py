@@ -421,18 +421,21 @@ def key(seed, impl=None, *, dtype=None):
     return PRNGKeyArray(*_seed_words(seed, "random.key"))
 
 
+def _key_words(x, expects):
+    """x as a uint32[..., 2] array of key words, else a TypeError: `expects`, got ..."""
+    x = lax.as_operand(x)
+    aval = core.get_aval(x)
+    if aval.shape[-1:] != (2,) or aval.dtype != _U32:
+        raise JTransTypeError(f"{expects}, got {aval.dtype.name}{list(aval.shape)}")
+    return x
+
+
 def key_data(keys):
     """The uint32[..., 2] data of typed keys (raw keys are returned as they are)."""
     if isinstance(keys, PRNGKeyArray):
         return _stack_words(keys._k0, keys._k1)
-    keys = lax.as_operand(keys)
-    aval = core.get_aval(keys)
-    if aval.shape[-1:] != (2,) or aval.dtype != _U32:
-        raise JTransTypeError(
-            f"random.key_data expects keys (a typed key array or a uint32 array whose last "
-            f"axis has size 2), got {aval.dtype.name}{list(aval.shape)}"
-        )
-    return keys
+    return _key_words(keys, "random.key_data expects keys (a typed key array or a uint32 array "
+                            "whose last axis has size 2)")  # fmt: skip
 
 
 def wrap_key_data(key_bits_array, impl=None, *, dtype=None):
@@ -440,14 +443,8 @@ def wrap_key_data(key_bits_array, impl=None, *, dtype=None):
     _check_impl(impl, dtype)
     if isinstance(key_bits_array, PRNGKeyArray):
         raise JTransTypeError("wrap_key_data expects a uint32 array, got a key array")
-    data = lax.as_operand(key_bits_array)
-    aval = core.get_aval(data)
-    if aval.shape[-1:] != (2,) or aval.dtype != _U32:
-        raise JTransTypeError(
-            f"wrap_key_data expects a uint32 array whose last axis has size 2, got "
-            f"{aval.dtype.name}{list(aval.shape)}"
-        )
-    return _wrap(data)
+    return _wrap(_key_words(key_bits_array, "wrap_key_data expects a uint32 array whose last "
+                                            "axis has size 2"))  # fmt: skip
 
 
 def split(key, num=2):

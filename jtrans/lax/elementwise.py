@@ -544,39 +544,33 @@ def _as_sum_tangent(t, zero):
     return t
 
 
-def _add_jvp(primals, tangents):
-    (x, y), (tx, ty) = primals, tangents
-    ans = add_p.bind(x, y)
-    if type(tx) is Zero:
-        if type(ty) is Zero:
-            return ans, Zero(ad.tangent_aval(core.get_aval(ans)))
-        return ans, _as_sum_tangent(ty, tx)
-    if type(ty) is Zero:
-        return ans, _as_sum_tangent(tx, ty)
-    return ans, add_p.bind(tx, ty)
+def _sum_jvp(prim, negate_second):
+    """The JVP of x + y (x - y with `negate_second`): a zero tangent passes the other through
+    (not materialised)."""
 
-
-def _sub_jvp(primals, tangents):
-    (x, y), (tx, ty) = primals, tangents
-    ans = sub_p.bind(x, y)
-    if type(tx) is Zero:
-        if type(ty) is Zero:
+    def rule(primals, tangents):
+        (x, y), (tx, ty) = primals, tangents
+        ans = prim.bind(x, y)
+        if type(tx) is Zero and type(ty) is Zero:
             return ans, Zero(ad.tangent_aval(core.get_aval(ans)))
-        return ans, _as_sum_tangent(neg_p.bind(ty), tx)
-    if type(ty) is Zero:
-        return ans, _as_sum_tangent(tx, ty)
-    return ans, sub_p.bind(tx, ty)
+        if type(tx) is Zero:
+            return ans, _as_sum_tangent(neg_p.bind(ty) if negate_second else ty, tx)
+        if type(ty) is Zero:
+            return ans, _as_sum_tangent(tx, ty)
+        return ans, prim.bind(tx, ty)
+
+    return rule
 
 
 add_p = naryop("add", np.add, _N, lower="add")
 add = _bin(add_p)
-ad.jvp_rules[add_p] = _add_jvp  # a zero tangent passes the other through (not materialised)
+ad.jvp_rules[add_p] = _sum_jvp(add_p, False)
 transpose_rules[add_p] = lambda ct, x, y: [unbroadcast(x, ct), unbroadcast(y, ct)]
 passes.simplify_rules[add_p] = unit_rule(0, True)
 
 sub_p = naryop("sub", np.subtract, _N, lower="sub")
 sub = _bin(sub_p)
-ad.jvp_rules[sub_p] = _sub_jvp
+ad.jvp_rules[sub_p] = _sum_jvp(sub_p, True)
 transpose_rules[sub_p] = lambda ct, x, y: [unbroadcast(x, ct), unbroadcast(y, neg(ct))]
 passes.simplify_rules[sub_p] = unit_rule(0, False)
 

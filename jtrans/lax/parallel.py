@@ -400,19 +400,26 @@ def psum_scatter(x, axis_name, *, scatter_dimension=0, axis_index_groups=None, t
         return _grouped_psum_scatter(x, name, axis_index_groups, scatter_dimension, tiled)
 
     def one(leaf):
-        leaf = as_operand(leaf)
-        shape = core.get_aval(leaf).shape
-        sd = _check_axis(scatter_dimension, len(shape), "psum_scatter scatter_dimension")
-        if (shape[sd] % size) if tiled else (shape[sd] != size):
-            need = "a multiple of" if tiled else "equal to"
-            raise ValueError(
-                f"lax.psum_scatter: dimension {sd} of the operand (shape {shape}) must be {need} "
-                f"the size {size} of axis {name!r}"
-            )
+        leaf, _, sd = _scatter_operand(leaf, scatter_dimension, size, tiled,
+                                       f"the size {size} of axis {name!r}")  # fmt: skip
         return _psum_scatter(leaf, name, size, sd, tiled)
 
     leaves, tree = tree_flatten(x)
     return tree_unflatten(tree, [one(leaf) for leaf in leaves])
+
+
+def _scatter_operand(leaf, scatter_dimension, size, tiled, of):
+    """(operand, its shape, its scatter dimension), checking that dimension against the `size`
+    members sharing the scatter (`of` names them in the error)."""
+    leaf = as_operand(leaf)
+    shape = core.get_aval(leaf).shape
+    sd = _check_axis(scatter_dimension, len(shape), "psum_scatter scatter_dimension")
+    if (shape[sd] % size) if tiled else (shape[sd] != size):
+        need = "a multiple of" if tiled else "equal to"
+        raise ValueError(
+            f"lax.psum_scatter: dimension {sd} of the operand (shape {shape}) must be {need} {of}"
+        )
+    return leaf, shape, sd
 
 
 def _grouped_psum_scatter(x, name, axis_index_groups, scatter_dimension, tiled):
@@ -420,15 +427,8 @@ def _grouped_psum_scatter(x, name, axis_index_groups, scatter_dimension, tiled):
     gsize = table.shape[1]
 
     def one(leaf):
-        leaf = as_operand(leaf)
-        shape = core.get_aval(leaf).shape
-        sd = _check_axis(scatter_dimension, len(shape), "psum_scatter scatter_dimension")
-        if (shape[sd] % gsize) if tiled else (shape[sd] != gsize):
-            need = "a multiple of" if tiled else "equal to"
-            raise ValueError(
-                f"lax.psum_scatter: dimension {sd} of the operand (shape {shape}) must be {need} "
-                f"the group size {gsize}"
-            )
+        leaf, shape, sd = _scatter_operand(leaf, scatter_dimension, gsize, tiled,
+                                           f"the group size {gsize}")  # fmt: skip
         total = red.reduce_sum(_my_group(leaf, name, table), (0,))
         idx = axis_index_p.bind(axes=(name,))
         pos = st.dynamic_index_in_dim(as_operand(position), idx, 0, keepdims=False)
