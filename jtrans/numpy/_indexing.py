@@ -469,25 +469,27 @@ class _IndexUpdateRef:
 
     mul = multiply
 
+    def _by_product(self, combine, values, indices_are_sorted, unique_indices, mode,
+                    wrap_negative_indices):  # fmt: skip
+        """combine(x, p): p is 1 except at the indices, where it is the product of the values."""
+        x = asarray_any(self.array)
+        p = _scatter_update(lax.full_like(x, 1), self.index, values, lax.scatter_mul,
+                            indices_are_sorted, unique_indices, mode, wrap_negative_indices)  # fmt: skip
+        return combine(x, p)
+
     def divide(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
                wrap_negative_indices=True):  # fmt: skip
         from ._ufuncs import divide
 
-        x = asarray_any(self.array)
-        ones = lax.full_like(x, 1)
-        denom = _scatter_update(ones, self.index, values, lax.scatter_mul, indices_are_sorted,
-                                unique_indices, mode, wrap_negative_indices)  # fmt: skip
-        return divide(x, denom)
+        return self._by_product(divide, values, indices_are_sorted, unique_indices, mode,
+                                wrap_negative_indices)  # fmt: skip
 
     def power(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
               wrap_negative_indices=True):  # fmt: skip
         from ._ufuncs import power
 
-        x = asarray_any(self.array)
-        ones = lax.full_like(x, 1)
-        expo = _scatter_update(ones, self.index, values, lax.scatter_mul, indices_are_sorted,
-                               unique_indices, mode, wrap_negative_indices)  # fmt: skip
-        return power(x, expo)
+        return self._by_product(power, values, indices_are_sorted, unique_indices, mode,
+                                wrap_negative_indices)  # fmt: skip
 
     def min(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
             wrap_negative_indices=True):  # fmt: skip
