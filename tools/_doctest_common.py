@@ -93,3 +93,16 @@ def describe_exc(e):
         return ""
     msg = str(e).strip().splitlines()
     return f"{type(e).__name__}: {msg[0][:300] if msg else ''}"
+
+
+def first_verdict(jax_res, jt_res):
+    """("both raised" | "JAX raised" | "jtrans raised" | "same", None) when that settles one
+    example's comparison; else (None, (JAX's output, jtrans's output), normalised)."""
+    (jout, jexc), (tout, texc) = jax_res, jt_res
+    if jexc is not None or texc is not None:
+        who = "both" if jexc is not None and texc is not None else "JAX" if jexc else "jtrans"
+        return f"{who} raised", None
+    a, b = normalise(jout), normalise(tout)
+    if re.sub(r"\s+", "", a) == re.sub(r"\s+", "", b):
+        return "same", None
+    return None, (a, b)

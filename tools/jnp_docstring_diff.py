@@ -49,7 +49,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _doctest_common import (  # noqa: E402
     _on_alarm,
     describe_exc,
-    normalise,
+    first_verdict,
     numbers_close,
     run_doc,
 )
@@ -154,16 +154,10 @@ def split_numbers(text):
 
 def compare(jax_res, jt_res):
     """A status string for one example."""
-    (jout, jexc), (tout, texc) = jax_res, jt_res
-    if jexc is not None and texc is not None:
-        return "both raised"
-    if jexc is not None:
-        return "JAX raised"
-    if texc is not None:
-        return "jtrans raised"
-    a, b = normalise(jout), normalise(tout)
-    if re.sub(r"\s+", "", a) == re.sub(r"\s+", "", b):
-        return "same"
+    verdict, texts = first_verdict(jax_res, jt_res)
+    if verdict is not None:
+        return verdict
+    a, b = texts
     (sa, na), (sb, nb) = split_numbers(a), split_numbers(b)
     if sa == sb:
         return "same numbers" if numbers_close(na, nb) else "different value"
