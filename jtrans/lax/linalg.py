@@ -780,53 +780,119 @@ ad.jvp_rules[eigh_p] = _eigh_jvp
 _front_batcher(eigh_p)
 
 # ---------------------------------------------------------------------------------------------
-# qr: x = q r with q orthonormal columns and r upper triangular; returns (q, r)
+# qr: x = q r with q orthonormal columns and r upper triangular; returns (q, r). With
+# pivoting=True the column-pivoted factorization x[..., p] = q r (LAPACK geqp3, |diag(r)|
+# non-increasing) and the permutation p (int32, (..., n)) as a third result.
 
 
-def _qr_impl(x, full_matrices):
-    q, r = np.linalg.qr(x, mode="complete" if full_matrices else "reduced")
-    return [q, r]
+def _qr_impl(x, full_matrices, pivoting=False):
+    if not pivoting:
+        q, r = np.linalg.qr(x, mode="complete" if full_matrices else "reduced")
+        return [q, r]
+    *batch, m, n = x.shape
+    k = m if full_matrices else min(m, n)
+    q = np.empty((*batch, m, k), x.dtype)
+    r = np.empty((*batch, k, n), x.dtype)
+    p = np.empty((*batch, n), np.int32)
+    mode = "full" if full_matrices else "economic"
+    for idx in np.ndindex(*batch):
+        q[idx], r[idx], p[idx] = scipy.linalg.qr(x[idx], mode=mode, pivoting=True,
+                                                 check_finite=False)  # fmt: skip
+    return [q, r, p]
 
 
-def _qr_abstract(x, full_matrices):
+def _qr_abstract(x, full_matrices, pivoting=False):
     _check_matrix("qr", x, square=False)
     *batch, m, n = x.shape
     k = m if full_matrices else min(m, n)
     x = x.strip_weak_type()
-    return [x.update(shape=(*batch, m, k)), x.update(shape=(*batch, k, n))]
+    outs = [x.update(shape=(*batch, m, k)), x.update(shape=(*batch, k, n))]
+    if pivoting:
+        outs.append(core.ShapedArray((*batch, n), dtypes.int32))
+    return outs
 
 
 qr_p = standard_primitive("qr", _lapack(_qr_impl), _qr_abstract, multiple_results=True)
 
 
 def qr(x, *, pivoting=False, full_matrices=True, use_magma=None):
-    """QR decomposition of matrices (..., m, n): returns (q, r)."""
-    if pivoting:
-        raise NotImplementedError("qr: pivoting=True is not supported")
-    q, r = qr_p.bind(as_operand(x), full_matrices=bool(full_matrices))
-    return q, r
+    """QR decomposition of matrices (..., m, n): returns (q, r), or (q, r, p) with
+    pivoting=True: the column-pivoted factorization x[..., p] = q @ r, |diag(r)|
+    non-increasing, p an int32 permutation (..., n)."""
+    outs = qr_p.bind(as_operand(x), full_matrices=bool(full_matrices), pivoting=bool(pivoting))
+    return tuple(outs)
 
 
-def _qr_jvp(primals, tangents, full_matrices):
-    # see J. Townsend, "Differentiating the QR decomposition" (2018)
-    (x,), (dx,) = primals, tangents
-    *_, m, n = _shape(x)
-    if m < n or (full_matrices and m != n):
-        raise NotImplementedError(
-            f"the derivative of qr is only implemented for m >= n with full_matrices=False (or "
-            f"square inputs); got shape {_shape(x)} with full_matrices={full_matrices}"
-        )
-    q, r = qr_p.bind(x, full_matrices=False)
+def _permute_columns(x, p):
+    """x[..., p] per matrix: x (..., m, n), p (..., n) int32 (one gather with batch dims)."""
+    nb = len(_shape(p)) - 1
+    batch = tuple(range(nb))
+    dn = st.GatherDimensionNumbers(offset_dims=(nb,), collapsed_slice_dims=(nb + 1,),
+                                   start_index_map=(nb + 1,), operand_batching_dims=batch,
+                                   start_indices_batching_dims=batch)  # fmt: skip
+    idx = st.expand_dims(p, (nb + 1,))
+    return st.gather(x, idx, dn, (1,) * nb + (_shape(x)[-2], 1), unique_indices=True,
+                     indices_are_sorted=False, mode=st.GatherScatterMode.PROMISE_IN_BOUNDS)  # fmt: skip
+
+
+def _thin_qr_tangents(q, r, dx):
+    """(dq, dr) of x = q r for x (..., m, n), m >= n, q (..., m, n), r (..., n, n)."""
     dx_rinv = triangular_solve(r, dx)  # dx r^{-1}
     qt_dx_rinv = _mm(_H(q), dx_rinv)
     low = _tril(qt_dx_rinv, -1)
     do = ew.sub(low, _H(low))  # skew-symmetric
-    if dtypes.is_complex(core.get_aval(x).dtype):
-        im = ew.sub(qt_dx_rinv, st.convert_element_type(ew.real(qt_dx_rinv), _dtype(x)))
+    if dtypes.is_complex(core.get_aval(dx).dtype):
+        im = ew.sub(qt_dx_rinv, st.convert_element_type(ew.real(qt_dx_rinv), _dtype(dx)))
         do = ew.add(do, st.select(_eye_mask(_shape(im)), im, st.full_like(im, 0)))
     dq = ew.add(_mm(q, ew.sub(do, qt_dx_rinv)), dx_rinv)
     dr = _mm(ew.sub(qt_dx_rinv, do), r)
-    return [q, r], [dq, dr]
+    return dq, dr
+
+
+def _cols(x, lo, hi):
+    return st.slice_in_dim(x, lo, hi, axis=len(_shape(x)) - 1)
+
+
+def _rows(x, lo, hi):
+    return st.slice_in_dim(x, lo, hi, axis=len(_shape(x)) - 2)
+
+
+def _qr_jvp(primals, tangents, full_matrices, pivoting=False):
+    # Square and reduced tall: J. Townsend, "Differentiating the QR decomposition" (2018).
+    # Wide (m < n), x = q [r1 r2]: (dq, dr1) from the square x1 = q r1, dr2 = dq^H x2 + q^H dx2.
+    # Full tall (m > n): the columns q2 beyond n follow LAPACK's Householder construction; with
+    # z = q[n:, :n] (q[:n, :n] - I)^{-1} (arXiv:2409.13374, eq. 32-33, as JAX's rule):
+    # dq2 = dq1 z^H - (q1 + q2 z) (dq1[n:] - z dq1[:n])^H, dr = [dr1; 0].
+    # With pivoting the permutation is piecewise constant: the derivative is that of
+    # qr(x[..., p]) with p held fixed.
+    (x,), (dx,) = primals, tangents
+    *batch, m, n = _shape(x)
+    outs = qr_p.bind(x, full_matrices=full_matrices, pivoting=pivoting)
+    q, r = outs[0], outs[1]
+    dx = ad.instantiate_zeros(dx)
+    if pivoting:
+        x, dx = _permute_columns(x, outs[2]), _permute_columns(dx, outs[2])
+    if m < n:
+        dq, dr1 = _thin_qr_tangents(q, _cols(r, 0, m), _cols(dx, 0, m))
+        dr2 = ew.add(_mm(_H(dq), _cols(x, m, n)), _mm(_H(q), _cols(dx, m, n)))
+        dr = st.concatenate([dr1, dr2], len(batch) + 1)
+    elif not full_matrices or m == n:
+        dq, dr = _thin_qr_tangents(q, r, dx)
+    else:
+        q1, q2 = _cols(q, 0, n), _cols(q, n, m)
+        dq1, dr1 = _thin_qr_tangents(q1, _rows(r, 0, n), dx)
+        lu_, _, perm = lu(ew.sub(_rows(q1, 0, n), _eye(n, n, _dtype(q), batch)))
+        # z = q1[n:] (q1[:n] - I)^{-1} with (q1[:n] - I)[perm] = l u
+        z = triangular_solve(lu_, _rows(q1, n, m), left_side=False, lower=False)
+        z = triangular_solve(lu_, z, left_side=False, lower=True, unit_diagonal=True)
+        z = _mm(z, _permutation_matrix(perm, _dtype(q)))
+        dz = ew.sub(_rows(dq1, n, m), _mm(z, _rows(dq1, 0, n)))
+        dq2 = ew.sub(_mm(dq1, _H(z)), _mm(ew.add(q1, _mm(q2, z)), _H(dz)))
+        dq = st.concatenate([dq1, dq2], len(batch) + 1)
+        dr = st.concatenate([dr1, st.full_like(_rows(r, n, m), 0)], len(batch))
+    if pivoting:
+        return outs, [dq, dr, Zero.from_value(outs[2])]
+    return outs, [dq, dr]
 
 
 def _dtype(x):

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import core, dtypes, lax
 from .. import numpy as jnp
-from ..errors import JTransValueError
+from ..errors import JTransValueError, ShapeError
 from ..lax import linalg as lax_linalg
 from ..numpy._util import asarray_any, broadcast_shapes, broadcast_to_shape, check_arraylike
 
@@ -271,28 +271,46 @@ def eigh_tridiagonal(d, e, *, eigvals_only=False, select="a", select_range=None,
 
 
 def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_finite=True):
-    """QR decomposition: mode 'full' (q, r), 'economic' (reduced q, r), 'r' (r,)."""
-    if pivoting:
-        raise NotImplementedError("qr: pivoting=True is not supported")
+    """QR decomposition: mode 'full' (q, r), 'economic' (reduced q, r), 'r' (r,). With
+    pivoting=True, the column-pivoted decomposition a[..., p] = q @ r (|diag(r)|
+    non-increasing) with the int32 permutation p (..., n) appended: (q, r, p) or (r, p)."""
     if mode not in ("full", "r", "economic"):
-        raise JTransValueError(f"qr: unsupported mode {mode!r} ('full', 'r' or 'economic')")
+        raise JTransValueError(
+            f"qr: unsupported QR decomposition mode {mode!r} ('full', 'r' or 'economic')"
+        )
     (a,) = _inexact(a)
-    q, r = lax_linalg.qr(a, full_matrices=mode != "economic")
-    return (r,) if mode == "r" else (q, r)
+    _matrix("qr", a)
+    q, r, *p = lax_linalg.qr(a, pivoting=bool(pivoting), full_matrices=mode != "economic")
+    return (r, *p) if mode == "r" else (q, r, *p)
+
+
+def _matrix(name, a):
+    s = _shape(a)
+    if len(s) < 2:  # JAX: a TypeError from qr, a ValueError from qr_multiply; ShapeError is both
+        raise ShapeError(
+            f"{name}: expected a (batched) matrix of shape (..., m, n), got shape {s}; reshape "
+            "a vector to a column (n, 1) or a row (1, n) first"
+        )
 
 
 def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a=False,
                 overwrite_c=False):  # fmt: skip
     """(Q @ c, R) for mode 'left' or (c @ Q, R) for mode 'right' (conj(Q) with conjugate=True),
-    Q and R from the economic QR decomposition of a; a 1-D c is a column (left) or row (right)."""
-    if pivoting:
-        raise NotImplementedError("qr_multiply: pivoting=True is not supported")
+    Q and R from the economic QR decomposition of a; a 1-D c is a column (left) or row (right).
+    The batch dims of a and c broadcast against each other. With pivoting=True, Q and R are
+    those of the column-pivoted decomposition a[..., p] = Q @ R, and p (int32, (..., n)) is
+    returned third: (cq, r, p)."""
     if mode not in ("right", "left"):
         raise JTransValueError(f"mode must be 'right' or 'left', got {mode!r}")
     a, c = _inexact(a, c)
+    _matrix("qr_multiply", a)
     m, n = _shape(a)[-2:]
     k = min(m, n)
     onedim = len(_shape(c)) == 1
+    if not _shape(c):
+        raise JTransValueError(
+            "qr_multiply: c must be a vector or a (batched) matrix, got a scalar (shape ())"
+        )
     if onedim:
         c = c[:, None] if mode == "left" else c[None, :]
     if mode == "left" and _shape(c)[-2] != k:
@@ -305,11 +323,14 @@ def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a
             f"Array shapes are not compatible for c @ Q operation: a has shape {_shape(a)} so Q "
             f"has {m} rows, but c has {_shape(c)[-1]} columns (expected {m})."
         )
-    q, r = lax_linalg.qr(a, full_matrices=False)
+    batch = broadcast_shapes(_shape(a)[:-2], _shape(c)[:-2])
+    a = broadcast_to_shape(a, batch + _shape(a)[-2:])
+    c = broadcast_to_shape(c, batch + _shape(c)[-2:])
+    q, r, *p = lax_linalg.qr(a, pivoting=bool(pivoting), full_matrices=False)
     if conjugate:
         q = jnp.conj(q)
     cq = jnp.matmul(q, c) if mode == "left" else jnp.matmul(c, q)
-    return (jnp.ravel(cq) if onedim else cq), jnp.triu(r)
+    return ((jnp.ravel(cq) if onedim else cq), jnp.triu(r), *p)
 
 
 def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True,
