@@ -37,8 +37,6 @@ def test_errors_name_the_problem(a):
         L.schur(a, output="other")
     with pytest.raises(ValueError, match="power of 2"):
         L.hadamard(6)
-    with pytest.raises(NotImplementedError):
-        L.qr(a, pivoting=True)
 
 
 def test_schur_based_functions_refuse_derivatives(a):
