@@ -547,6 +547,44 @@ def gemm_address():
     return _gemm[1]
 
 
+# jtrans's own GEMM kernels (gemm.py), one engine per dtype, compiled when a program first has a
+# product of that dtype; their address goes into the GEMM routine's jt_gemm_own_<s|d>
+OWN_GEMM = os.environ.get("JTRANS_GEMM", "own") != "blas"  # JTRANS_GEMM=blas: the BLAS only
+_own = {}
+
+
+def own_gemm_available():
+    """Whether the own kernels apply here: the host has AVX-512F (their tiles use 32 vector
+    registers) and JTRANS_GEMM is not "blas"."""
+    return OWN_GEMM and "+avx512f" in llvm.get_host_cpu_features().flatten().split(",")
+
+
+def use_own_gemm(dtype):
+    """Compiles the own kernels for `dtype` (float32 or float64) on first use and installs them
+    in the GEMM routine; a no-op where they do not apply or for other dtypes."""
+    name = getattr(dtype, "name", str(dtype))
+    if name in _own or name not in ("float32", "float64") or not own_gemm_available():
+        return
+    from .gemm import gemm_ir
+
+    gemm_address()
+    with _lock:
+        if name in _own:
+            return
+        mod = llvm.parse_assembly(gemm_ir(name))
+        mod.verify()
+        # no IR passes: the kernels are written in their final form (pointer induction, the
+        # accumulators in SSA values), and codegen alone gives ~97% of their O3 speed in a third
+        # of the time (~55 ms; benchmarks/NOTES.md, round 6)
+        engine = llvm.create_mcjit_compiler(mod, _new_target_machine())
+        engine.finalize_object()
+        letter = "s" if name == "float32" else "d"
+        fn = engine.get_function_address(f"jt_{letter}gemm_tiles")
+        where = _gemm[0].get_global_value_address(f"jt_gemm_own_{letter}")
+        _own[name] = engine
+        ctypes.c_int64.from_address(where).value = fn
+
+
 # the process-wide call path (drivers.pycall_library_ir): compiled once, called by the runtime
 # for every executable with that executable's context (drivers.PYCALL_CTX)
 

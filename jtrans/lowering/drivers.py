@@ -6,6 +6,8 @@ does not pay for it again (benchmarks/NOTES.md)."""
 from . import fastir as ir
 from .llvm import GEMM_DESC, f32, f64, i8, i32, i64, ptr
 
+OWN_MIN_N = 32  # narrower products stay with the BLAS (a masked tile wastes most of its lanes)
+
 
 # the fields of a call path context (an array of words, one per executable, built by the
 # runtime): then one expected dtype descriptor per input, one fresh-result index per output (-1:
@@ -115,6 +117,12 @@ def gemm_library_ir():
     sequence) with the BLAS's thread-local thread count set to 1."""
     m = ir.Module("jt_gemm")
     dptr = i64.as_pointer()
+    # addresses set by cpu.gemm_address (0 where absent)
+    glob = {}
+    for name in ("jt_gemm_set_threads", "jt_gemm_parallel_for", "jt_gemm_own_s",
+                 "jt_gemm_own_d"):  # fmt: skip
+        glob[name] = ir.GlobalVariable(m, i64, name)
+        glob[name].initializer = i64(0)
     f = {name: i for i, name in enumerate(GEMM_DESC)}
     fty = ir.FunctionType(ir.VoidType(), [ptr] * 13)
 
@@ -176,6 +184,31 @@ def gemm_library_ir():
     pa0, pb0, pc0 = (b.inttoptr(d[x], ptr) for x in ("a", "b", "c"))
     sa, sb = b.mul(d["a_bstride"], isz), b.mul(d["b_bstride"], isz)
     sc = b.mul(b.mul(mm, nn), isz)
+    # jtrans's own kernels (gemm.py) where compiled for this dtype and n >= OWN_MIN_N
+    own = b.select(is64, b.load(glob["jt_gemm_own_d"]), b.load(glob["jt_gemm_own_s"]))
+    use_own = b.and_(b.icmp_unsigned("!=", own, zero), b.icmp_signed(">=", nn, i64(OWN_MIN_N)))
+    with b.if_then(use_own):
+        # the block of C: rows [i0, i1) and columns [j0, j1) of each batch entry in [b0, b1)
+        i0, i1 = b.select(by_m, lo, zero), b.select(by_m, hi, mm)
+        j0, j1 = b.select(by_n, lo, zero), b.select(by_n, hi, nn)
+        sai, sak = b.select(ta, i64(1), kk), b.select(ta, mm, i64(1))
+        sbk, sbj = b.select(tb, i64(1), nn), b.select(tb, kk, i64(1))
+        ofn = b.inttoptr(own, ir.FunctionType(ir.VoidType(), [ptr] * 3 + [i64] * 10).as_pointer())
+        ohead, obody, oout = (block.append_basic_block(x) for x in ("ohead", "obody", "oout"))
+        pre = b.block
+        b.branch(ohead)
+        b.position_at_end(ohead)
+        oi = b.phi(i64, name="oi")
+        oi.add_incoming(b0, pre)
+        b.cbranch(b.icmp_signed("<", oi, b1), obody, oout)
+        b.position_at_end(obody)
+        b.call(ofn, [b.gep(pa0, [b.mul(oi, sa)]), b.gep(pb0, [b.mul(oi, sb)]),
+                     b.gep(pc0, [b.mul(oi, sc)]), kk, sai, sak, sbk, sbj, nn, i0, i1, j0,
+                     j1])  # fmt: skip
+        oi.add_incoming(b.add(oi, i64(1)), b.block)
+        b.branch(ohead)
+        b.position_at_end(oout)
+        b.ret_void()
     head, body, out = (block.append_basic_block(x) for x in ("head", "body", "out"))
     pre = b.block
     b.branch(head)
@@ -195,7 +228,7 @@ def gemm_library_ir():
     b.position_at_end(out)
     b.ret_void()
 
-    # chunk(desc, i): chunk i of n_chunks; row/column bounds rounded down to 16 (ends exact)
+    # chunk(desc, i): chunk i of n_chunks; row/column bounds rounded down to 32 (ends exact): whole tiles of the own kernels
     chunk = ir.Function(m, ir.FunctionType(ir.VoidType(), [ptr, i64]), "jt_gemm_chunk")
     chunk.linkage = "internal"
     ctx, ci = chunk.args
@@ -209,17 +242,16 @@ def gemm_library_ir():
 
     def bound(i):
         v = b.sdiv(b.mul(i, dd), nc)
-        r = b.select(b.icmp_signed(">=", i, nc), dd, b.and_(v, i64(-16)))
+        r = b.select(b.icmp_signed(">=", i, nc), dd, b.and_(v, i64(-32)))
         return b.select(by_batch, v, r)
 
     clo, chi = bound(ci), bound(b.add(ci, i64(1)))
     prev = set_threads(b, chunk, desc, i32(1))
-    with b.if_then(b.icmp_signed("<", clo, chi)):
-        with b.if_else(by_batch) as (then, other):
-            with then:
-                b.call(block, [desc, clo, chi, i64(-1), i64(0), i64(0)])
-            with other:
-                b.call(block, [desc, i64(0), i64(1), split, clo, chi])
+    with b.if_then(b.icmp_signed("<", clo, chi)), b.if_else(by_batch) as (then, other):
+        with then:
+            b.call(block, [desc, clo, chi, i64(-1), i64(0), i64(0)])
+        with other:
+            b.call(block, [desc, i64(0), i64(1), split, clo, chi])
     set_threads(b, chunk, desc, prev)
     b.ret_void()
 
@@ -243,10 +275,6 @@ def gemm_library_ir():
     # jt_gemm_t(a, b, c, gemm, template): jt_gemm on a copy of a module's constant descriptor
     # with the addresses filled in (the thread setter and parallel_for from this module's
     # globals, set by cpu.gemm_address)
-    glob = {}
-    for name in ("jt_gemm_set_threads", "jt_gemm_parallel_for"):
-        glob[name] = ir.GlobalVariable(m, i64, name)
-        glob[name].initializer = i64(0)
     tfn = ir.Function(m, ir.FunctionType(ir.VoidType(), [ptr] * 5), "jt_gemm_t")
     b = ir.IRBuilder(tfn.append_basic_block("entry"))
     desc = b.alloca(i64, len(GEMM_DESC), name="desc")

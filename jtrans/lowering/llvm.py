@@ -646,6 +646,8 @@ class Renderer:
         call; the pool's workers take chunks from a counter, so a descheduled thread delays at
         most one chunk)."""
         isz = g.c.dtype.itemsize
+        # the dtypes whose own GEMM kernels the executable needs (cpu.use_own_gemm)
+        self.module.gemm_dtypes = getattr(self.module, "gemm_dtypes", set()) | {g.c.dtype.name}
         fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [ptr] * 4), g.name)
         fn.linkage = "internal"
         _driver(fn)
