@@ -987,9 +987,25 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
     eval_trace, ctx = core.eval_trace, core._ctx
     fast_ok = not static_nums and not static_names and device is None
 
+    canon = {}  # NumPy dtype -> the dtype jtrans gives it (under fast_state's options)
+
     def _fast_key(args):
-        return tuple([(a._value.shape, a._value.dtype, a.weak_type) for a in args
-                      if type(a) is Array])  # fmt: skip
+        """(shape, dtype, weak type) of each Array or NumPy array argument (a NumPy array is
+        strongly typed, its dtype canonicalized: the executable converts it, as the traced path
+        would); the key is short when another kind of argument is among them."""
+        key = []
+        for a in args:
+            t = type(a)
+            if t is Array:
+                key.append((a._value.shape, a._value.dtype, a.weak_type))
+            elif t is np.ndarray:
+                dt = canon.get(a.dtype)
+                if dt is None:
+                    if a.dtype.kind not in "biufc":
+                        break
+                    dt = canon[a.dtype] = dtypes.canonicalize_dtype(a.dtype)
+                key.append((a.shape, dt, False))
+        return tuple(key)
 
     @functools.wraps(fun)
     def jitted(*args, **kwargs):
@@ -1002,6 +1018,10 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
                 return _misc.debug_check_jit(jitted, fun, name, args, kwargs)
         eligible = fast_ok and not kwargs and ctx.trace is eval_trace
         if eligible:
+            if config.trace_state is not fast_state[0]:  # an option traces depend on changed
+                fast.clear()
+                canon.clear()
+                fast_state[0] = config.trace_state
             key = _fast_key(args)
             if len(key) == len(args):  # flat Array arguments
                 leaves = args
@@ -1009,13 +1029,10 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
                 leaves, treedef = tree_flatten(args)
                 key = _fast_key(leaves)
                 key = (treedef, key) if len(key) == len(leaves) else None
-            if config.trace_state is not fast_state[0]:  # an option traces depend on changed
-                fast.clear()
-                fast_state[0] = config.trace_state
             hit = fast.get(key) if key is not None else None
             if hit is not None:
                 exe, out_tree, weak = hit
-                outs = exe(*[a._value for a in leaves])
+                outs = exe(*[a._value if type(a) is Array else a for a in leaves])
                 return tree_unflatten(out_tree, [Array(o, w) for o, w in zip(outs, weak)])
         statics, dyn_args, dyn_kwargs = _split(args, kwargs)
         (closed, const_args, out_tree), flat = _trace(statics, dyn_args, dyn_kwargs, len(args))
