@@ -1,8 +1,8 @@
 """Where a compiled program's time goes, step by step (CPU backend).
 
-    JTRANS_STEP_TIMES=1 python tools/step_profile.py [mlp|small-mlp] [--calls N]
+    JTRANS_STEP_TIMES=1 python tools/step_profile.py [mlp|small-mlp|per-example] [--calls N]
 
-Compiles perf.py's MLP SGD step, runs it N times and prints, per step of the kernel program,
+Compiles one of perf.py's workloads (an MLP's SGD step, or per-example gradients), runs it N times and prints, per step of the kernel program,
 the mean time per call: the entry adds the cycle counter's delta after each step into the global
 `jt_step_times`; cycles become microseconds by the wall time of the calls (the entry is nearly
 all of a call).
@@ -29,10 +29,16 @@ def main():
 
     which = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("-") else "mlp"
     calls = int(sys.argv[sys.argv.index("--calls") + 1]) if "--calls" in sys.argv else 200
-    sizes, batch = ([784, 512, 512, 10], 128) if which == "mlp" else ([64, 128, 128, 10], 32)
+    sizes, batch = {"mlp": ([784, 512, 512, 10], 128), "small-mlp": ([64, 128, 128, 10], 32),
+                    "per-example": ([64, 128, 128, 10], 128)}[which]  # fmt: skip
     p0 = perf._init(sizes)
     x, y = perf._data(batch, sizes)
-    step = perf._sgd_np(perf.mlp_loss_np(jnp), jtrans.grad)
+    if which == "per-example":  # jit(vmap(grad(loss of one example)))
+        base = perf.mlp_loss_np(jnp)
+        single = lambda params, x, y: base(params, x[None], y[None])  # noqa: E731
+        step = jtrans.vmap(jtrans.grad(single), in_axes=(None, 0, 0))
+    else:  # one SGD step
+        step = perf._sgd_np(perf.mlp_loss_np(jnp), jtrans.grad)
     closed = jtrans.make_jaxpr(step)(p0, x, y)
     c = lowering.Compiled(closed, "step")
     exe = c.executable()

@@ -6,7 +6,12 @@ does not pay for it again (benchmarks/NOTES.md)."""
 from . import fastir as ir
 from .llvm import GEMM_DESC, f32, f64, i8, i32, i64, ptr
 
-OWN_MIN_N = 32  # narrower products stay with the BLAS (a masked tile wastes most of its lanes)
+# products the own kernels (gemm.py) leave to the BLAS: narrower than a tile (a masked tile
+# wastes most of its lanes) or shorter than one (the 1-row tiles are load-bound, and walking a
+# B panel down its rows for a few rows of C misses the caches: 1 x 1024 x 1024 ran at ~5 GFLOP/s
+# against the BLAS's ~19)
+OWN_MIN_N = 32
+OWN_MIN_M = 8
 
 
 # the fields of a call path context (an array of words, one per executable, built by the
@@ -184,9 +189,11 @@ def gemm_library_ir():
     pa0, pb0, pc0 = (b.inttoptr(d[x], ptr) for x in ("a", "b", "c"))
     sa, sb = b.mul(d["a_bstride"], isz), b.mul(d["b_bstride"], isz)
     sc = b.mul(b.mul(mm, nn), isz)
-    # jtrans's own kernels (gemm.py) where compiled for this dtype and n >= OWN_MIN_N
+    # jtrans's own kernels (gemm.py) where compiled for this dtype, n >= OWN_MIN_N, m >= OWN_MIN_M
     own = b.select(is64, b.load(glob["jt_gemm_own_d"]), b.load(glob["jt_gemm_own_s"]))
-    use_own = b.and_(b.icmp_unsigned("!=", own, zero), b.icmp_signed(">=", nn, i64(OWN_MIN_N)))
+    use_own = b.and_(b.icmp_unsigned("!=", own, zero),
+                     b.and_(b.icmp_signed(">=", nn, i64(OWN_MIN_N)),
+                            b.icmp_signed(">=", mm, i64(OWN_MIN_M))))  # fmt: skip
     with b.if_then(use_own):
         # the block of C: rows [i0, i1) and columns [j0, j1) of each batch entry in [b0, b1)
         i0, i1 = b.select(by_m, lo, zero), b.select(by_m, hi, mm)
