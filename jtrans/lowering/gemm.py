@@ -3,28 +3,31 @@
 
 `gemm_ir(dtype)` is the text of LLVM functions
 
-    void jt_<s|d>gemm_tiles(ptr A, ptr B, ptr C, i64 K, i64 sai, i64 sak, i64 ldb, i64 ldc,
-                            i64 i0, i64 i1, i64 j0, i64 j1)
+    void jt_<s|d>gemm_tiles(ptr A, ptr B, ptr C, i64 K, i64 sai, i64 sak, i64 sbk, i64 sbj,
+                            i64 ldc, i64 i0, i64 i1, i64 j0, i64 j1)
 
-computing the block C[i0:i1, j0:j1] = op(A)[i0:i1, :] @ B[:, j0:j1] of a row-major product,
-where op(A)[i, k] is A[i * sai + k * sak] (so either layout of A is read in place), B is
-row-major with row stride ldb and C with row stride ldc.
+computing the block C[i0:i1, j0:j1] = op(A)[i0:i1, :] @ op(B)[:, j0:j1] of a row-major product,
+where op(A)[i, k] is A[i * sai + k * sak] and op(B)[k, j] is B[k * sbk + j * sbj] (either layout
+of each operand), C with row stride ldc.
 
-The block is covered by register tiles of MR rows x NR columns (NR = two vectors): for each
-column panel of B, every row tile of C is accumulated over the whole of K in registers (2 * MR
-accumulators), one vector FMA per (row, vector) per k with the row's A element broadcast, then
-stored. Nothing is packed: B's panel (K x NR) stays in the L2 across the row tiles and is read
-in place; A's rows stream through the L1. On the 2-core AVX-512 machine this runs at ~108-114
-GFLOP/s per core in float32 for the MLP step's shapes, against ~98-101 for OpenBLAS's
-single-threaded sgemm (whose packing of the operands is ~15% of its time at m = 128;
-benchmarks/NOTES.md, round 6). Row tiles shorter than MR (M % MR) have their own kernels; the
-last column panel (N % NR) uses masked loads and stores.
+The block is covered by register tiles of MR rows x NR columns (NR = two vectors): blocks of MC
+rows of C, then column panels of NR, then blocks of KC of K; in there every row tile of C is
+accumulated in registers (2 * MR accumulators, starting from C's tile after the first K block),
+one vector FMA per (row, vector) per k with the row's A element broadcast, then stored. A is
+read in place (its rows stream through the L1; the MC x KC block stays in the L2), and so is B
+when its columns are contiguous (the KC x NR panel stays in the L1/L2 across the row tiles);
+a transposed B's panel is transposed in registers into a 32 KiB stack panel first. On the
+2-core AVX-512 machine this runs at ~105-112 GFLOP/s per core in float32 for the MLP step's
+shapes, against ~98-101 for OpenBLAS's single-threaded sgemm, whose packing of the operands is
+~15% of its time at m = 128 (benchmarks/NOTES.md, round 6). Row tiles shorter than MR
+(M % MR) have their own kernels; the last column panel (N % NR) uses masked loads and stores.
 """
 
 MR = 8  # rows per register tile
 NV = 2  # vectors per tile row
 UK = 2  # k steps per trip of the inner loop
 SHORT = (4, 2, 1)  # the tiles that cover the last M % MR rows
+MC = 512  # rows of C in a block: the block of A one K block reads (MC x KC) stays in the L2
 KC = 256  # K is taken in blocks of KC: a packed panel (KC x NR) is 32 KiB
 
 
@@ -318,9 +321,18 @@ def gemm_ir(dtype):
     out.append("entry:")
     out.append(f"  %P = alloca {t}, i64 {KC * nr}, align 64")
     out.append("  %go = icmp slt i64 %j0, %j1")
-    out.append("  br i1 %go, label %loop, label %done")
+    out.append("  %gi = icmp slt i64 %i0, %i1")
+    out.append("  %both = and i1 %go, %gi")
+    out.append("  br i1 %both, label %rows, label %done")
+    # blocks of MC rows of C: the block of A a K block reads (MC x KC) stays in the L2
+    out.append("rows:")
+    out.append("  %ib = phi i64 [%i0, %entry], [%ibn, %rowsdone]")
+    out.append(f"  %ibe0 = add i64 %ib, {MC}")
+    out.append("  %ibfull = icmp slt i64 %ibe0, %i1")
+    out.append("  %ibe = select i1 %ibfull, i64 %ibe0, i64 %i1")
+    out.append("  br label %loop")
     out.append("loop:")
-    out.append("  %j = phi i64 [%j0, %entry], [%jn, %loop]")
+    out.append("  %j = phi i64 [%j0, %rows], [%jn, %loop]")
     out.append("  %left = sub i64 %j1, %j")
     out.append(f"  %wide = icmp sgt i64 %left, {nr}")
     out.append(f"  %nc = select i1 %wide, i64 {nr}, i64 %left")
@@ -328,10 +340,14 @@ def gemm_ir(dtype):
     out.append(f"  %bj = getelementptr {t}, ptr %B, i64 %bo")
     out.append(f"  %cj = getelementptr {t}, ptr %C, i64 %j")
     out.append(f"  call void @jt_{t}_panel(ptr %A, ptr %bj, ptr %cj, i64 %K, i64 %sai, i64 %sak, "
-               "i64 %sbk, i64 %sbj, i64 %ldc, i64 %i0, i64 %i1, i64 %nc, ptr %P)")  # fmt: skip
+               "i64 %sbk, i64 %sbj, i64 %ldc, i64 %ib, i64 %ibe, i64 %nc, ptr %P)")  # fmt: skip
     out.append("  %jn = add i64 %j, %nc")
     out.append("  %more = icmp slt i64 %jn, %j1")
-    out.append("  br i1 %more, label %loop, label %done")
+    out.append("  br i1 %more, label %loop, label %rowsdone")
+    out.append("rowsdone:")
+    out.append("  %ibn = add i64 %ib, " + str(MC))
+    out.append("  %morerows = icmp slt i64 %ibn, %i1")
+    out.append("  br i1 %morerows, label %rows, label %done")
     out.append("done:")
     out.append("  ret void")
     out.append("}")
