@@ -4,6 +4,8 @@ SLP vectorisation, MCJIT, and the optional on-disk object cache (`JTRANS_CACHE_D
 `compile_module(llvm_ir)` -> (engine, None); the engine must stay alive as long as its code is
 called. With `JTRANS_CACHE_DIR` set, the object code for a given IR text (and host
 CPU) is stored there, so a second process skips the LLVM optimisation and code generation.
+The runtime's own routines (`load_library`: thread pool, call path, GEMM routine and kernels)
+are stored there too, or in the user's cache directory when it is unset.
 """
 
 import ctypes
@@ -498,12 +500,7 @@ def pool_address():
             _pool = (None, 0)
             return 0
         llvm.add_symbol("syscall", ctypes.cast(ctypes.CDLL(None).syscall, ctypes.c_void_p).value)
-        with _lock:
-            mod = llvm.parse_assembly(_pool_ir())
-            mod.verify()
-            _optimize(mod, target_machine())
-            engine = llvm.create_mcjit_compiler(mod, _new_target_machine())
-            engine.finalize_object()
+        engine = load_library(_pool_ir())
         worker = ctypes.CFUNCTYPE(None)(engine.get_function_address("jt_pool_worker"))
         threads = []
         for k in range(cores - 1):
@@ -515,6 +512,77 @@ def pool_address():
         )
         _pool = (engine, engine.get_function_address("jt_parallel_for"), worker, threads)
     return _pool[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# the runtime's own routines (thread pool, call path, GEMM routine and kernels) are the same
+# code in every process on a machine: their object code is kept on disk (~200 ms of LLVM work a
+# process, nearly all of a fresh process's first call of a small program otherwise)
+
+LIBRARY_CACHE = os.environ.get("JTRANS_LIBRARY_CACHE", "1") != "0"
+_LIB_MAGIC = b"JTLIB\x00\x00\x01"  # then the object code's SHA-256, then the object code
+
+
+def _library_cache_dir():
+    """JTRANS_CACHE_DIR when set, else the user's cache directory (XDG_CACHE_HOME or ~/.cache,
+    then jtrans/); None when JTRANS_LIBRARY_CACHE=0."""
+    if not LIBRARY_CACHE:
+        return None
+    d = os.environ.get("JTRANS_CACHE_DIR")
+    if d:
+        return d
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "jtrans")
+
+
+def load_library(ir_text, optimize=True):
+    """An engine holding the routine module `ir_text` (optimized with the O3 pipeline unless
+    `optimize` is false, then only code generation), its object code read from the library
+    cache when there, else compiled and stored there (write failures are ignored)."""
+    with _lock:
+        path = None
+        d = _library_cache_dir()
+        if d:
+            key = hashlib.sha256("\0".join(
+                (llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten(),
+                 ".".join(map(str, llvm.llvm_version_info)), str(optimize), ir_text)
+            ).encode()).hexdigest()  # fmt: skip
+            path = os.path.join(d, f"lib-{key[:32]}.o")
+        obj = None
+        if path is not None:
+            try:
+                with open(path, "rb") as f:
+                    blob = f.read()
+                # LLVM does not check what it loads: a damaged file would crash the process
+                head, digest, obj = blob[:8], blob[8:40], blob[40:]
+                if head == _LIB_MAGIC and hashlib.sha256(obj).digest() == digest:
+                    return _engine_of(obj)
+            except OSError:  # absent or unreadable: compile it again
+                pass
+            obj = None
+        if not obj:
+            mod = llvm.parse_assembly(ir_text)
+            mod.verify()
+            if optimize:
+                _optimize(mod, target_machine())
+            obj = target_machine().emit_object(mod)
+            if path is not None:
+                try:
+                    os.makedirs(d, exist_ok=True)
+                    tmp = f"{path}.{os.getpid()}.tmp"
+                    with open(tmp, "wb") as f:
+                        f.write(_LIB_MAGIC + hashlib.sha256(obj).digest() + obj)
+                    os.replace(tmp, path)
+                except OSError:
+                    pass
+        return _engine_of(obj)
+
+
+def _engine_of(obj):
+    engine = llvm.create_mcjit_compiler(llvm.parse_assembly(_EMPTY_MODULE), _new_target_machine())
+    engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+    engine.finalize_object()
+    return engine
 
 
 # ---------------------------------------------------------------------------------------------
@@ -531,12 +599,7 @@ def gemm_address():
     if _gemm is None:
         from .drivers import gemm_library_ir
 
-        with _lock:
-            mod = llvm.parse_assembly(gemm_library_ir())
-            mod.verify()
-            _optimize(mod, target_machine())
-            engine = llvm.create_mcjit_compiler(mod, _new_target_machine())
-            engine.finalize_object()
+        engine = load_library(gemm_library_ir())
         from . import blas_pointers
         from .runtime import blas_threads_setter
 
@@ -568,16 +631,13 @@ def use_own_gemm(dtype):
     from .gemm import gemm_ir
 
     gemm_address()
+    # no IR passes: the kernels are written in their final form (pointer induction, the
+    # accumulators in SSA values), and codegen alone gives ~97% of their O3 speed in a third of
+    # the time (benchmarks/NOTES.md, round 6)
+    engine = load_library(gemm_ir(name), optimize=False)
     with _lock:
         if name in _own:
             return
-        mod = llvm.parse_assembly(gemm_ir(name))
-        mod.verify()
-        # no IR passes: the kernels are written in their final form (pointer induction, the
-        # accumulators in SSA values), and codegen alone gives ~97% of their O3 speed in a third
-        # of the time (~55 ms; benchmarks/NOTES.md, round 6)
-        engine = llvm.create_mcjit_compiler(mod, _new_target_machine())
-        engine.finalize_object()
         letter = "s" if name == "float32" else "d"
         fn = engine.get_function_address(f"jt_{letter}gemm_tiles")
         where = _gemm[0].get_global_value_address(f"jt_gemm_own_{letter}")
@@ -597,11 +657,6 @@ def pycall_address(layout):
     if _pycall is None:
         from .drivers import pycall_library_ir
 
-        with _lock:
-            mod = llvm.parse_assembly(pycall_library_ir(layout))
-            mod.verify()
-            _optimize(mod, target_machine())
-            engine = llvm.create_mcjit_compiler(mod, _new_target_machine())
-            engine.finalize_object()
+        engine = load_library(pycall_library_ir(layout))
         _pycall = (engine, engine.get_function_address("jt_pycall"))
     return _pycall[1]
