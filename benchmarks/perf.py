@@ -414,6 +414,46 @@ def first_call(sizes=(784, 512, 512, 10), batch=128, repeats=3):
                ("jax",))  # fmt: skip
 
 
+def _first_child(which, sizes=(784, 512, 512, 10), batch=128):
+    """In a fresh process (imports and data made first): the first call of jit(grad(loss))."""
+    p0 = _init(list(sizes))
+    x, y = _data(batch, list(sizes))
+    if which == "jtrans":
+        args = ([(jnp.asarray(w), jnp.asarray(b)) for w, b in p0], jnp.asarray(x), jnp.asarray(y))
+        f = jtrans.jit(jtrans.grad(mlp_loss_np(jnp)))
+        call = lambda: np.asarray(f(*args)[0][0])  # noqa: E731
+    else:
+        args = ([(jjnp.asarray(w), jjnp.asarray(b)) for w, b in p0], jjnp.asarray(x),
+                jjnp.asarray(y))  # fmt: skip
+        f = jax.jit(jax.grad(mlp_loss_np(jjnp)))
+        call = lambda: _jblock(f(*args))  # noqa: E731
+    t = time.perf_counter()
+    call()
+    print(time.perf_counter() - t)
+
+
+def first_call_fresh(repeats=3):
+    """The first call of jit(grad(mlp_loss)) in a fresh process (a process image each time;
+    imports, backend start-up and data placement before the clock starts)."""
+    res = {}
+    for which in ("jtrans", "jax"):
+        if which != "jtrans" and jax is None:
+            continue
+        env = dict(os.environ, PERF_ONLY=which)
+        ts = []
+        for _ in range(repeats):
+            out = subprocess.run([sys.executable, os.path.abspath(__file__), "--first", which],
+                                 env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+            try:
+                ts.append(float(out.stdout.strip().splitlines()[-1]))
+            except (ValueError, IndexError):
+                print(f"    {which} failed: {out.stderr.strip()[-300:]}")
+                break
+        if ts:
+            res[which] = statistics.median(ts)
+    _print_row("first call jit(grad(mlp_loss)), fresh process", res, None, 0.3, ("jax",))
+
+
 def _once1(make):
     f, args = make()
     t = time.perf_counter()
@@ -491,6 +531,7 @@ WORKLOADS = {
     "hessian": hessian,
     "warm": warm_call,
     "first-call": first_call,
+    "first-call-fresh": first_call_fresh,
     "peak-memory": peak_memory,
 }
 
@@ -512,6 +553,8 @@ def main(argv=()):
     argv = list(argv)
     if argv[:1] == ["--peak"]:
         return _peak_child(argv[1])
+    if argv[:1] == ["--first"]:
+        return _first_child(argv[1])
     if "--blas" in argv:
         argv.remove("--blas")
         try:
