@@ -9,7 +9,7 @@ import pytest
 
 import jtrans
 import jtrans.numpy as jnp
-from jtrans.lowering import cpu, llvm, runtime
+from jtrans.lowering import cpu, gemm_plan, llvm, runtime
 
 
 def _rand(*shape, seed=0):
@@ -103,10 +103,11 @@ def test_gemm_batched_large(dtype):
 
 def test_large_gemm_is_cut_into_chunks():
     m = n = k = 256
-    assert m * n * k >= llvm.GEMM_SERIAL_MNK
-    c = llvm.GEMM_MAX_CHUNKS
-    assert llvm.gemm_split(1, m, n, k) == (1, min(c, 8)) and llvm.gemm_split(1, 64, 512, k)[0] == 2
-    assert llvm.gemm_split(20, 64, 90, 200) == (0, c) and llvm.gemm_split(1, 8, 8, 8)[0] == -1
+    assert m * n * k >= gemm_plan.GEMM_SERIAL_MNK
+    c = gemm_plan.GEMM_MAX_CHUNKS
+    split = gemm_plan.gemm_split
+    assert split(1, m, n, k) == (1, min(c, 8)) and split(1, 64, 512, k)[0] == 2
+    assert split(20, 64, 90, 200) == (0, c) and split(1, 8, 8, 8)[0] == -1
     # modules hold a descriptor-filling driver; the BLAS calls live in the shared routine
     text = jtrans.jit(jnp.matmul).lower(_rand(m, k), _rand(k, n)).as_text("llvm")
     assert llvm.GEMM_GLOBAL in text and "_chunk" not in text

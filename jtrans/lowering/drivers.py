@@ -194,10 +194,11 @@ def gemm_library_ir():
     use_own = b.and_(b.icmp_unsigned("!=", own, zero),
                      b.and_(b.icmp_signed(">=", nn, i64(OWN_MIN_N)),
                             b.icmp_signed(">=", mm, i64(OWN_MIN_M))))  # fmt: skip
+    # the block of C: rows [i0, i1) and columns [j0, j1) of each batch entry in [b0, b1)
+    i0, i1 = b.select(by_m, lo, zero), b.select(by_m, hi, mm)
+    j0, j1 = b.select(by_n, lo, zero), b.select(by_n, hi, nn)
+    epi = block.append_basic_block("epilogue")
     with b.if_then(use_own):
-        # the block of C: rows [i0, i1) and columns [j0, j1) of each batch entry in [b0, b1)
-        i0, i1 = b.select(by_m, lo, zero), b.select(by_m, hi, mm)
-        j0, j1 = b.select(by_n, lo, zero), b.select(by_n, hi, nn)
         sai, sak = b.select(ta, i64(1), kk), b.select(ta, mm, i64(1))
         sbk, sbj = b.select(tb, i64(1), nn), b.select(tb, kk, i64(1))
         ofn = b.inttoptr(own, ir.FunctionType(ir.VoidType(), [ptr] * 3 + [i64] * 10).as_pointer())
@@ -215,7 +216,7 @@ def gemm_library_ir():
         oi.add_incoming(b.add(oi, i64(1)), b.block)
         b.branch(ohead)
         b.position_at_end(oout)
-        b.ret_void()
+        b.branch(epi)
     head, body, out = (block.append_basic_block(x) for x in ("head", "body", "out"))
     pre = b.block
     b.branch(head)
@@ -233,6 +234,14 @@ def gemm_library_ir():
     bi.add_incoming(b.add(bi, one), b.block)
     b.branch(head)
     b.position_at_end(out)
+    b.branch(epi)
+    # an elementwise kernel fused after the product (llvm.gemm_epilogue) runs on the block of
+    # C just computed, on the same thread, while the block is in its caches (batch 1 only)
+    b.position_at_end(epi)
+    efn = b.inttoptr(d["epi"], ptr)
+    with b.if_then(b.icmp_unsigned("!=", efn, ir.Constant(ptr, None))):
+        ety = ir.FunctionType(ir.VoidType(), [ptr, i64, i64, i64, i64]).as_pointer()
+        b.call(b.bitcast(efn, ety), [b.inttoptr(d["epi_ctx"], ptr), i0, i1, j0, j1])
     b.ret_void()
 
     # chunk(desc, i): chunk i of n_chunks; row/column bounds rounded down to 32 (ends exact): whole tiles of the own kernels
@@ -279,14 +288,15 @@ def gemm_library_ir():
             b.call(b.bitcast(pf, pfty), [chunk, fn.args[0], field(b, desc, "n_chunks")])
     b.ret_void()
 
-    # jt_gemm_t(a, b, c, gemm, template): jt_gemm on a copy of a module's constant descriptor
-    # with the addresses filled in (the thread setter and parallel_for from this module's
+    # jt_gemm_t(a, b, c, gemm, template, epi, epi_ctx): jt_gemm on a copy of a module's constant
+    # descriptor with the addresses filled in (the thread setter and parallel_for from this module's
     # globals, set by cpu.gemm_address)
-    tfn = ir.Function(m, ir.FunctionType(ir.VoidType(), [ptr] * 5), "jt_gemm_t")
+    tfn = ir.Function(m, ir.FunctionType(ir.VoidType(), [ptr] * 7), "jt_gemm_t")
     b = ir.IRBuilder(tfn.append_basic_block("entry"))
     desc = b.alloca(i64, len(GEMM_DESC), name="desc")
     tmpl = b.bitcast(tfn.args[4], dptr)
     given = dict(zip(("a", "b", "c", "gemm"), tfn.args[:4]))
+    given.update(epi=tfn.args[5], epi_ctx=tfn.args[6])
     for i, name in enumerate(GEMM_DESC):
         if name in given:
             v = b.ptrtoint(given[name], i64)

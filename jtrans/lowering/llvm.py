@@ -15,6 +15,7 @@ import numpy as np
 from . import fastir as ir
 from . import kernel as K
 from . import mathlib
+from .gemm_plan import gemm_epilogues, gemm_split
 
 i1, i8, i32, i64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 f16, f32, f64 = ir.HalfType(), ir.FloatType(), ir.DoubleType()
@@ -38,9 +39,6 @@ def _is_float(dt):
 _LIBM = {"tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan", "sinh": "sinh",
          "cosh": "cosh", "asinh": "asinh", "acosh": "acosh", "atanh": "atanh", "cbrt": "cbrt",
          "erfc": "erfc", "lgamma": "lgamma", "atan2": "atan2", "nextafter": "nextafter"}  # fmt: skip
-# GEMMs with fewer multiply-adds than this run on one BLAS thread
-GEMM_SERIAL_MNK = 1 << 20  # (128^3 products in two halves: per-example gradients -14%)
-GEMM_MAX_CHUNKS = 4  # fewer, larger BLAS calls: each call packs its operands again
 # loop kernels with at least this many iterations run in chunks on the thread pool
 PARALLEL_MIN_ELEMENTS = 1 << 17
 PARALLEL_MIN_CHUNK = 1 << 14
@@ -66,7 +64,8 @@ GEMM_GLOBAL = "jt_gemm_fn"
 # function addresses, sizes, flags (split: -1 one serial call sequence, 0 chunks of batch
 # entries, 1 of rows, 2 of columns of C)
 GEMM_DESC = ("a", "b", "c", "gemm", "batch", "m", "n", "k", "trans_a", "trans_b", "a_bstride",
-             "b_bstride", "f64", "split", "n_chunks", "set_threads", "parallel_for")  # fmt: skip
+             "b_bstride", "f64", "split", "n_chunks", "set_threads", "parallel_for", "epi",
+             "epi_ctx")  # fmt: skip
 # ops with an inline vectorisable approximation in mathlib (others use intrinsics or libm)
 _INTRINSIC = {"sqrt": "llvm.sqrt", "floor": "llvm.floor", "ceil": "llvm.ceil",
               "round_even": "llvm.roundeven", "pow": "llvm.pow", "exp2": "llvm.exp2"}  # fmt: skip
@@ -94,6 +93,7 @@ class Renderer:
     # -- loop kernels ----------------------------------------------------------------------------
 
     _range0 = None  # (lo, hi) of the first loop of the nest being emitted (a chunk)
+    _range1 = None  # (lo, hi) of the second loop (a block of a GEMM epilogue)
     _cols = None  # column outputs' accumulators while a kernel with col_outputs is emitted
     _partials = None  # {output name: slot pointer} for a chunk of a full reduction
 
@@ -238,6 +238,37 @@ class Renderer:
         b.ret_void()
         return fn
 
+    def gemm_epilogue(self, kern):
+        """fn(ctx, i0, i1, j0, j1): the 2-D elementwise kernel `kern` on rows [i0, i1) and
+        columns [j0, j1), run by the GEMM routine after each block of the product it follows
+        (`gemm_epilogues`); ctx holds the kernel's buffer addresses (inputs, then outputs)."""
+        bufs = kern.inputs + kern.out_buffers
+        fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [ptr] + [i64] * 4),
+                         f"{kern.name}_block")  # fmt: skip
+        fn.linkage = "internal"
+        fn.attributes.add("nounwind")
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        pp = b.bitcast(fn.args[0], ptr.as_pointer())
+        ptrs = [b.load(b.gep(pp, [i32(k)])) for k in range(len(bufs))]
+        # as a chunk's rows (_loop_chunk): noalias buffers in an inlined function
+        tile = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [ptr] * len(bufs) + [i64] * 4),
+                           f"{kern.name}_tile")  # fmt: skip
+        tile.linkage = "internal"
+        tile.attributes.add("alwaysinline")
+        tile.attributes.add("nounwind")
+        for a in tile.args[: len(bufs)]:
+            a.add_attribute("noalias")
+        b.call(tile, ptrs + list(fn.args[1:]))
+        b.ret_void()
+        self.fn = tile
+        self.b = ir.IRBuilder(tile.append_basic_block("entry"))
+        self.args = {buf.name: a for buf, a in zip(bufs, tile.args)}
+        self._range0, self._range1 = tuple(tile.args[-4:-2]), tuple(tile.args[-2:])
+        self._reduction_nest(kern, len(kern.shape), [])
+        self._range0 = self._range1 = None
+        self.b.ret_void()
+        return fn
+
     def _run_chunks(self, kern, fn, chunk, n_chunks, full_red):
         b = self.b
         bufs = kern.inputs + kern.out_buffers
@@ -294,6 +325,13 @@ class Renderer:
         if not loop_vars and self._range0 is not None:  # the first loop of a chunk
             (lo, hi), self._range0 = self._range0, None
             with self.for_range(hi, f"i{len(loop_vars)}", start=lo) as i:
+                loop_vars.append(i)
+                self._nest(shape[1:], loop_vars, body, unroll_last)
+                loop_vars.pop()
+            return
+        if len(loop_vars) == 1 and self._range1 is not None:  # a GEMM epilogue's columns
+            (lo, hi), self._range1 = self._range1, None
+            with self.for_range(hi, "i1", start=lo) as i:
                 loop_vars.append(i)
                 self._nest(shape[1:], loop_vars, body, unroll_last)
                 loop_vars.pop()
@@ -634,24 +672,29 @@ class Renderer:
 
     # -- GEMM ------------------------------------------------------------------------------------
 
-    def gemm_kernel(self, g):
+    def gemm_kernel(self, g, epilogue=None):
         """Row-major C = op(A) @ op(B): a small driver that calls the process-wide GEMM routine
         (`drivers.gemm_library_ir`'s jt_gemm_t, compiled once per process by `cpu.gemm_address`,
         its address in the module global GEMM_GLOBAL) with the buffers and a constant
         descriptor (GEMM_DESC) of the product, so modules carry no BLAS-calling code of their
-        own to compile. Small products make one single-threaded
-        BLAS call per batch entry; large ones are cut into blocks of C (batch entries, or
-        column/row ranges) run by the thread pool, each a single-threaded BLAS call (OpenBLAS's
-        own threads degrade badly when the cores are shared: they synchronise many times per
-        call; the pool's workers take chunks from a counter, so a descheduled thread delays at
-        most one chunk)."""
+        own to compile. Small products run on one thread; large ones are cut into blocks of C
+        (batch entries, or column/row ranges; gemm_plan.gemm_split) run by the thread pool,
+        each by jtrans's own kernels (gemm.py) or a single-threaded BLAS call (OpenBLAS's own
+        threads degrade badly when the cores are shared: they synchronise many times per call;
+        the pool's workers take chunks from a counter, so a descheduled thread delays at most
+        one chunk). With `epilogue` (gemm_plan.gemm_epilogues) the routine runs that loop
+        kernel on each block of C right after computing it."""
         isz = g.c.dtype.itemsize
         # the dtypes whose own GEMM kernels the executable needs (cpu.use_own_gemm)
         self.module.gemm_dtypes = getattr(self.module, "gemm_dtypes", set()) | {g.c.dtype.name}
-        fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [ptr] * 4), g.name)
+        # with an epilogue (an elementwise kernel run on each block of C as it is computed), a
+        # fifth argument: the epilogue's buffer addresses
+        fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [ptr] * (4 + bool(epilogue))),
+                         g.name)  # fmt: skip
         fn.linkage = "internal"
         _driver(fn)
-        a, bb, c, gemm = fn.args
+        a, bb, c, gemm = fn.args[:4]
+        epi = (self.gemm_epilogue(epilogue), fn.args[4]) if epilogue is not None else None
         self.fn = fn
         b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
         if g.batch * g.m * g.n == 0:
@@ -685,8 +728,10 @@ class Renderer:
         tmpl.global_constant = True
         tmpl.initializer = ir.Constant(aty, [i64(vals.get(name, 0)) for name in GEMM_DESC])
         lib = b.load(self._global_ptr(GEMM_GLOBAL))
-        lty = ir.FunctionType(ir.VoidType(), [ptr] * 5).as_pointer()
-        b.call(b.bitcast(lib, lty), [a, bb, c, gemm, b.bitcast(tmpl, ptr)])
+        lty = ir.FunctionType(ir.VoidType(), [ptr] * 7).as_pointer()
+        null = ir.Constant(ptr, None)
+        efn, ectx = (b.bitcast(epi[0], ptr), epi[1]) if epi else (null, null)
+        b.call(b.bitcast(lib, lty), [a, bb, c, gemm, b.bitcast(tmpl, ptr), efn, ectx])
         b.ret_void()
         return fn
 
@@ -702,8 +747,14 @@ class Renderer:
     def entry(self, prog, locate, name="entry"):
         """locate(buffer) -> ("slot", i) | ("ws", byte offset); slot `ws_slot` is the workspace."""
         fns, shared = [], {}  # kernels equal up to their buffers share one function
-        for step in prog.steps:
-            if isinstance(step, (K.LoopKernel, K.GemmKernel)):
+        epis = gemm_epilogues(prog, locate)  # {GEMM step: the loop kernel fused after it}
+        fused = {idx for idx, s in enumerate(prog.steps) if any(s is k for k in epis.values())}
+        for idx, step in enumerate(prog.steps):
+            if idx in epis:
+                fns.append(self.gemm_kernel(step, epis[idx]))
+            elif idx in fused:
+                fns.append(None)
+            elif isinstance(step, (K.LoopKernel, K.GemmKernel)):
                 key = _step_key(step)
                 f = shared.get(key)
                 if f is None:
@@ -742,12 +793,22 @@ class Renderer:
                 slot = b.gep(times, [i32(0), i32(idx - 1)])
                 b.store(b.add(b.load(slot), b.sub(now, prev)), slot)
                 prev = now
+            if idx in fused:  # runs inside the GEMM before it
+                continue
             if isinstance(step, K.LoopKernel):
                 b.call(f, [addr(x) for x in step.inputs + step.out_buffers])
             elif isinstance(step, K.GemmKernel):
                 which = 1 if step.c.dtype == np.float32 else 2
                 gp = b.load(b.gep(ext_t, [i32(which)]))
-                b.call(f, [addr(step.a), addr(step.b), addr(step.c), gp])
+                args = [addr(step.a), addr(step.b), addr(step.c), gp]
+                if idx in epis:  # the epilogue's buffer addresses
+                    ebufs = epis[idx].inputs + epis[idx].out_buffers
+                    with b.goto_entry_block():
+                        ectx = b.alloca(ptr, len(ebufs))
+                    for k, x in enumerate(ebufs):
+                        b.store(addr(x), b.gep(ectx, [i32(k)]))
+                    args.append(b.bitcast(ectx, ptr))
+                b.call(f, args)
             elif hasattr(step, "render"):  # control flow: native loops/branches (control.py)
                 step.render(self, addr, ext_t)
             else:
@@ -768,7 +829,6 @@ class Renderer:
 
 
 STEP_TIMES = bool(os.environ.get("JTRANS_STEP_TIMES"))  # profiling switch (see entry)
-
 # the longest row of accumulators a column-style reduction keeps on the stack
 ROWS_MAX = 4096
 
@@ -902,17 +962,3 @@ def render(prog, locate):
     r = Renderer(prog.name)
     r.entry(prog, locate)
     return r.module
-
-
-# ---------------------------------------------------------------------------------------------
-# GEMM blocking (the process-wide GEMM routine is drivers.gemm_library_ir)
-
-
-def gemm_split(batch, m, n, k):
-    """(split, number of chunks) for a GEMM (GEMM_DESC's `split`)."""
-    if batch * m * n * k < GEMM_SERIAL_MNK:
-        return -1, 1
-    if batch >= 2:
-        return 0, max(1, min(GEMM_MAX_CHUNKS, batch))
-    split, d = (1, m) if m >= n else (2, n)
-    return split, max(1, min(GEMM_MAX_CHUNKS, d // 32))
