@@ -22,7 +22,12 @@ def gemm_split(batch, m, n, k):
     return split, max(1, min(GEMM_MAX_CHUNKS, d // 32))
 
 
-GEMM_EPILOGUES = os.environ.get("JTRANS_GEMM_EPILOGUES", "1") != "0"
+# off unless JTRANS_GEMM_EPILOGUES=1: on this project's machine they measured neutral in run
+# time (the block of C is still written and read back once; a separate pass over a C that fits
+# the caches costs little) and cost ~14 ms of compile time for the MLP gradient (a block
+# function with run-time bounds vectorises slowly; benchmarks/NOTES.md, round 6). What would
+# pay: applying the kernel in the micro-kernel's registers before C is stored.
+GEMM_EPILOGUES = os.environ.get("JTRANS_GEMM_EPILOGUES", "0") == "1"
 
 
 def gemm_epilogues(prog, locate):

@@ -694,7 +694,13 @@ class Renderer:
         fn.linkage = "internal"
         _driver(fn)
         a, bb, c, gemm = fn.args[:4]
-        epi = (self.gemm_epilogue(epilogue), fn.args[4]) if epilogue is not None else None
+        epi = None
+        if epilogue is not None:  # kernels equal up to their buffers share one block function
+            cache = self.__dict__.setdefault("_epilogue_fns", {})
+            key = _step_key(epilogue)
+            if key not in cache:
+                cache[key] = self.gemm_epilogue(epilogue)
+            epi = (cache[key], fn.args[4])
         self.fn = fn
         b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
         if g.batch * g.m * g.n == 0:
