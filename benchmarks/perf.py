@@ -421,12 +421,12 @@ def _first_child(which, sizes=(784, 512, 512, 10), batch=128):
     if which == "jtrans":
         args = ([(jnp.asarray(w), jnp.asarray(b)) for w, b in p0], jnp.asarray(x), jnp.asarray(y))
         f = jtrans.jit(jtrans.grad(mlp_loss_np(jnp)))
-        call = lambda: np.asarray(f(*args)[0][0])  # noqa: E731
+        call = lambda: np.asarray(f(*args)[0][0])
     else:
         args = ([(jjnp.asarray(w), jjnp.asarray(b)) for w, b in p0], jjnp.asarray(x),
                 jjnp.asarray(y))  # fmt: skip
         f = jax.jit(jax.grad(mlp_loss_np(jjnp)))
-        call = lambda: _jblock(f(*args))  # noqa: E731
+        call = lambda: _jblock(f(*args))
     t = time.perf_counter()
     call()
     print(time.perf_counter() - t)

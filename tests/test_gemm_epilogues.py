@@ -46,7 +46,7 @@ def test_bias_activation(m, n, k):
     x = rng.standard_normal((m, k)).astype(np.float32)
     w = rng.standard_normal((k, n)).astype(np.float32)
     b = rng.standard_normal(n).astype(np.float32)
-    f = lambda x, w, b: jnp.tanh(jnp.maximum(x @ w + b, 0.1 * (x @ w)))  # noqa: E731
+    f = lambda x, w, b: jnp.tanh(jnp.maximum(x @ w + b, 0.1 * (x @ w)))
     _both(f, x, w, b)
     assert _fused_count(f, x, w, b) == 1
 
@@ -56,7 +56,7 @@ def test_weight_update_after_gradient():
     x = rng.standard_normal((128, 200)).astype(np.float32)
     g = rng.standard_normal((128, 96)).astype(np.float32)
     w = rng.standard_normal((200, 96)).astype(np.float32)
-    f = lambda x, g, w: w - 0.01 * (x.T @ g)  # noqa: E731
+    f = lambda x, g, w: w - 0.01 * (x.T @ g)
     _both(f, x, g, w)
     assert _fused_count(f, x, g, w) == 1
 
@@ -94,10 +94,10 @@ def test_refused_when_c_is_read_elsewhere_in_the_block():
     rng = np.random.default_rng(2)
     x = rng.standard_normal((64, 50)).astype(np.float32)
     w = rng.standard_normal((50, 256)).astype(np.float32)
-    f = lambda x, w: jnp.roll(x @ w, 3, axis=1) + 1.0  # noqa: E731
+    f = lambda x, w: jnp.roll(x @ w, 3, axis=1) + 1.0
     _both(f, x, w)
     assert _fused_count(f, x, w) == 0
-    g = lambda x, w: (x @ w)[::-1] * 2.0  # noqa: E731
+    g = lambda x, w: (x @ w)[::-1] * 2.0
     _both(g, x, w)
     assert _fused_count(g, x, w) == 0
 
@@ -106,10 +106,10 @@ def test_reductions_and_batched_products_are_not_epilogues():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((4, 64, 50)).astype(np.float32)
     w = rng.standard_normal((4, 50, 96)).astype(np.float32)
-    f = lambda x, w: jnp.exp(jnp.matmul(x, w))  # noqa: E731
+    f = lambda x, w: jnp.exp(jnp.matmul(x, w))
     _both(f, x, w)
     assert _fused_count(f, x, w) == 0
-    h = lambda x, w: jnp.sum(x[0] @ w[0], axis=0)  # noqa: E731
+    h = lambda x, w: jnp.sum(x[0] @ w[0], axis=0)
     _both(h, x, w)
     assert _fused_count(h, x, w) == 0
 
@@ -118,7 +118,7 @@ def test_float64_epilogue(x64):
     rng = np.random.default_rng(4)
     x = rng.standard_normal((100, 120))
     w = rng.standard_normal((120, 200))
-    f = lambda x, w: jnp.sin(x @ w) * 0.5  # noqa: E731
+    f = lambda x, w: jnp.sin(x @ w) * 0.5
     out = _both(f, x, w)
     assert out.dtype == np.float64
     assert _fused_count(f, x, w) == 1

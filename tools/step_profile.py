@@ -35,7 +35,7 @@ def main():
     x, y = perf._data(batch, sizes)
     if which == "per-example":  # jit(vmap(grad(loss of one example)))
         base = perf.mlp_loss_np(jnp)
-        single = lambda params, x, y: base(params, x[None], y[None])  # noqa: E731
+        single = lambda params, x, y: base(params, x[None], y[None])
         step = jtrans.vmap(jtrans.grad(single), in_axes=(None, 0, 0))
     else:  # one SGD step
         step = perf._sgd_np(perf.mlp_loss_np(jnp), jtrans.grad)

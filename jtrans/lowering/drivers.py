@@ -49,18 +49,7 @@ def pycall_library_ir(layout):
         b.position_at_end(good)
 
     def loop(n, body, name):
-        pre = b.block
-        head, blk, done = (fn.append_basic_block(f"{name}.{x}") for x in ("head", "body", "done"))
-        b.branch(head)
-        b.position_at_end(head)
-        i = b.phi(i64, name=name)
-        i.add_incoming(i64(0), pre)
-        b.cbranch(b.icmp_signed("<", i, n), blk, done)
-        b.position_at_end(blk)
-        body(i)
-        i.add_incoming(b.add(i, i64(1)), b.block)
-        b.branch(head)
-        b.position_at_end(done)
+        _for(b, fn, i64(0), n, body, name)
 
     fail(b.icmp_signed("!=", field(args, layout["tuple_size"], i64), n_in),
          b.sub(i64(-1), n_in))  # fmt: skip
@@ -113,6 +102,22 @@ def pycall_library_ir(layout):
     entry = b.inttoptr(word["entry"], ir.FunctionType(i32, [ptr, ptr]).as_pointer())
     b.ret(b.call(entry, [b.bitcast(table, ptr), b.inttoptr(word["ext"], ptr)]))
     return str(m)
+
+
+def _for(b, fn, lo, hi, body, name):
+    """for (i = lo; i < hi; i++) body(i), emitted at b's position in fn."""
+    pre = b.block
+    head, blk, done = (fn.append_basic_block(f"{name}.{x}") for x in ("head", "body", "done"))
+    b.branch(head)
+    b.position_at_end(head)
+    i = b.phi(i64, name=name)
+    i.add_incoming(lo, pre)
+    b.cbranch(b.icmp_signed("<", i, hi), blk, done)
+    b.position_at_end(blk)
+    body(i)
+    i.add_incoming(b.add(i, i64(1)), b.block)
+    b.branch(head)
+    b.position_at_end(done)
 
 
 def gemm_library_ir():
@@ -202,38 +207,20 @@ def gemm_library_ir():
         sai, sak = b.select(ta, i64(1), kk), b.select(ta, mm, i64(1))
         sbk, sbj = b.select(tb, i64(1), nn), b.select(tb, kk, i64(1))
         ofn = b.inttoptr(own, ir.FunctionType(ir.VoidType(), [ptr] * 3 + [i64] * 10).as_pointer())
-        ohead, obody, oout = (block.append_basic_block(x) for x in ("ohead", "obody", "oout"))
-        pre = b.block
-        b.branch(ohead)
-        b.position_at_end(ohead)
-        oi = b.phi(i64, name="oi")
-        oi.add_incoming(b0, pre)
-        b.cbranch(b.icmp_signed("<", oi, b1), obody, oout)
-        b.position_at_end(obody)
-        b.call(ofn, [b.gep(pa0, [b.mul(oi, sa)]), b.gep(pb0, [b.mul(oi, sb)]),
-                     b.gep(pc0, [b.mul(oi, sc)]), kk, sai, sak, sbk, sbj, nn, i0, i1, j0,
-                     j1])  # fmt: skip
-        oi.add_incoming(b.add(oi, i64(1)), b.block)
-        b.branch(ohead)
-        b.position_at_end(oout)
+        _for(b, block, b0, b1, lambda oi: b.call(ofn, [
+            b.gep(pa0, [b.mul(oi, sa)]), b.gep(pb0, [b.mul(oi, sb)]), b.gep(pc0, [b.mul(oi, sc)]),
+            kk, sai, sak, sbk, sbj, nn, i0, i1, j0, j1]), "oi")  # fmt: skip
         b.branch(epi)
-    head, body, out = (block.append_basic_block(x) for x in ("head", "body", "out"))
-    pre = b.block
-    b.branch(head)
-    b.position_at_end(head)
-    bi = b.phi(i64, name="bi")
-    bi.add_incoming(b0, pre)
-    b.cbranch(b.icmp_signed("<", bi, b1), body, out)
-    b.position_at_end(body)
-    pa = b.gep(pa0, [b.add(b.mul(bi, sa), a_off)])
-    pb = b.gep(pb0, [b.add(b.mul(bi, sb), b_off)])
-    pc = b.gep(pc0, [b.add(b.mul(bi, sc), c_off)])
     cp = lambda name: b.bitcast(cells[name], ptr)
-    b.call(gfn, [cp("tx"), cp("ty"), cp("n"), cp("m"), cp("k"), cp("alpha"), pb, cp("ldx"), pa,
-                 cp("ldy"), cp("beta"), pc, cp("ldc")])  # fmt: skip
-    bi.add_incoming(b.add(bi, one), b.block)
-    b.branch(head)
-    b.position_at_end(out)
+
+    def blas_call(bi):
+        pa = b.gep(pa0, [b.add(b.mul(bi, sa), a_off)])
+        pb = b.gep(pb0, [b.add(b.mul(bi, sb), b_off)])
+        pc = b.gep(pc0, [b.add(b.mul(bi, sc), c_off)])
+        b.call(gfn, [cp("tx"), cp("ty"), cp("n"), cp("m"), cp("k"), cp("alpha"), pb, cp("ldx"),
+                     pa, cp("ldy"), cp("beta"), pc, cp("ldc")])  # fmt: skip
+
+    _for(b, block, b0, b1, blas_call, "bi")
     b.branch(epi)
     # an elementwise kernel fused after the product (llvm.gemm_epilogue) runs on the block of
     # C just computed, on the same thread, while the block is in its caches (batch 1 only)

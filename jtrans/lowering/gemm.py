@@ -55,6 +55,15 @@ def _tile(out, t, w, mr, masked):
             out.append(f"  %bits{v} = sub i64 %one{v}, 1")
             out.append(f"  %tb{v} = trunc i64 %bits{v} to {mty}")
             out.append(f"  %mask{v} = bitcast {mty} %tb{v} to <{w} x i1>")
+
+    def load(name, p, v):
+        """Vector v of a tile row (masked past ncols in a masked tile)."""
+        if masked:
+            out.append(f"  {name} = call {V} @llvm.masked.load.v{w}{_sfx(t)}.p0(ptr {p}, i32 4, "
+                       f"<{w} x i1> %mask{v}, {V} zeroinitializer)")  # fmt: skip
+        else:
+            out.append(f"  {name} = load {V}, ptr {p}, align 4")
+
     # the accumulators start from C's tile when acc != 0 (a later block of K), else from zero
     out.append("  %accb = icmp ne i64 %acc, 0")
     for r in range(mr):
@@ -62,11 +71,7 @@ def _tile(out, t, w, mr, masked):
         for v in range(NV):
             out.append(f"  %co{r}_{v} = add i64 %co{r}, {v * w}")
             out.append(f"  %cp{r}_{v} = getelementptr {t}, ptr %C, i64 %co{r}_{v}")
-            if masked:
-                out.append(f"  %cl{r}_{v} = call {V} @llvm.masked.load.v{w}{_sfx(t)}.p0("
-                           f"ptr %cp{r}_{v}, i32 4, <{w} x i1> %mask{v}, {V} zeroinitializer)")  # fmt: skip
-            else:
-                out.append(f"  %cl{r}_{v} = load {V}, ptr %cp{r}_{v}, align 4")
+            load(f"%cl{r}_{v}", f"%cp{r}_{v}", v)
             out.append(f"  %in{r}_{v} = select i1 %accb, {V} %cl{r}_{v}, {V} zeroinitializer")
     out.append("  %kpairs = and i64 %K, -2")
     out.append("  %any = icmp sgt i64 %kpairs, 0")
@@ -77,11 +82,7 @@ def _tile(out, t, w, mr, masked):
         bs = []
         for v in range(NV):
             out.append(f"  %bp{tag}_{v} = getelementptr {t}, ptr {pb}, i64 {v * w}")
-            if masked:
-                out.append(f"  %b{tag}_{v} = call {V} @llvm.masked.load.v{w}{_sfx(t)}.p0("
-                           f"ptr %bp{tag}_{v}, i32 4, <{w} x i1> %mask{v}, {V} zeroinitializer)")  # fmt: skip
-            else:
-                out.append(f"  %b{tag}_{v} = load {V}, ptr %bp{tag}_{v}, align 4")
+            load(f"%b{tag}_{v}", f"%bp{tag}_{v}", v)
             bs.append(f"%b{tag}_{v}")
         acc = {}
         for r in range(mr):

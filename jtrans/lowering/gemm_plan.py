@@ -97,16 +97,8 @@ def _epilogue_candidate(steps, idx, made, taken):
 
 def _loads_at(kern, buf, offset):
     """Whether every load of `buf` in the kernel's expressions is at `offset`."""
-    seen, stack = set(), [e for _, e, _ in kern.outputs]
-    while stack:
-        e = stack.pop()
-        if type(e) is not K.Expr or e in seen:
-            continue
-        seen.add(e)
-        if e.op == "load" and e.args[0] is buf and e.args[1] != offset:
-            return False
-        stack.extend(e.args)
-    return True
+    return all(e.args[1] == offset for e in K.expr_nodes(kern)
+               if e.op == "load" and e.args[0] is buf)  # fmt: skip
 
 
 def _overlap(locate, x, y):

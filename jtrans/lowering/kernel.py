@@ -125,6 +125,18 @@ def imod(a, n):
     return Expr("rem", (a, iconst(n)), I64)
 
 
+def expr_nodes(kern):
+    """The distinct expressions a loop kernel's outputs are made of."""
+    seen, stack = set(), [e for _, e, _ in kern.outputs]
+    while stack:
+        e = stack.pop()
+        if type(e) is not Expr or e in seen:
+            continue
+        seen.add(e)
+        stack.extend(e.args)
+    return seen
+
+
 def linearize(dims, shape):
     """The row-major offset of index `dims` in an array of `shape`."""
     off = iconst(0)

@@ -851,13 +851,7 @@ def _unroll_inner(kern):
         return False
     if kern.reduce_axes and (not small or tuple(kern.reduce_axes) != (len(shape) - 1,)):
         return False
-    seen, stack = set(), [e for _, e, _ in kern.outputs]
-    while stack:
-        e = stack.pop()
-        if type(e) is not K.Expr or e in seen:
-            continue
-        seen.add(e)
-        stack.extend(e.args)
+    seen = K.expr_nodes(kern)
     if len(seen) * shape[-1] > UNROLL_INNER_NODES:
         return False
     if small and any(e.op in mathlib.APPROXIMATED for e in seen):
