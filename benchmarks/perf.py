@@ -7,8 +7,9 @@ GEMM FLOP/s (NumPy's BLAS).
     python benchmarks/perf.py warm mlp           # some workloads (names: WORKLOADS)
     python benchmarks/run.py perf                # the same, as a section of run.py
 
-Every figure is a median of repeated timings; a ratio is jtrans time / the best of the others
-(lower is better for jtrans). The machine is noisy: compare ratios from one run, not across runs.
+Every figure is a median of repeated timings, the implementations timed in turn (so a burst
+of load on the shared host falls on all of them); a ratio is jtrans time / the best of the
+others (lower is better for jtrans). The machine is noisy: compare ratios from one run, not across runs.
 Same threads for all: torch.set_num_threads(os.cpu_count()), XLA's default, the BLAS's default.
 For benchmarking only, unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE in that command (they slow a
 current OpenBLAS); `--blas` prints which kernel each BLAS runs (threadpoolctl).
@@ -55,8 +56,8 @@ if torch is not None:
         _compile = None
 
 
-def timeit(fn, repeats=REPEATS, target=TARGET):
-    """Median seconds per call of fn() (after one warm-up call)."""
+def _calls_per_timing(fn, target):
+    """How many calls of fn() one timing makes (after one warm-up call)."""
     fn()
     t0 = time.perf_counter()
     n = 0
@@ -64,14 +65,42 @@ def timeit(fn, repeats=REPEATS, target=TARGET):
         fn()
         n += 1
     per = (time.perf_counter() - t0) / n
-    number = max(1, int(target / max(per, 1e-9)))
-    times = []
+    return max(1, int(target / max(per, 1e-9)))
+
+
+def _timing(fn, number):
+    t = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t) / number
+
+
+def timeit(fn, repeats=REPEATS, target=TARGET):
+    """Median seconds per call of fn() (after one warm-up call)."""
+    number = _calls_per_timing(fn, target)
+    return statistics.median(_timing(fn, number) for _ in range(repeats))
+
+
+def timeit_interleaved(fns, repeats=REPEATS, target=TARGET):
+    """{name: median seconds per call} of several callables, their timings taken in turn
+    (a, b, c, a, b, c, ...): a burst of load on the shared host then falls on every
+    implementation alike instead of on whichever was being timed. A callable that raises is
+    reported and left out."""
+    numbers, times = {}, {}
+    for k, fn in fns.items():
+        try:
+            numbers[k] = _calls_per_timing(fn, target)
+            times[k] = []
+        except Exception as e:  # an impl that fails (e.g. torch.compile on an odd op) is skipped
+            print(f"    {k} failed: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
     for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t) / number)
-    return statistics.median(times)
+        for k in list(times):
+            try:
+                times[k].append(_timing(fns[k], numbers[k]))
+            except Exception as e:
+                print(f"    {k} failed: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
+                del times[k]
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def _jblock(x):
@@ -90,14 +119,7 @@ RESULTS = []  # (workload, {impl: seconds}, floor seconds or None, target ratio,
 def report(workload, impls, floor=None, target=1.0, vs=None, unit="time"):
     """Times every impl (name -> callable; None skipped) and prints a line with the ratio of
     jtrans to the best of `vs` (default: every other impl but numpy)."""
-    res = {}
-    for k, fn in impls.items():
-        if fn is None:
-            continue
-        try:
-            res[k] = timeit(fn)
-        except Exception as e:  # an impl that fails (e.g. torch.compile on an odd op) is skipped
-            print(f"    {k} failed: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
+    res = timeit_interleaved({k: fn for k, fn in impls.items() if fn is not None})
     _print_row(workload, res, floor, target, vs, unit)
 
 
@@ -286,8 +308,16 @@ def mlp_step(sizes, batch, label):
         impls["torch"] = torch_step(mlp_loss_torch)
         if _compile is not None:
             impls["torch.compile"] = torch_step(_compile(mlp_loss_torch))
-    floor = _flops_mlp_step(sizes, batch) / FLOORS["flops"] if FLOORS else None
-    report(f"{label} step", impls, floor)
+    # the GEMM floor timed in turn with the steps (load on the shared host changes within a
+    # run): NumPy's 1024^3 product, scaled to the step's multiply-adds
+    a = np.ones((1024, 1024), np.float32)
+    impls["gemm floor"] = lambda: a @ a
+    res = timeit_interleaved(impls)
+    floor = res.pop("gemm floor") * _flops_mlp_step(sizes, batch) / (2 * 1024**3)
+    _print_row(f"{label} step", res, floor, 1.0, None)
+    if "jtrans" in res:
+        print(f"    step / GEMM floor: jtrans {res['jtrans'] / floor:.2f}"
+              + "".join(f", {k} {v / floor:.2f}" for k, v in res.items() if k != "jtrans"))
 
 
 def per_example(sizes=(64, 128, 128, 10), batch=128):
