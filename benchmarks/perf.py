@@ -31,6 +31,7 @@ import jtrans.numpy as jnp  # noqa: E402
 
 REPEATS = 7
 TARGET = 0.25  # seconds per timing (at least one call)
+SETTLE = 0.15  # seconds of pause before each timing of timeit_interleaved
 
 
 def _optional(name):
@@ -95,6 +96,9 @@ def timeit_interleaved(fns, repeats=REPEATS, target=TARGET):
             print(f"    {k} failed: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
     for _ in range(repeats):
         for k in list(times):
+            # a pause first: the BLAS's and OpenMP's idle threads keep spinning (sched_yield)
+            # for up to ~0.1 s after their last work, on the cores the next timing needs
+            time.sleep(SETTLE)
             try:
                 times[k].append(_timing(fns[k], numbers[k]))
             except Exception as e:
