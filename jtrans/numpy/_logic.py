@@ -18,10 +18,28 @@ from ._util import (
 
 equal = _binary("equal", lax.eq)
 not_equal = _binary("not_equal", lax.ne)
-less = _binary("less", lax.lt)
-less_equal = _binary("less_equal", lax.le)
-greater = _binary("greater", lax.gt)
-greater_equal = _binary("greater_equal", lax.ge)
+
+
+def _ordering(name, lax_fn):
+    """An order comparison; complex operands compare lexicographically on (real, imag), as in
+    JAX and NumPy."""
+
+    def f(x1, x2, /):
+        x1, x2 = promote_args(name, x1, x2)
+        if dtypes.issubdtype(core.get_aval(x1).dtype, np.complexfloating):
+            r1, r2 = lax.real(x1), lax.real(x2)
+            return lax.select(lax.eq(r1, r2), lax_fn(lax.imag(x1), lax.imag(x2)), lax_fn(r1, r2))
+        return lax_fn(x1, x2)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"Elementwise {name} of x1 and x2 with NumPy broadcasting and JAX promotion."
+    return f
+
+
+less = _ordering("less", lax.lt)
+less_equal = _ordering("less_equal", lax.le)
+greater = _ordering("greater", lax.gt)
+greater_equal = _ordering("greater_equal", lax.ge)
 
 
 def _to_bool(x):
