@@ -20,26 +20,23 @@ equal = _binary("equal", lax.eq)
 not_equal = _binary("not_equal", lax.ne)
 
 
-def _ordering(name, lax_fn):
-    """An order comparison; complex operands compare lexicographically on (real, imag), as in
-    JAX and NumPy."""
+def _lexicographic(lax_fn):
+    """An order comparison of promoted operands; complex ones compare lexicographically on
+    (real, imag), as in JAX and NumPy."""
 
-    def f(x1, x2, /):
-        x1, x2 = promote_args(name, x1, x2)
+    def f(x1, x2):
         if dtypes.issubdtype(core.get_aval(x1).dtype, np.complexfloating):
             r1, r2 = lax.real(x1), lax.real(x2)
             return lax.select(lax.eq(r1, r2), lax_fn(lax.imag(x1), lax.imag(x2)), lax_fn(r1, r2))
         return lax_fn(x1, x2)
 
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"Elementwise {name} of x1 and x2 with NumPy broadcasting and JAX promotion."
     return f
 
 
-less = _ordering("less", lax.lt)
-less_equal = _ordering("less_equal", lax.le)
-greater = _ordering("greater", lax.gt)
-greater_equal = _ordering("greater_equal", lax.ge)
+less = _binary("less", _lexicographic(lax.lt))
+less_equal = _binary("less_equal", _lexicographic(lax.le))
+greater = _binary("greater", _lexicographic(lax.gt))
+greater_equal = _binary("greater_equal", _lexicographic(lax.ge))
 
 
 def _to_bool(x):
