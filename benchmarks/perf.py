@@ -87,23 +87,23 @@ def timeit_interleaved(fns, repeats=REPEATS, target=TARGET):
     (a, b, c, a, b, c, ...): a burst of load on the shared host then falls on every
     implementation alike instead of on whichever was being timed. A callable that raises is
     reported and left out."""
-    numbers, times = {}, {}
-    for k, fn in fns.items():
+    numbers, times = {}, {k: [] for k in fns}
+
+    def attempt(k, do):
         try:
-            numbers[k] = _calls_per_timing(fn, target)
-            times[k] = []
+            do()
         except Exception as e:  # an impl that fails (e.g. torch.compile on an odd op) is skipped
             print(f"    {k} failed: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
+            del times[k]
+
+    for k, fn in fns.items():
+        attempt(k, lambda k=k, fn=fn: numbers.__setitem__(k, _calls_per_timing(fn, target)))
     for _ in range(repeats):
         for k in list(times):
             # a pause first: the BLAS's and OpenMP's idle threads keep spinning (sched_yield)
             # for up to ~0.1 s after their last work, on the cores the next timing needs
             time.sleep(SETTLE)
-            try:
-                times[k].append(_timing(fns[k], numbers[k]))
-            except Exception as e:
-                print(f"    {k} failed: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
-                del times[k]
+            attempt(k, lambda k=k: times[k].append(_timing(fns[k], numbers[k])))
     return {k: statistics.median(v) for k, v in times.items()}
 
 

@@ -66,7 +66,7 @@ class Compiled:
         self.llvm_ir = str(self.module)
 
     def executable(self):
-        for dtype in getattr(self.module, "gemm_dtypes", ()):
+        for dtype in self.module.gemm_dtypes:
             cpu.use_own_gemm(dtype)
         engine, _ = cpu.compile_module(self.llvm_ir)
         return runtime.Executable(self.program, engine, "entry", self.offsets, self.ws_size,

@@ -191,12 +191,58 @@ def _objects(llvm_ir):
 
 def _cache_path(llvm_ir):
     d = os.environ.get("JTRANS_CACHE_DIR")
-    if not d:
+    return _disk_path(d, "", llvm_ir) if d else None
+
+
+# object files on disk: a magic word, the SHA-256 of the rest, then the packed objects (checked
+# on load: LLVM does not check what it loads, and a damaged file would crash the process)
+_DISK_MAGIC = b"JTOBJ\x00\x00\x02"
+
+
+def _disk_path(directory, prefix, *parts):
+    """Where the object code for `parts` (IR text and options) on this host is stored."""
+    key = hashlib.sha256("\0".join(
+        (llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten(),
+         ".".join(map(str, llvm.llvm_version_info)), *parts)
+    ).encode()).hexdigest()  # fmt: skip
+    return os.path.join(directory, f"{prefix}{key[:32]}.o")
+
+
+def _disk_read(path):
+    """The objects stored at `path`, or None (absent, unreadable or damaged)."""
+    try:
+        with open(path, "rb") as f:
+            blob = f.read()
+    except OSError:
         return None
-    key = hashlib.sha256(
-        (llvm.get_host_cpu_name() + llvm.get_host_cpu_features().flatten() + llvm_ir).encode()
-    ).hexdigest()
-    return os.path.join(d, key[:32] + ".o")
+    head, digest, body = blob[:8], blob[8:40], blob[40:]
+    if head != _DISK_MAGIC or hashlib.sha256(body).digest() != digest:
+        return None
+    try:
+        return _unpack(body)
+    except struct.error:
+        return None
+
+
+def _disk_write(path, objs):
+    """Stores `objs` at `path` (atomically; failures ignored: the cache is an optimisation)."""
+    body = _pack(objs)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(_DISK_MAGIC + hashlib.sha256(body).digest() + body)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _engine_of(objs):
+    engine = llvm.create_mcjit_compiler(llvm.parse_assembly(_EMPTY_MODULE), _new_target_machine())
+    for obj in objs:
+        engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+    engine.finalize_object()
+    return engine
 
 
 _engines = {}  # IR text -> (engine, optimized text): the same module is compiled once
@@ -244,31 +290,13 @@ def _compile_module(llvm_ir):
     with _lock:
         target_machine()
         path = _cache_path(llvm_ir)
-        objs = None
-        if path is not None and os.path.exists(path):
-            try:
-                with open(path, "rb") as f:
-                    objs = _unpack(f.read())
-            except (OSError, struct.error):
-                objs = None
-        fresh = objs is None
-        if fresh:
+        objs = _disk_read(path) if path is not None else None
+        if objs is None:
             objs = _objects(llvm_ir)
-        engine = llvm.create_mcjit_compiler(llvm.parse_assembly(_EMPTY_MODULE),
-                                            _new_target_machine())  # fmt: skip
-        for obj in objs:
-            engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
-        engine.finalize_object()
-        if fresh and path is not None:
-            try:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                tmp = f"{path}.{os.getpid()}.tmp"
-                with open(tmp, "wb") as f:
-                    f.write(_pack(objs))
-                os.replace(tmp, path)
-            except OSError:
-                pass
-        return engine, None  # printing the optimized module costs; optimized_ir() shows it
+            if path is not None:
+                _disk_write(path, objs)
+        # (printing the optimized module costs; optimized_ir() shows it)
+        return _engine_of(objs), None
 
 
 def optimized_ir(llvm_ir):
@@ -520,7 +548,6 @@ def pool_address():
 # process, nearly all of a fresh process's first call of a small program otherwise)
 
 LIBRARY_CACHE = os.environ.get("JTRANS_LIBRARY_CACHE", "1") != "0"
-_LIB_MAGIC = b"JTLIB\x00\x00\x01"  # then the object code's SHA-256, then the object code
 
 
 def _library_cache_dir():
@@ -538,51 +565,20 @@ def _library_cache_dir():
 def load_library(ir_text, optimize=True):
     """An engine holding the routine module `ir_text` (optimized with the O3 pipeline unless
     `optimize` is false, then only code generation), its object code read from the library
-    cache when there, else compiled and stored there (write failures are ignored)."""
+    cache when there, else compiled and stored there."""
     with _lock:
-        path = None
         d = _library_cache_dir()
-        if d:
-            key = hashlib.sha256("\0".join(
-                (llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten(),
-                 ".".join(map(str, llvm.llvm_version_info)), str(optimize), ir_text)
-            ).encode()).hexdigest()  # fmt: skip
-            path = os.path.join(d, f"lib-{key[:32]}.o")
-        obj = None
-        if path is not None:
-            try:
-                with open(path, "rb") as f:
-                    blob = f.read()
-                # LLVM does not check what it loads: a damaged file would crash the process
-                head, digest, obj = blob[:8], blob[8:40], blob[40:]
-                if head == _LIB_MAGIC and hashlib.sha256(obj).digest() == digest:
-                    return _engine_of(obj)
-            except OSError:  # absent or unreadable: compile it again
-                pass
-            obj = None
-        if not obj:
+        path = _disk_path(d, "lib-", str(optimize), ir_text) if d else None
+        objs = _disk_read(path) if path is not None else None
+        if objs is None:
             mod = llvm.parse_assembly(ir_text)
             mod.verify()
             if optimize:
                 _optimize(mod, target_machine())
-            obj = target_machine().emit_object(mod)
+            objs = [target_machine().emit_object(mod)]
             if path is not None:
-                try:
-                    os.makedirs(d, exist_ok=True)
-                    tmp = f"{path}.{os.getpid()}.tmp"
-                    with open(tmp, "wb") as f:
-                        f.write(_LIB_MAGIC + hashlib.sha256(obj).digest() + obj)
-                    os.replace(tmp, path)
-                except OSError:
-                    pass
-        return _engine_of(obj)
-
-
-def _engine_of(obj):
-    engine = llvm.create_mcjit_compiler(llvm.parse_assembly(_EMPTY_MODULE), _new_target_machine())
-    engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
-    engine.finalize_object()
-    return engine
+                _disk_write(path, objs)
+        return _engine_of(objs)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -231,7 +231,8 @@ def gemm_library_ir():
         b.call(b.bitcast(efn, ety), [b.inttoptr(d["epi_ctx"], ptr), i0, i1, j0, j1])
     b.ret_void()
 
-    # chunk(desc, i): chunk i of n_chunks; row/column bounds rounded down to 32 (ends exact): whole tiles of the own kernels
+    # chunk(desc, i): chunk i of n_chunks; row/column bounds rounded down to 32 (ends exact:
+    # whole tiles of the own kernels)
     chunk = ir.Function(m, ir.FunctionType(ir.VoidType(), [ptr, i64]), "jt_gemm_chunk")
     chunk.linkage = "internal"
     ctx, ci = chunk.args

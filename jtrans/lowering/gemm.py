@@ -25,10 +25,16 @@ shapes, against ~98-101 for OpenBLAS's single-threaded sgemm, whose packing of t
 
 MR = 8  # rows per register tile
 NV = 2  # vectors per tile row
-UK = 2  # k steps per trip of the inner loop
 SHORT = (4, 2, 1)  # the tiles that cover the last M % MR rows
 MC = 512  # rows of C in a block: the block of A one K block reads (MC x KC) stays in the L2
 KC = 256  # K is taken in blocks of KC: a packed panel (KC x NR) is 32 KiB
+
+
+def _splat(out, name, ty, w, value):
+    """`name` = a <w x ty> vector of `value` in every lane."""
+    out.append(f"  {name}.0 = insertelement <{w} x {ty}> poison, {ty} {value}, i32 0")
+    out.append(f"  {name} = shufflevector <{w} x {ty}> {name}.0, <{w} x {ty}> poison, "
+               f"<{w} x i32> zeroinitializer")  # fmt: skip
 
 
 def _tile(out, t, w, mr, masked):
@@ -64,6 +70,13 @@ def _tile(out, t, w, mr, masked):
         else:
             out.append(f"  {name} = load {V}, ptr {p}, align 4")
 
+    def store(value, p, v):
+        if masked:
+            out.append(f"  call void @llvm.masked.store.v{w}{_sfx(t)}.p0({V} {value}, ptr {p}, "
+                       f"i32 4, <{w} x i1> %mask{v})")  # fmt: skip
+        else:
+            out.append(f"  store {V} {value}, ptr {p}, align 4")
+
     # the accumulators start from C's tile when acc != 0 (a later block of K), else from zero
     out.append("  %accb = icmp ne i64 %acc, 0")
     for r in range(mr):
@@ -88,9 +101,7 @@ def _tile(out, t, w, mr, masked):
         for r in range(mr):
             out.append(f"  %ap{tag}_{r} = getelementptr {t}, ptr {pa}, i64 %ao{r}")
             out.append(f"  %a{tag}_{r} = load {t}, ptr %ap{tag}_{r}, align 4")
-            out.append(f"  %ai{tag}_{r} = insertelement {V} poison, {t} %a{tag}_{r}, i32 0")
-            out.append(f"  %as{tag}_{r} = shufflevector {V} %ai{tag}_{r}, {V} poison, "
-                       f"<{w} x i32> zeroinitializer")  # fmt: skip
+            _splat(out, f"%as{tag}_{r}", t, w, f"%a{tag}_{r}")
             for v in range(NV):
                 name = f"%f{tag}_{r}_{v}"
                 out.append(f"  {name} = call {V} @llvm.fma.v{w}{_sfx(t)}({V} %as{tag}_{r}, "
@@ -138,11 +149,7 @@ def _tile(out, t, w, mr, masked):
                for r in range(mr) for v in range(NV))
     for r in range(mr):
         for v in range(NV):
-            if masked:
-                out.append(f"  call void @llvm.masked.store.v{w}{_sfx(t)}.p0({V} %s{r}_{v}, "
-                           f"ptr %cp{r}_{v}, i32 4, <{w} x i1> %mask{v})")  # fmt: skip
-            else:
-                out.append(f"  store {V} %s{r}_{v}, ptr %cp{r}_{v}, align 4")
+            store(f"%s{r}_{v}", f"%cp{r}_{v}", v)
     out.append("  ret void")
     out.append("}")
     return name
@@ -162,8 +169,7 @@ def _pack(out, t, w):
     out.append("loop:")
     out.append("  %k = phi i64 [0, %entry], [%kn, %loop]")
     out.append("  %kleft = sub i64 %kc, %k")
-    out.append(f"  %kl0 = insertelement <{w} x i64> poison, i64 %kleft, i32 0")
-    out.append(f"  %kl = shufflevector <{w} x i64> %kl0, <{w} x i64> poison, <{w} x i32> zeroinitializer")
+    _splat(out, "%kl", "i64", w, "%kleft")
     out.append(f"  %kmask = icmp slt <{w} x i64> <{lanes}>, %kl")
     for h in range(NV):
         rows = []
@@ -171,7 +177,8 @@ def _pack(out, t, w):
             jj = h * w + r
             tag = f"{h}_{r}"
             out.append(f"  %in{tag} = icmp slt i64 {jj}, %ncols")
-            out.append(f"  %m{tag} = select i1 %in{tag}, <{w} x i1> %kmask, <{w} x i1> zeroinitializer")
+            out.append(f"  %m{tag} = select i1 %in{tag}, <{w} x i1> %kmask, "
+                       f"<{w} x i1> zeroinitializer")  # fmt: skip
             out.append(f"  %ro{tag} = mul i64 {jj}, %sbj")
             out.append(f"  %rk{tag} = add i64 %ro{tag}, %k")
             out.append(f"  %rp{tag} = getelementptr {t}, ptr %B, i64 %rk{tag}")
@@ -275,9 +282,10 @@ def gemm_ir(dtype):
         out.append("}")
     _pack(out, t, w)
     # one column panel (ncols <= nr columns) over blocks of KC of K: B's panel read in place
-    # where its columns are contiguous (sbj == 1), else gathered into P first
+    # where its columns are contiguous (sbj == 1), else transposed into P first
     out.append(f"define internal void @jt_{t}_panel(ptr %A, ptr %B, ptr %C, i64 %K, i64 %sai, "
-               "i64 %sak, i64 %sbk, i64 %sbj, i64 %ldc, i64 %i0, i64 %i1, i64 %ncols, ptr %P) {")  # fmt: skip
+               "i64 %sak, i64 %sbk, i64 %sbj, i64 %ldc, i64 %i0, i64 %i1, i64 %ncols, "
+               "ptr %P) {")  # fmt: skip
     out.append("entry:")
     out.append("  %direct = icmp eq i64 %sbj, 1")
     out.append(f"  %whole = icmp eq i64 %ncols, {nr}")
@@ -318,7 +326,8 @@ def gemm_ir(dtype):
     out.append("}")
     # the block: column panels of nr (the last one narrower)
     out.append(f"define void @jt_{s}gemm_tiles(ptr %A, ptr %B, ptr %C, i64 %K, i64 %sai, "
-               "i64 %sak, i64 %sbk, i64 %sbj, i64 %ldc, i64 %i0, i64 %i1, i64 %j0, i64 %j1) {")  # fmt: skip
+               "i64 %sak, i64 %sbk, i64 %sbj, i64 %ldc, i64 %i0, i64 %i1, i64 %j0, "
+               "i64 %j1) {")  # fmt: skip
     out.append("entry:")
     out.append(f"  %P = alloca {t}, i64 {KC * nr}, align 64")
     out.append("  %go = icmp slt i64 %j0, %j1")

@@ -74,6 +74,7 @@ _INTRINSIC = {"sqrt": "llvm.sqrt", "floor": "llvm.floor", "ceil": "llvm.ceil",
 class Renderer:
     def __init__(self, module_name="jtrans"):
         self.module = ir.Module(module_name)
+        self.module.gemm_dtypes = set()  # those whose own GEMM kernels it calls (cpu.use_own_gemm)
         self.math = mathlib.MathLib(self.module)
 
     def intrinsic(self, name, ty, nargs=1):
@@ -207,25 +208,10 @@ class Renderer:
                 aty = llvm_type(_acc_dtype(monoid, buf.dtype))
                 base = b.bitcast(b.load(b.gep(pp, [i32(len(bufs) + k)])), aty.as_pointer())
                 parts.append(b.bitcast(b.gep(base, [ci]), ptr))
-        # the rows [lo, hi) in a function whose buffer pointers are noalias (as the kernel's
-        # own arguments are: a chunk's outputs never overlap its inputs), inlined into the
-        # chunk, so the loops need no runtime overlap checks and loads hoist out of them
-        rows = ir.Function(
-            self.module,
-            ir.FunctionType(ir.VoidType(), [ptr] * (len(bufs) + len(parts)) + [i64, i64]),
-            f"{kern.name}_rows",
-        )
-        rows.linkage = "internal"
-        rows.attributes.add("alwaysinline")
-        rows.attributes.add("nounwind")
-        for a in rows.args[: len(bufs)]:
-            a.add_attribute("noalias")
+        rows = self._ranged_body(kern, f"{kern.name}_rows", len(parts), 1)
         b.call(rows, ptrs + parts + [lo, hi])
         b.ret_void()
-        self.fn = rows
-        b = self.b = ir.IRBuilder(rows.append_basic_block("entry"))
-        self.args = {buf.name: a for buf, a in zip(bufs, rows.args)}
-        self._range0 = tuple(rows.args[-2:])
+        b = self.b
         if full_red:
             self._partials = {}
             for k, (buf, _, monoid) in enumerate(kern.outputs):
@@ -237,6 +223,29 @@ class Renderer:
         self._range0 = self._partials = None
         b.ret_void()
         return fn
+
+    def _ranged_body(self, kern, name, n_parts, n_ranges):
+        """A function (buffers, n_parts pointers, then (lo, hi) for each of the first n_ranges
+        loops) whose buffer pointers are noalias (as the kernel's own arguments are: its outputs
+        never overlap its inputs), always inlined into its caller, so the loops need no runtime
+        overlap checks and loads hoist out of them; rendering continues in its body, with
+        self._range0 / _range1 set."""
+        bufs = kern.inputs + kern.out_buffers
+        fnty = ir.FunctionType(ir.VoidType(), [ptr] * (len(bufs) + n_parts) + [i64] * 2 * n_ranges)
+        body = ir.Function(self.module, fnty, name)
+        body.linkage = "internal"
+        body.attributes.add("alwaysinline")
+        body.attributes.add("nounwind")
+        for a in body.args[: len(bufs)]:
+            a.add_attribute("noalias")
+        self.fn = body
+        self.b = ir.IRBuilder(body.append_basic_block("entry"))
+        self.args = {buf.name: a for buf, a in zip(bufs, body.args)}
+        ranges = body.args[len(body.args) - 2 * n_ranges :]
+        self._range0 = tuple(ranges[:2])
+        if n_ranges > 1:
+            self._range1 = tuple(ranges[2:4])
+        return body
 
     def gemm_epilogue(self, kern):
         """fn(ctx, i0, i1, j0, j1): the 2-D elementwise kernel `kern` on rows [i0, i1) and
@@ -250,20 +259,9 @@ class Renderer:
         b = ir.IRBuilder(fn.append_basic_block("entry"))
         pp = b.bitcast(fn.args[0], ptr.as_pointer())
         ptrs = [b.load(b.gep(pp, [i32(k)])) for k in range(len(bufs))]
-        # as a chunk's rows (_loop_chunk): noalias buffers in an inlined function
-        tile = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [ptr] * len(bufs) + [i64] * 4),
-                           f"{kern.name}_tile")  # fmt: skip
-        tile.linkage = "internal"
-        tile.attributes.add("alwaysinline")
-        tile.attributes.add("nounwind")
-        for a in tile.args[: len(bufs)]:
-            a.add_attribute("noalias")
+        tile = self._ranged_body(kern, f"{kern.name}_tile", 0, 2)
         b.call(tile, ptrs + list(fn.args[1:]))
         b.ret_void()
-        self.fn = tile
-        self.b = ir.IRBuilder(tile.append_basic_block("entry"))
-        self.args = {buf.name: a for buf, a in zip(bufs, tile.args)}
-        self._range0, self._range1 = tuple(tile.args[-4:-2]), tuple(tile.args[-2:])
         self._reduction_nest(kern, len(kern.shape), [])
         self._range0 = self._range1 = None
         self.b.ret_void()
@@ -682,11 +680,10 @@ class Renderer:
         each by jtrans's own kernels (gemm.py) or a single-threaded BLAS call (OpenBLAS's own
         threads degrade badly when the cores are shared: they synchronise many times per call;
         the pool's workers take chunks from a counter, so a descheduled thread delays at most
-        one chunk). With `epilogue` (gemm_plan.gemm_epilogues) the routine runs that loop
+        one chunk). With `epilogue` (a `gemm_epilogue` function) the routine runs that loop
         kernel on each block of C right after computing it."""
         isz = g.c.dtype.itemsize
-        # the dtypes whose own GEMM kernels the executable needs (cpu.use_own_gemm)
-        self.module.gemm_dtypes = getattr(self.module, "gemm_dtypes", set()) | {g.c.dtype.name}
+        self.module.gemm_dtypes.add(g.c.dtype.name)
         # with an epilogue (an elementwise kernel run on each block of C as it is computed), a
         # fifth argument: the epilogue's buffer addresses
         fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [ptr] * (4 + bool(epilogue))),
@@ -694,13 +691,7 @@ class Renderer:
         fn.linkage = "internal"
         _driver(fn)
         a, bb, c, gemm = fn.args[:4]
-        epi = None
-        if epilogue is not None:  # kernels equal up to their buffers share one block function
-            cache = self.__dict__.setdefault("_epilogue_fns", {})
-            key = _step_key(epilogue)
-            if key not in cache:
-                cache[key] = self.gemm_epilogue(epilogue)
-            epi = (cache[key], fn.args[4])
+        epi = (epilogue, fn.args[4]) if epilogue is not None else None
         self.fn = fn
         b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
         if g.batch * g.m * g.n == 0:
@@ -756,8 +747,11 @@ class Renderer:
         epis = gemm_epilogues(prog, locate)  # {GEMM step: the loop kernel fused after it}
         fused = {idx for idx, s in enumerate(prog.steps) if any(s is k for k in epis.values())}
         for idx, step in enumerate(prog.steps):
-            if idx in epis:
-                fns.append(self.gemm_kernel(step, epis[idx]))
+            if idx in epis:  # kernels equal up to their buffers share one block function
+                key = ("epilogue", _step_key(epis[idx]))
+                if key not in shared:
+                    shared[key] = self.gemm_epilogue(epis[idx])
+                fns.append(self.gemm_kernel(step, shared[key]))
             elif idx in fused:
                 fns.append(None)
             elif isinstance(step, (K.LoopKernel, K.GemmKernel)):
